@@ -1,0 +1,34 @@
+// n8n's community-node rules (both the current @n8n plugin and the classic n8n-nodes-base rules) on top of
+// typescript-eslint. The configuration is the self-hosted one ("without n8n Cloud support").
+import tseslint from 'typescript-eslint';
+import community from '@n8n/eslint-plugin-community-nodes';
+import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
+import jsonParser from 'jsonc-eslint-parser';
+
+const classic = (name) => ({ ...n8nNodesBase.configs[name].rules });
+
+export default tseslint.config(
+	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.n8n-cache/**', '.sandbox/**', 'eslint.config.mjs', 'jest.config.js', 'gulpfile.js'] },
+	...tseslint.configs.recommended,
+	community.configs.recommendedWithoutN8nCloudSupport,
+	{
+		rules: {
+			// This is a self-hosted community package: SSH/SFTP needs sockets (ssh2), and the signature needs
+			// node-forge's ASN.1, so runtime dependencies are a requirement, not an accident. n8n Cloud's
+			// "verified" nodes may not have any; we do not target n8n Cloud.
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+		},
+	},
+	{
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+		plugins: { 'n8n-nodes-base': n8nNodesBase },
+		rules: { ...classic('nodes'), ...classic('credentials') },
+	},
+	{
+		files: ['package.json'],
+		languageOptions: { parser: jsonParser },
+		plugins: { 'n8n-nodes-base': n8nNodesBase },
+		rules: { ...classic('community') },
+	},
+);
