@@ -3,27 +3,43 @@
 import tseslint from 'typescript-eslint';
 import community from '@n8n/eslint-plugin-community-nodes';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
-import jsonParser from 'jsonc-eslint-parser';
+import * as jsonParser from 'jsonc-eslint-parser';
 
 const classic = (name) => ({ ...n8nNodesBase.configs[name].rules });
 
 export default tseslint.config(
 	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.n8n-cache/**', '.sandbox/**', 'eslint.config.mjs', 'jest.config.js', 'gulpfile.js'] },
 	...tseslint.configs.recommended,
-	community.configs.recommendedWithoutN8nCloudSupport,
 	{
+		// n8n's rules are about what ships to n8n: the nodes, credentials and package entry. Tests, the
+		// sandbox and benchmarks are development tools that must spawn sshd/openssl, so they are not in scope.
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts', 'index.ts', 'package.json'],
+		...community.configs.recommendedWithoutN8nCloudSupport,
+	},
+	{
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts', 'index.ts', 'package.json'],
 		rules: {
 			// This is a self-hosted community package: SSH/SFTP needs sockets (ssh2), and the signature needs
 			// node-forge's ASN.1, so runtime dependencies are a requirement, not an accident. n8n Cloud's
 			// "verified" nodes may not have any; we do not target n8n Cloud.
 			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
+	{
+		rules: {
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
 		},
 	},
 	{
 		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
-		rules: { ...classic('nodes'), ...classic('credentials') },
+		rules: {
+			...classic('nodes'),
+			...classic('credentials'),
+			// This classic rule wants a slug of n8n's own docs site; a community package links a full URL,
+			// which @n8n/community-nodes/credential-documentation-url requires.
+			'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'off',
+		},
 	},
 	{
 		files: ['package.json'],
