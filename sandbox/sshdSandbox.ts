@@ -54,6 +54,9 @@ export interface SshdSandbox {
 	stop(): Promise<void>;
 	/** Stops sshd without removing files (to simulate a server crash). */
 	kill(signal?: NodeJS.Signals): void;
+	/** Freezes (SIGSTOP) or thaws (SIGCONT) the session processes: connections stay open but nothing answers. */
+	freezeSessions(): void;
+	thawSessions(): void;
 }
 
 export function sandboxUnavailableReason(): string | undefined {
@@ -168,6 +171,12 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 			chownSync(file, uid, gid);
 		},
 		kill: (signal = 'SIGKILL') => killTree(signal),
+		freezeSessions: () => {
+			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGSTOP');
+		},
+		thawSessions: () => {
+			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGCONT');
+		},
 		stop: async () => {
 			if (stopped) return;
 			stopped = true;

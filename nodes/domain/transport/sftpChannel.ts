@@ -1,0 +1,445 @@
+/**
+ * One SFTP connection to a batch channel, shared by all items of a node execution.
+ *
+ * What n8n's own SFTP node lacks and this has: the server host key is pinned (SHA256 fingerprint),
+ * TCP_NODELAY (without it Nagle + delayed ACK make a 100 MiB upload take ~55 s instead of <1 s),
+ * keepalive, a ready timeout and per-operation inactivity timeouts, a close that cannot hang,
+ * exclusive creates (a remote name is never overwritten), pipelined streaming uploads and downloads,
+ * and errors that say what to do.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import SftpClient from 'ssh2-sftp-client';
+import type { Client as SshClient, SFTPWrapper, Stats } from 'ssh2';
+import { SocialSecurityError } from '../errors';
+import {
+	ConnectionContext,
+	describeConnectError,
+	describeSftpError,
+	hostFingerprintMissingError,
+	hostKeyMismatchError,
+} from './connectionErrors';
+
+export interface SftpChannelOptions {
+	host: string;
+	port: number;
+	username: string;
+	/** An unencrypted private key ssh2 accepts (see sshKeys/privateKey.ts, which decrypts every format once). */
+	privateKey: string | Buffer;
+	/** Fingerprint(s) of the server host key, `SHA256:…`; several may be given for a key rotation. */
+	hostFingerprints: string[];
+	/** Fingerprint of our key, only to make login errors precise. */
+	keyFingerprint?: string;
+	/** Host key algorithms in order of preference; default RSA first (the channel publishes an RSA key). */
+	hostKeyAlgorithms?: string[];
+	connectTimeoutMs?: number;
+	/** Longest time one remote operation may go without progress. */
+	operationTimeoutMs?: number;
+	keepaliveIntervalMs?: number;
+	/** Outstanding write/read requests per transfer; 1 = strictly sequential (for servers that need it). */
+	pipelineDepth?: number;
+}
+
+export interface RemoteEntry {
+	name: string;
+	type: 'file' | 'dir' | 'symlink' | 'other';
+	size: number;
+	modifyTime: number;
+}
+
+export interface TransferResult {
+	size: number;
+	sha256: string;
+}
+
+export const DEFAULT_HOST_KEY_ALGORITHMS = [
+	'rsa-sha2-512',
+	'rsa-sha2-256',
+	'ssh-rsa',
+	'ecdsa-sha2-nistp256',
+	'ecdsa-sha2-nistp384',
+	'ecdsa-sha2-nistp521',
+	'ssh-ed25519',
+];
+
+const DEFAULTS = { connectTimeoutMs: 20_000, operationTimeoutMs: 60_000, keepaliveIntervalMs: 10_000, pipelineDepth: 16 };
+const CLOSE_WAIT_MS = 3_000;
+/** OpenSSH accepts 256 KiB per request; others as little as 32 KiB. ssh2 tells us what it negotiated. */
+const FALLBACK_CHUNK = 32 * 1024;
+
+/** `SHA256:…` of a host key blob, as OpenSSH prints it. */
+export function sha256Fingerprint(keyBlob: Buffer): string {
+	return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+export class SftpChannel {
+	private closed = false;
+	private fatalError: SocialSecurityError | undefined;
+
+	private constructor(
+		private readonly client: SftpClient,
+		private readonly sftp: SFTPWrapper,
+		private readonly options: Required<Omit<SftpChannelOptions, 'keyFingerprint' | 'hostKeyAlgorithms'>> & SftpChannelOptions,
+		/** The fingerprint the server presented (and that matched a pin). */
+		readonly presentedFingerprint: string,
+	) {}
+
+	static async open(input: SftpChannelOptions): Promise<SftpChannel> {
+		const options = { ...DEFAULTS, ...input };
+		const ctx: ConnectionContext = {
+			host: options.host,
+			port: options.port,
+			username: options.username,
+			pinnedFingerprint: options.hostFingerprints.join(', '),
+			keyFingerprint: options.keyFingerprint,
+			timeoutMs: options.connectTimeoutMs,
+		};
+		let presented: string | undefined;
+		let asyncError: unknown;
+		const client = new SftpClient('socialsecurity', {
+			// ssh2-sftp-client logs to the console by default; we collect instead and report on the operation.
+			error: (err: unknown) => {
+				asyncError = err;
+			},
+			end: () => undefined,
+			close: () => undefined,
+		});
+		const pins = new Set(options.hostFingerprints.map((f) => f.replace(/=+$/, '')));
+		const ssh = sshClientOf(client);
+		ssh.on('connect', () => ssh.setNoDelay(true));
+		const connectConfig = {
+			host: options.host,
+			port: options.port,
+			username: options.username,
+			privateKey: options.privateKey,
+			readyTimeout: options.connectTimeoutMs,
+			keepaliveInterval: options.keepaliveIntervalMs,
+			keepaliveCountMax: 3,
+			algorithms: { serverHostKey: options.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ALGORITHMS },
+			hostVerifier: (key: Buffer) => {
+				presented = sha256Fingerprint(key);
+				return pins.has(presented);
+			},
+			// ssh2-sftp-client retries by default; a refused login retried is just slower and noisier.
+			retries: 0,
+		};
+		try {
+			await withTimeout(
+				client.connect(connectConfig as unknown as SftpClient.ConnectOptions),
+				options.connectTimeoutMs + 2_000,
+				() => new Error('timed out'),
+			);
+		} catch (error) {
+			destroyQuietly(client);
+			ctx.presentedFingerprint = presented;
+			if (presented !== undefined && !pins.has(presented)) {
+				throw pins.size === 0 ? hostFingerprintMissingError(ctx) : hostKeyMismatchError(ctx);
+			}
+			throw describeConnectError(asyncError ?? error, ctx);
+		}
+		const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
+		const channel = new SftpChannel(client, sftp, options, presented as string);
+		ssh.on('error', (err: Error) => {
+			channel.fatalError = describeConnectError(err, ctx);
+		});
+		ssh.on('close', () => {
+			if (!channel.closed) channel.fatalError ??= describeConnectError(new Error('Connection lost'), ctx);
+		});
+		return channel;
+	}
+
+	/** The entries of a folder, without `.` and `..`. */
+	async list(folder: string): Promise<RemoteEntry[]> {
+		const entries = await this.call<Array<{ filename: string; attrs: Stats }>>('Listing', folder, (cb) => this.sftp.readdir(folder, cb));
+		return entries
+			.filter((e) => e.filename !== '.' && e.filename !== '..')
+			.map((e) => ({ name: e.filename, ...entryType(e.attrs), size: Number(e.attrs.size ?? 0), modifyTime: Number(e.attrs.mtime ?? 0) * 1000 }));
+	}
+
+	/** The entry at a path, or undefined when nothing is there. Does not follow symbolic links. */
+	async stat(remotePath: string): Promise<RemoteEntry | undefined> {
+		try {
+			const attrs = await this.call<Stats>('Reading', remotePath, (cb) => this.sftp.lstat(remotePath, cb));
+			return { name: remotePath.split('/').pop() as string, ...entryType(attrs), size: Number(attrs.size ?? 0), modifyTime: Number(attrs.mtime ?? 0) * 1000 };
+		} catch (error) {
+			if (error instanceof SocialSecurityError && error.code === 'REMOTE_NOT_FOUND') return undefined;
+			throw error;
+		}
+	}
+
+	/**
+	 * Streams `source` into a new remote file. The file is opened with O_CREAT|O_EXCL, so an existing name
+	 * is never overwritten, also when another process creates it between our check and our upload.
+	 * Writes are pipelined (`pipelineDepth` requests in flight) with bounded memory.
+	 */
+	async uploadExclusive(source: Readable, remotePath: string): Promise<TransferResult> {
+		const handle = await this.openExclusive(remotePath);
+		const hash = createHash('sha256');
+		let position = 0;
+		let inFlight = 0;
+		let failure: unknown;
+		const chunkSize = Math.max(1024, Math.min(this.maxWriteLength(), 256 * 1024));
+		const depth = Math.max(1, this.options.pipelineDepth);
+		let wake: (() => void) | undefined;
+		const waitForRoom = () => new Promise<void>((resolve) => (wake = resolve));
+		const notify = () => {
+			const w = wake;
+			wake = undefined;
+			w?.();
+		};
+		const watchdog = this.watchdog('Uploading', remotePath);
+		try {
+			for await (const chunk of source) {
+				const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+				hash.update(buffer);
+				for (let offset = 0; offset < buffer.length; offset += chunkSize) {
+					while (inFlight >= depth && failure === undefined) await watchdog.race(waitForRoom());
+					if (failure !== undefined) throw failure;
+					const piece = buffer.subarray(offset, Math.min(offset + chunkSize, buffer.length));
+					const at = position;
+					position += piece.length;
+					inFlight += 1;
+					this.sftp.write(handle, piece, 0, piece.length, at, (err) => {
+						inFlight -= 1;
+						if (err) failure ??= err;
+						watchdog.progress();
+						notify();
+					});
+				}
+			}
+			while (inFlight > 0 && failure === undefined) await watchdog.race(waitForRoom());
+			if (failure !== undefined) throw failure;
+			await this.closeHandle(handle, remotePath);
+		} catch (error) {
+			watchdog.stop();
+			this.abandonHandle(handle);
+			if (source instanceof Readable && !source.destroyed) source.destroy();
+			throw this.mapError(error, 'Uploading', remotePath);
+		}
+		watchdog.stop();
+		return { size: position, sha256: hash.digest('hex') };
+	}
+
+	/** Creates an empty file (GO, TD) that must not exist yet. */
+	async createEmptyExclusive(remotePath: string): Promise<void> {
+		const handle = await this.openExclusive(remotePath);
+		await this.closeHandle(handle, remotePath);
+	}
+
+	/** Streams a remote file into `destination`, with pipelined reads and an inactivity timeout. */
+	async download(remotePath: string, destination: Writable): Promise<TransferResult> {
+		const handle = await this.call<Buffer>('Opening', remotePath, (cb) => this.sftp.open(remotePath, 'r', cb));
+		const hash = createHash('sha256');
+		const chunkSize = Math.max(1024, Math.min(this.maxReadLength(), 256 * 1024));
+		const depth = Math.max(1, this.options.pipelineDepth);
+		const watchdog = this.watchdog('Downloading', remotePath);
+		let size = 0;
+		try {
+			let nextOffset = 0;
+			let eof = false;
+			// Issue `depth` reads ahead; write the results in order so the destination sees a plain stream.
+			const pending: Array<Promise<Buffer>> = [];
+			const issue = () => {
+				const offset = nextOffset;
+				nextOffset += chunkSize;
+				pending.push(
+					new Promise<Buffer>((resolve, reject) => {
+						const buf = Buffer.allocUnsafe(chunkSize);
+						this.sftp.read(handle, buf, 0, chunkSize, offset, (err, bytesRead) => {
+							watchdog.progress();
+							// EOF is reported as an error with code 1 (SSH_FX_EOF) by some servers, as 0 bytes by others.
+							if (err && (err as { code?: number }).code !== 1) reject(err);
+							else resolve(buf.subarray(0, err ? 0 : bytesRead));
+						});
+					}),
+				);
+			};
+			for (let i = 0; i < depth; i += 1) issue();
+			while (pending.length > 0) {
+				const data = await watchdog.race(pending.shift() as Promise<Buffer>);
+				if (data.length === 0) {
+					eof = true;
+				}
+				if (!eof) {
+					hash.update(data);
+					size += data.length;
+					if (!destination.write(data)) await watchdog.race(new Promise<void>((r) => destination.once('drain', r)));
+					// A short read is not EOF in SFTP: the next offsets continue where this one ended.
+					if (data.length < chunkSize) {
+						// Re-align: drop read-ahead that assumed full chunks and continue from the true position.
+						await Promise.allSettled(pending.splice(0));
+						nextOffset = size;
+					}
+					issue();
+				}
+			}
+			await this.closeHandle(handle, remotePath);
+		} catch (error) {
+			watchdog.stop();
+			this.abandonHandle(handle);
+			throw this.mapError(error, 'Downloading', remotePath);
+		}
+		watchdog.stop();
+		await new Promise<void>((resolve, reject) => {
+			destination.once('error', reject);
+			destination.end(() => resolve());
+		});
+		return { size, sha256: hash.digest('hex') };
+	}
+
+	async delete(remotePath: string): Promise<void> {
+		await this.call('Deleting', remotePath, (cb) => this.sftp.unlink(remotePath, cb));
+	}
+
+	/** Ends the session; if the server does not answer in time, the socket is destroyed. Never hangs. */
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		try {
+			await withTimeout(this.client.end(), CLOSE_WAIT_MS, () => new Error('close timed out'));
+		} catch {
+			destroyQuietly(this.client);
+		}
+	}
+
+	private maxWriteLength(): number {
+		return (this.sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? FALLBACK_CHUNK;
+	}
+
+	private maxReadLength(): number {
+		return (this.sftp as unknown as { _maxReadLen?: number })._maxReadLen ?? FALLBACK_CHUNK;
+	}
+
+	private async openExclusive(remotePath: string): Promise<Buffer> {
+		try {
+			return await this.call<Buffer>('Creating', remotePath, (cb) => this.sftp.open(remotePath, 'wx', cb));
+		} catch (error) {
+			// OpenSSH answers a failed O_EXCL create with a generic failure; tell the two cases apart.
+			if (error instanceof SocialSecurityError && error.code !== 'OPERATION_TIMEOUT' && !this.fatalError) {
+				const existing = await this.stat(remotePath).catch(() => undefined);
+				if (existing) {
+					throw new SocialSecurityError(
+						'REMOTE_EXISTS',
+						`${remotePath} already exists on the server; it was not overwritten.`,
+						'A name can be used only once (ACRF-133). Build a new name with another sequence.',
+					);
+				}
+			}
+			throw error;
+		}
+	}
+
+	private closeHandle(handle: Buffer, remotePath: string): Promise<void> {
+		return this.call('Closing', remotePath, (cb) => this.sftp.close(handle, cb));
+	}
+
+	private abandonHandle(handle: Buffer): void {
+		try {
+			this.sftp.close(handle, () => undefined);
+		} catch {
+			// The connection is already gone; the server drops the handle with it.
+		}
+	}
+
+	/** Runs one SFTP request with the operation timeout; a timeout tears the connection down. */
+	private call<T>(operation: string, remotePath: string, start: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+		if (this.fatalError) return Promise.reject(this.fatalError);
+		if (this.closed) return Promise.reject(new SocialSecurityError('CONNECTION_CLOSED', 'The SFTP connection is already closed.'));
+		const watchdog = this.watchdog(operation, remotePath);
+		const request = new Promise<T>((resolve, reject) => {
+			try {
+				start((err, value) => (err ? reject(err) : resolve(value as T)));
+			} catch (error) {
+				reject(error);
+			}
+		});
+		return watchdog
+			.race(request)
+			.catch((error: unknown) => {
+				throw this.mapError(error, operation, remotePath);
+			})
+			.finally(() => watchdog.stop());
+	}
+
+	private mapError(error: unknown, operation: string, remotePath: string): SocialSecurityError {
+		if (error instanceof SocialSecurityError) return error;
+		if (this.fatalError) return this.fatalError;
+		return describeSftpError(error, operation, remotePath);
+	}
+
+	/**
+	 * An inactivity timer: fires when an operation makes no progress for `operationTimeoutMs`, which
+	 * bounds stalls and half-open connections without limiting large transfers that keep moving.
+	 */
+	private watchdog(operation: string, remotePath: string) {
+		let timer: NodeJS.Timeout | undefined;
+		let rejectCurrent: ((e: unknown) => void) | undefined;
+		const timeoutMs = this.options.operationTimeoutMs;
+		const fire = () => {
+			const error = new SocialSecurityError(
+				'OPERATION_TIMEOUT',
+				`${operation} ${remotePath}: the server did not respond for ${Math.round(timeoutMs / 1000)} s; the connection was closed.`,
+				'The server or the network stalled. Try again; raise the operation timeout in the credential for very slow links.',
+			);
+			this.fatalError ??= error;
+			destroyQuietly(this.client);
+			rejectCurrent?.(error);
+		};
+		const arm = () => {
+			if (timer) clearTimeout(timer);
+			timer = setTimeout(fire, timeoutMs);
+		};
+		arm();
+		return {
+			progress: arm,
+			stop: () => {
+				if (timer) clearTimeout(timer);
+				timer = undefined;
+			},
+			race: <T>(promise: Promise<T>): Promise<T> =>
+				new Promise<T>((resolve, reject) => {
+					rejectCurrent = reject;
+					if (this.fatalError && this.fatalError.code === 'OPERATION_TIMEOUT') reject(this.fatalError);
+					promise.then(resolve, reject);
+				}),
+		};
+	}
+}
+
+function entryType(attrs: Stats): Pick<RemoteEntry, 'type'> {
+	if (attrs.isSymbolicLink?.()) return { type: 'symlink' };
+	if (attrs.isDirectory?.()) return { type: 'dir' };
+	if (attrs.isFile?.()) return { type: 'file' };
+	// readdir attrs from ssh2 are plain objects without methods: read the mode bits.
+	const mode = Number((attrs as { mode?: number }).mode ?? 0) & 0o170000;
+	if (mode === 0o120000) return { type: 'symlink' };
+	if (mode === 0o040000) return { type: 'dir' };
+	if (mode === 0o100000) return { type: 'file' };
+	return { type: 'other' };
+}
+
+/** ssh2-sftp-client keeps the ssh2 Client in `client`; its typings do not say so. */
+function sshClientOf(client: SftpClient): SshClient {
+	return (client as unknown as { client: SshClient }).client;
+}
+
+function destroyQuietly(client: SftpClient): void {
+	const ssh = sshClientOf(client) as SshClient & { _readyTimeout?: NodeJS.Timeout };
+	// ssh2 leaves its ready timer running after some failures; it would keep a process alive for seconds.
+	clearTimeout(ssh._readyTimeout);
+	try {
+		ssh.destroy();
+	} catch {
+		// Already destroyed.
+	}
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, makeError: () => Error): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	return Promise.race([
+		promise,
+		new Promise<T>((_, reject) => {
+			timer = setTimeout(() => reject(makeError()), ms);
+		}),
+	]).finally(() => clearTimeout(timer));
+}
