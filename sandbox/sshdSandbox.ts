@@ -56,6 +56,8 @@ export interface SshdSandbox {
 	kill(signal?: NodeJS.Signals): void;
 	/** Freezes (SIGSTOP) or thaws (SIGCONT) the session processes: connections stay open but nothing answers. */
 	freezeSessions(): void;
+	/** Kills the session processes: every open connection drops, the server keeps listening. */
+	killSessions(): void;
 	thawSessions(): void;
 }
 
@@ -173,6 +175,9 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 		kill: (signal = 'SIGKILL') => killTree(signal),
 		freezeSessions: () => {
 			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGSTOP');
+		},
+		killSessions: () => {
+			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGKILL');
 		},
 		thawSessions: () => {
 			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGCONT');

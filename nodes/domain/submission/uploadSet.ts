@@ -1,0 +1,189 @@
+/**
+ * Sends a checked declaration set: every FI, every FS, then the GO, each streamed and verified on the
+ * server before the next. The GO tells the server the set is complete, so it is sent only when every
+ * other file is there with the right size; after any failure no GO is sent and the error lists exactly
+ * which files reached the server.
+ */
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { SocialSecurityError } from '../errors';
+import { DeclarationSetId } from '../names/fileNames';
+import { SftpChannel } from '../transport/sftpChannel';
+import { SubmissionPlan } from './declarationSet';
+
+export interface SubmittedFile {
+	name: string;
+	role: 'FI' | 'FS' | 'GO';
+	part?: number;
+	size: number;
+	sha256: string;
+	/** True when the file was already on the server from an interrupted attempt and proved identical. */
+	resumed?: boolean;
+}
+
+/** What a workflow keeps to match the answers: the ACRF's FileName is the GO name. */
+export interface SubmissionRecord {
+	go: string;
+	td: string;
+	folder: string;
+	responseFolder: string;
+	set: DeclarationSetId;
+	files: SubmittedFile[];
+	submittedAt: string;
+	serverFingerprint: string;
+	signaturesNotSent: string[];
+}
+
+export interface SubmitOptions {
+	/** Remove the files this attempt created when it fails (best effort). Default false: keep for inspection. */
+	cleanupOnFailure?: boolean;
+	/**
+	 * Continue an interrupted attempt: a file of the set already on the server is downloaded and compared
+	 * (SHA-256) with ours; identical → kept, different → refused. Default false: any existing name refuses.
+	 */
+	resume?: boolean;
+	now?: () => Date;
+}
+
+export class SubmissionFailedError extends SocialSecurityError {
+	constructor(
+		readonly cause: SocialSecurityError,
+		/** Files of this set that are on the server (complete or partial). */
+		readonly reached: string[],
+		/** Files removed again by the clean-up. */
+		readonly removed: string[],
+	) {
+		super(
+			'SUBMISSION_FAILED',
+			`The set was not submitted: ${cause.message} No GO was sent, so the server will not process it. ${
+				reached.length > 0 ? `On the server now: ${reached.join(', ')}.` : 'Nothing of the set is on the server.'
+			}${removed.length > 0 ? ` Removed again: ${removed.join(', ')}.` : ''}`,
+			cause.hint ??
+				'Run again: with "Resume Interrupted Submission" the files already sent are checked and kept; otherwise remove them or use a new sequence.',
+			{ cause },
+		);
+	}
+}
+
+const remote = (folder: string, name: string) => `/${folder}/${name}`;
+
+export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPlan, options: SubmitOptions = {}): Promise<SubmissionRecord> {
+	const now = options.now ?? (() => new Date());
+	const existing = new Map((await channel.list(`/${plan.folder}`)).map((e) => [e.name, e]));
+	if (existing.has(plan.go)) {
+		throw new SocialSecurityError(
+			'SET_ALREADY_SUBMITTED',
+			`${plan.go} is already in ${plan.folder}: this set was submitted before and is waiting for the server.`,
+			'Do not send it again. Wait for the ACRF in the answer folder; to stop its processing, use the Cancel operation (TD file).',
+		);
+	}
+	const clashes = plan.files.filter((f) => existing.has(f.name)).map((f) => f.name);
+	if (clashes.length > 0 && !options.resume) {
+		throw new SocialSecurityError(
+			'REMOTE_EXISTS',
+			`Nothing was sent: ${clashes.join(', ')} already ${clashes.length === 1 ? 'exists' : 'exist'} in ${plan.folder}.`,
+			'These are probably left by an interrupted attempt. Enable "Resume Interrupted Submission" to check and keep them, or build the set with a new sequence (a name can be used only once, ACRF-133).',
+		);
+	}
+
+	const created: string[] = [];
+	const sent: SubmittedFile[] = [];
+	let current: string | undefined;
+	try {
+		for (const file of plan.files) {
+			current = file.name;
+			const path = remote(plan.folder, file.name);
+			if (existing.has(file.name)) {
+				sent.push({ ...(await verifyIdentical(channel, file, path)), role: file.role, part: file.part, resumed: true });
+				continue;
+			}
+			const result = await channel.uploadExclusive(await file.open(), path);
+			created.push(file.name);
+			await verifyRemoteSize(channel, path, result.size, file.size);
+			sent.push({ name: file.name, role: file.role, part: file.part, size: result.size, sha256: result.sha256 });
+		}
+		current = plan.go;
+		await channel.createEmptyExclusive(remote(plan.folder, plan.go));
+		created.push(plan.go);
+		await verifyRemoteSize(channel, remote(plan.folder, plan.go), 0, 0);
+	} catch (error) {
+		const cause = error instanceof SocialSecurityError ? error : new SocialSecurityError('SUBMISSION_ERROR', String(error));
+		const reached = [...(options.resume ? clashes : []), ...created];
+		// A file interrupted mid-upload may be on the server partially; say so when we can still see it.
+		if (current && !reached.includes(current) && current !== plan.go) {
+			const partial = await channel.stat(remote(plan.folder, current)).catch(() => undefined);
+			if (partial) reached.push(`${current} (incomplete, ${partial.size} bytes)`);
+		}
+		const removed: string[] = [];
+		if (options.cleanupOnFailure) {
+			for (const name of [...created, ...(current && !created.includes(current) ? [current] : [])]) {
+				try {
+					await channel.delete(remote(plan.folder, name));
+					removed.push(name);
+				} catch {
+					// Best effort: the connection may be gone; the error lists what is still there.
+				}
+			}
+		}
+		throw new SubmissionFailedError(
+			cause,
+			reached.filter((r) => !removed.includes(r.split(' ')[0])),
+			removed,
+		);
+	}
+	return {
+		go: plan.go,
+		td: plan.td,
+		folder: plan.folder,
+		responseFolder: plan.responseFolder,
+		set: plan.set,
+		files: [...sent, { name: plan.go, role: 'GO', size: 0, sha256: createHash('sha256').digest('hex') }],
+		submittedAt: now().toISOString(),
+		serverFingerprint: channel.presentedFingerprint,
+		signaturesNotSent: plan.signaturesNotSent,
+	};
+}
+
+/** Sends the TD file of a set, which asks the server to stop processing it. */
+export async function sendCancellation(channel: SftpChannel, folder: string, tdName: string): Promise<{ td: string; folder: string; sentAt: string }> {
+	await channel.createEmptyExclusive(remote(folder, tdName));
+	return { td: tdName, folder, sentAt: new Date().toISOString() };
+}
+
+async function verifyRemoteSize(channel: SftpChannel, path: string, sent: number, expected?: number): Promise<void> {
+	const entry = await channel.stat(path);
+	if (!entry || entry.size !== sent || (expected !== undefined && expected !== sent)) {
+		throw new SocialSecurityError(
+			'REMOTE_SIZE_MISMATCH',
+			`${path} has ${entry ? `${entry.size} bytes` : 'disappeared'} on the server after upload; ${expected ?? sent} bytes were expected.`,
+			'The transfer was damaged. Nothing more of the set is sent; try again.',
+		);
+	}
+}
+
+async function verifyIdentical(
+	channel: SftpChannel,
+	file: { name: string; open: () => unknown },
+	path: string,
+): Promise<{ name: string; size: number; sha256: string }> {
+	const remoteResult = await channel.download(path, discard());
+	const local = createHash('sha256');
+	let size = 0;
+	for await (const chunk of (await file.open()) as AsyncIterable<Buffer>) {
+		local.update(chunk);
+		size += chunk.length;
+	}
+	const sha256 = local.digest('hex');
+	if (remoteResult.sha256 !== sha256 || remoteResult.size !== size) {
+		throw new SocialSecurityError(
+			'REMOTE_DIFFERS',
+			`${file.name} is already on the server with other content than the file given now.`,
+			'Do not reuse the name for other content (ACRF-133): build the set with a new sequence.',
+		);
+	}
+	return { name: file.name, size, sha256 };
+}
+
+function discard(): Writable {
+	return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+}
