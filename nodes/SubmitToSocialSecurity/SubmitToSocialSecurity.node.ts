@@ -1,0 +1,71 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { socialSecurityChannelTest } from '../shared/credentialTest';
+import { submitDescription } from './description';
+import { ChannelSession } from '../shared/channelSession';
+import { cancelSet } from './actions/cancel.operation';
+import { submitSet } from './actions/submit.operation';
+import { errorItemJson, toNodeError } from '../shared/nodeErrors';
+
+export class SubmitToSocialSecurity implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Submit to Social Security',
+		name: 'submitToSocialSecurity',
+		icon: 'file:socialsecurity.svg',
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] === "cancel" ? "Cancel a set (TD)" : "Submit a declaration set" }}',
+		description: 'Upload a complete, verified declaration set (FI, FS, GO) to the Belgian social security batch channel',
+		defaults: { name: 'Submit to Social Security' },
+		// Declarations are large binaries, which an AI agent cannot provide as tool arguments.
+		usableAsTool: undefined,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'belgianSocialSecuritySftpApi', required: true, testedBy: 'socialSecurityChannelTest' }],
+		properties: submitDescription,
+	};
+
+	methods = { credentialTest: { socialSecurityChannelTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const operation = this.getNodeParameter('operation', 0) as string;
+		// One connection for all items, opened when the first item needs it.
+		const session = new ChannelSession(this);
+		const output: INodeExecutionData[] = [];
+		try {
+			for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
+				try {
+					const json: IDataObject =
+						operation === 'cancel' ? await cancelSet.call(this, session, itemIndex) : await submitSet.call(this, session, itemIndex);
+					output.push({ json, binary: items[itemIndex].binary, pairedItem: { item: itemIndex } });
+				} catch (error) {
+					if (this.continueOnFail()) {
+						output.push({ json: { ...errorItemJson(error), ...failureDetails(error) }, pairedItem: { item: itemIndex } });
+						continue;
+					}
+					throw toNodeError(this.getNode(), error, itemIndex);
+				}
+			}
+		} finally {
+			await session.close();
+		}
+		return [output];
+	}
+}
+
+/** A failed submission says what reached the server, so a workflow can alert on it. */
+function failureDetails(error: unknown): IDataObject {
+	const e = error as { reached?: string[]; removed?: string[]; violations?: unknown[] };
+	const details: IDataObject = {};
+	if (Array.isArray(e?.reached)) details.reachedServer = e.reached;
+	if (Array.isArray(e?.removed)) details.removedAgain = e.removed;
+	if (Array.isArray(e?.violations)) details.violations = e.violations as IDataObject[];
+	return details;
+}

@@ -1,0 +1,22 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { SocialSecurityError } from '../../domain/errors';
+import { ENVIRONMENTS } from '../../domain/names/environments';
+import { parseSubmissionFileName } from '../../domain/names/fileNames';
+import { sendCancellation } from '../../domain/submission/uploadSet';
+import type { ChannelSession } from '../../shared/channelSession';
+
+export async function cancelSet(this: IExecuteFunctions, session: ChannelSession, itemIndex: number): Promise<IDataObject> {
+	const goName = String(this.getNodeParameter('goName', itemIndex, '')).trim();
+	// A cancellation may concern a set of any age, so the date is not judged here.
+	const parsed = parseSubmissionFileName(goName, { maxAgeDays: 0 });
+	if (!parsed.valid || parsed.value.kind !== 'GO') {
+		throw new SocialSecurityError(
+			'CANCEL_NAME_INVALID',
+			`"${goName.slice(0, 80)}" is not the GO name of a set${parsed.valid ? '' : `: ${parsed.violations.map((v) => v.message).join('; ')}`}.`,
+			'Give the GO name from the output of the Submit operation, e.g. GO.DMFA.101380.20260110.00001.T.1.',
+		);
+	}
+	const channel = await session.open();
+	const result = await sendCancellation(channel, ENVIRONMENTS[parsed.value.environment].uploadFolder, `TD.${goName.slice(3)}`);
+	return { status: 'cancellation-sent', go: goName, ...result };
+}

@@ -1,0 +1,60 @@
+/**
+ * One collected answer as plain JSON for a workflow: what it is, whether our declaration was accepted,
+ * the ticket, the GO it answers (joins the submission record), and every error in plain words.
+ */
+import type { CollectedAnswer, CollectResult } from './collectAnswers';
+
+export type AnswerStatus = 'accepted' | 'rejected' | 'unknown';
+
+/** Whether an answer says our declaration (or file) was accepted. */
+export function answerStatus(interpreted: CollectedAnswer<unknown>['interpreted']): AnswerStatus {
+	const accepted = 'acrf' in interpreted && interpreted.acrf ? interpreted.acrf.accepted : 'noti' in interpreted ? interpreted.noti?.accepted : undefined;
+	return accepted === true ? 'accepted' : accepted === false ? 'rejected' : 'unknown';
+}
+
+export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<string, unknown> {
+	const { answer, interpreted } = collected;
+	const acrf = 'acrf' in interpreted ? interpreted.acrf : undefined;
+	const noti = 'noti' in interpreted ? interpreted.noti : undefined;
+	const status = answerStatus(interpreted);
+	return {
+		type: answer.type,
+		status,
+		environment: answer.environment,
+		folder: answer.folder.replace(/^\//, ''),
+		answerName: collected.contentName,
+		answerId: answer.answerId,
+		date: answer.date,
+		ticket: acrf?.ticket ?? noti?.ticket,
+		answersFile: acrf?.answersFile ?? noti?.fileName,
+		final: acrf?.final ?? noti?.final,
+		errors: acrf?.errors ?? [],
+		anomalies: noti?.anomalies ?? [],
+		format: interpreted.format,
+		size: collected.size,
+		sha256: collected.sha256,
+		...(collected.signature ? { signatureValid: collected.signature.valid, signatureProblem: collected.signature.valid ? undefined : collected.signature.reason } : {}),
+		deletedFromServer: collected.deleted,
+		...(collected.deleteError ? { deleteProblem: collected.deleteError } : {}),
+		...(acrf ? { acrf } : {}),
+		...(noti ? { noti: { ...noti, object: undefined } } : {}),
+		...(!acrf && !noti && 'object' in interpreted && interpreted.object ? { content: interpreted.object } : {}),
+		...('note' in interpreted ? { note: interpreted.note } : {}),
+	};
+}
+
+export function summarizeRun(result: CollectResult<unknown>): Record<string, unknown> {
+	const statuses = result.answers.map((a) => summarizeAnswer(a).status);
+	return {
+		delivered: result.answers.length,
+		accepted: statuses.filter((s) => s === 'accepted').length,
+		rejected: statuses.filter((s) => s === 'rejected').length,
+		failed: result.failures.length,
+		failures: result.failures,
+		waitingForGo: result.incomplete,
+		skippedNames: result.skipped,
+		leftForNextRun: result.remaining,
+		leftoversDeleted: result.cleanedUp,
+		notDelivered: result.notAccepted,
+	};
+}

@@ -1,0 +1,73 @@
+/**
+ * Signing a declaration for the channel: the FS file content for an FI, in the chosen layout, with the
+ * facts a workflow wants to keep (digest, signer, validity). Shared by Sign FI and by Submit's
+ * "sign when the FS is missing", so both make exactly the same FS.
+ */
+import { SocialSecurityError } from '../errors';
+import { signatureNameForDeclaration } from '../names/fileNames';
+import { SignDigest, signDetached } from './cmsSignature';
+import { SigningIdentity, assertCertificateValid, loadPkcs12 } from './pkcs12';
+import { SignatureLayout, encodeSignatureFile } from './signatureLayout';
+
+export interface DeclarationSignature {
+	/** The FS file's bytes (base64 text in the chosen layout). */
+	content: Buffer;
+	/** `FS.…` when the FI name is an FI name. */
+	fsName?: string;
+	digestAlgorithm: SignDigest;
+	digestHex: string;
+	signedBytes: number;
+	layout: SignatureLayout;
+	signer: { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string };
+	signingTime: string;
+}
+
+export interface SignDeclarationOptions {
+	digest?: SignDigest;
+	layout?: SignatureLayout;
+	includeChain?: boolean;
+	signingTime?: Date;
+}
+
+/** Loads the channel's .p12 and refuses a certificate that cannot sign today. */
+export function loadSigningIdentity(p12Base64: string | undefined, password: string | undefined, now: Date = new Date()): SigningIdentity {
+	if (!p12Base64 || !p12Base64.trim()) {
+		throw new SocialSecurityError(
+			'SIGNING_CERTIFICATE_MISSING',
+			'The credential has no signing certificate (.p12).',
+			'Paste the PKCS#12 file of the certificate registered on the channel, in base64 (e.g. "base64 -w0 cert.p12"), and its password into the credential.',
+		);
+	}
+	const identity = loadPkcs12(p12Base64, password ?? '');
+	assertCertificateValid(identity.certificate, now);
+	return identity;
+}
+
+export async function signDeclaration(
+	fi: NodeJS.ReadableStream | Buffer,
+	fiName: string | undefined,
+	identity: SigningIdentity,
+	options: SignDeclarationOptions = {},
+): Promise<DeclarationSignature> {
+	const digest = options.digest ?? 'sha256';
+	const layout = options.layout ?? 'single-line';
+	const signingTime = options.signingTime ?? new Date();
+	const result = await signDetached(fi, identity, { digest, signingTime, includeChain: options.includeChain });
+	const cert = identity.certificate;
+	return {
+		content: encodeSignatureFile(result.der, layout),
+		fsName: fiName ? signatureNameForDeclaration(fiName) : undefined,
+		digestAlgorithm: digest,
+		digestHex: result.digestHex,
+		signedBytes: result.size,
+		layout,
+		signer: {
+			subject: cert.subject,
+			issuer: cert.issuer,
+			serialNumber: cert.serialNumber,
+			notBefore: cert.notBefore.toISOString(),
+			notAfter: cert.notAfter.toISOString(),
+		},
+		signingTime: new Date(Math.floor(signingTime.getTime() / 1000) * 1000).toISOString(),
+	};
+}

@@ -1,0 +1,143 @@
+/**
+ * Collecting answers into n8n items, shared by Poll Responses and the trigger: each answer's content is
+ * streamed into n8n's binary store before the domain may delete it from the server.
+ */
+import type { IBinaryData, IExecuteFunctions, INodeExecutionData, INodeProperties, IPollFunctions } from 'n8n-workflow';
+import { collectAnswers, CollectResult } from '../domain/responses/collectAnswers';
+import { answerStatus, summarizeAnswer, summarizeRun } from '../domain/responses/answerSummary';
+import { APPLICATION_CODES } from '../domain/names/applicationCodes';
+import type { Environment } from '../domain/names/environments';
+import type { ChannelSession } from './channelSession';
+
+export interface AnswerQuery {
+	environments: Environment[];
+	types: string[];
+	max: number;
+	deleteAfterStore: boolean;
+	verifySignature: boolean;
+	trustedCertificatesPem?: string;
+	binaryPropertyName: string;
+	alreadyDelivered?: Set<string>;
+	ignoreIds?: Set<string>;
+	onlyRejections?: boolean;
+}
+
+const MIME: Record<string, string> = { xml: 'application/xml', pdf: 'application/pdf', binary: 'application/octet-stream' };
+
+export async function collectAnswerItems(
+	ctx: IExecuteFunctions | IPollFunctions,
+	session: ChannelSession,
+	query: AnswerQuery,
+): Promise<{ items: INodeExecutionData[]; summary: Record<string, unknown>; result: CollectResult<IBinaryData> }> {
+	const channel = await session.open();
+	const result = await collectAnswers<IBinaryData>(channel, {
+		environments: query.environments,
+		types: query.types,
+		max: query.max,
+		deleteAfterStore: query.deleteAfterStore,
+		alreadyDelivered: query.alreadyDelivered,
+		ignoreIds: query.ignoreIds,
+		accept: query.onlyRejections ? (interpreted) => answerStatus(interpreted) === 'rejected' : undefined,
+		verifySignature: query.verifySignature ? { trustedCertificatesPem: query.trustedCertificatesPem || undefined } : undefined,
+		// Resolves once n8n has the bytes in its binary store (filesystem or database): only then may we delete.
+		store: async (file) => ctx.helpers.prepareBinaryData(file.open(), `${file.name}${file.format === 'xml' ? '.xml' : file.format === 'pdf' ? '.pdf' : ''}`, MIME[file.format]),
+	});
+	const items = result.answers.map((answer) => ({
+		json: summarizeAnswer(answer) as INodeExecutionData['json'],
+		binary: { [query.binaryPropertyName]: answer.stored },
+	}));
+	return { items, summary: summarizeRun(result), result };
+}
+
+/** The parameters both nodes show for choosing answers. */
+export const answerQueryProperties: INodeProperties[] = [
+	{
+		displayName: 'Environments',
+		name: 'environments',
+		type: 'multiOptions',
+		options: [
+			{ name: 'Production (OUT)', value: 'R' },
+			{ name: 'Test (OUTTEST)', value: 'T' },
+			{ name: 'DmfA Declaration Test (OUTTEST-S)', value: 'S' },
+		],
+		default: ['R', 'T', 'S'],
+		description: 'Which answer folders to look in',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Answer Types',
+				name: 'types',
+				type: 'multiOptions',
+				options: APPLICATION_CODES.filter((c) => c.direction === 'response').map((c) => ({ name: `${c.code} — ${c.label}`, value: c.code })),
+				default: [],
+				description: 'Only these types of answer; none selected means all',
+			},
+			{
+				displayName: 'Binary Property',
+				name: 'binaryPropertyName',
+				type: 'string',
+				default: 'data',
+				description: 'Name of the binary property that receives the answer file',
+			},
+			{
+				displayName: 'Delete From Server After Download',
+				name: 'deleteAfterDownload',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to delete each answer (its FO or CO, FS and GO) from the server once it is safely stored in n8n, as the social security asks. A failed download never deletes.',
+			},
+			{
+				displayName: 'Maximum Answers per Run',
+				name: 'max',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 100,
+				description: 'Max number of answers to take in one run; the others wait for the next run',
+			},
+			{
+				displayName: 'Trusted Certificates (PEM)',
+				name: 'trustedCertificatesPem',
+				type: 'string',
+				typeOptions: { rows: 4 },
+				default: '',
+				description: 'With "Verify Answer Signatures": the CA certificate(s) the social security signs with. Empty: the signature is checked, not its issuer.',
+			},
+			{
+				displayName: 'Verify Answer Signatures',
+				name: 'verifySignature',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to check the FS that comes with each answer against the answer file',
+			},
+		],
+	},
+];
+
+interface AnswerOptions {
+	types?: string[];
+	binaryPropertyName?: string;
+	deleteAfterDownload?: boolean;
+	max?: number;
+	trustedCertificatesPem?: string;
+	verifySignature?: boolean;
+}
+
+export function answerQueryFrom(environments: unknown, options: AnswerOptions): AnswerQuery {
+	const envs = (Array.isArray(environments) ? environments : []).filter((e): e is Environment => e === 'R' || e === 'T' || e === 'S');
+	return {
+		environments: envs.length > 0 ? envs : ['R', 'T', 'S'],
+		types: options.types ?? [],
+		max: options.max ?? 100,
+		deleteAfterStore: options.deleteAfterDownload ?? true,
+		verifySignature: options.verifySignature ?? false,
+		trustedCertificatesPem: options.trustedCertificatesPem,
+		binaryPropertyName: options.binaryPropertyName || 'data',
+	};
+}
