@@ -22,6 +22,7 @@ export interface ChannelCredentialData {
 		connectTimeout?: number;
 		operationTimeout?: number;
 		hostAlgorithms?: string;
+		legacySshRsa?: boolean;
 	};
 }
 
@@ -81,6 +82,7 @@ export async function channelSettingsFromCredential(
 			hostKeyAlgorithms: algorithms.length > 0 ? algorithms : undefined,
 			connectTimeoutMs: seconds(data.advanced?.connectTimeout, 20_000),
 			operationTimeoutMs: seconds(data.advanced?.operationTimeout, 60_000),
+			legacySshRsaLogin: data.advanced?.legacySshRsa === true,
 		},
 		sender: sender || undefined,
 		hasCertificate: Boolean(data.certificateP12?.trim()),

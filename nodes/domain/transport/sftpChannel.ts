@@ -12,6 +12,7 @@ import { Readable, Writable } from 'node:stream';
 import SftpClient from 'ssh2-sftp-client';
 import type { Client as SshClient, SFTPWrapper, Stats } from 'ssh2';
 import { SocialSecurityError } from '../errors';
+import { fingerprintOfPublicKeyBlob } from '../sshKeys/hostKey';
 import {
 	ConnectionContext,
 	describeConnectError,
@@ -38,6 +39,12 @@ export interface SftpChannelOptions {
 	keepaliveIntervalMs?: number;
 	/** Outstanding write/read requests per transfer; 1 = strictly sequential (for servers that need it). */
 	pipelineDepth?: number;
+	/**
+	 * Sign the login with the legacy `ssh-rsa` (SHA-1) algorithm even when the server advertises
+	 * rsa-sha2-*: for servers that advertise more than they accept. ssh2 already uses ssh-rsa with
+	 * servers that advertise nothing (what the social security's server is reported to do).
+	 */
+	legacySshRsaLogin?: boolean;
 }
 
 export interface RemoteEntry {
@@ -67,11 +74,6 @@ const CLOSE_WAIT_MS = 3_000;
 /** OpenSSH accepts 256 KiB per request; others as little as 32 KiB. ssh2 tells us what it negotiated. */
 const FALLBACK_CHUNK = 32 * 1024;
 
-/** `SHA256:…` of a host key blob, as OpenSSH prints it. */
-export function sha256Fingerprint(keyBlob: Buffer): string {
-	return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
-}
-
 export class SftpChannel {
 	private closed = false;
 	private fatalError: SocialSecurityError | undefined;
@@ -79,7 +81,7 @@ export class SftpChannel {
 	private constructor(
 		private readonly client: SftpClient,
 		private readonly sftp: SFTPWrapper,
-		private readonly options: Required<Omit<SftpChannelOptions, 'keyFingerprint' | 'hostKeyAlgorithms'>> & SftpChannelOptions,
+		private readonly options: SftpChannelOptions & typeof DEFAULTS,
 		/** The fingerprint the server presented (and that matched a pin). */
 		readonly presentedFingerprint: string,
 	) {}
@@ -117,15 +119,17 @@ export class SftpChannel {
 			keepaliveCountMax: 3,
 			algorithms: { serverHostKey: options.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ALGORITHMS },
 			hostVerifier: (key: Buffer) => {
-				presented = sha256Fingerprint(key);
+				presented = fingerprintOfPublicKeyBlob(key);
 				return pins.has(presented);
 			},
 			// ssh2-sftp-client retries by default; a refused login retried is just slower and noisier.
 			retries: 0,
 		};
 		try {
+			const connecting = client.connect(connectConfig as unknown as SftpClient.ConnectOptions);
+			if (options.legacySshRsaLogin) hideServerSignatureAlgorithms(ssh);
 			await withTimeout(
-				client.connect(connectConfig as unknown as SftpClient.ConnectOptions),
+				connecting,
 				options.connectTimeoutMs + 2_000,
 				() => new Error('timed out'),
 			);
@@ -416,6 +420,20 @@ function entryType(attrs: Stats): Pick<RemoteEntry, 'type'> {
 	if (mode === 0o040000) return { type: 'dir' };
 	if (mode === 0o100000) return { type: 'file' };
 	return { type: 'other' };
+}
+
+/**
+ * ssh2 picks the RSA login signature from the server's `server-sig-algs` list and has no option to
+ * force `ssh-rsa`. Its protocol handlers are set up synchronously in connect(), before any byte
+ * arrives, so we drop that one extension from what the handler sees: ssh2 then uses `ssh-rsa`.
+ * Relies on ssh2 internals (checked against ssh2 1.17); a test against OpenSSH covers it.
+ */
+function hideServerSignatureAlgorithms(ssh: SshClient): void {
+	type ExtInfo = Array<{ name: string }>;
+	const handlers = (ssh as unknown as { _protocol?: { _handlers?: Record<string, (p: unknown, exts: ExtInfo) => void> } })._protocol?._handlers;
+	const original = handlers?.EXT_INFO;
+	if (!handlers || !original) return;
+	handlers.EXT_INFO = (p, exts) => original(p, exts.filter((e) => e.name !== 'server-sig-algs'));
 }
 
 /** ssh2-sftp-client keeps the ssh2 Client in `client`; its typings do not say so. */

@@ -157,3 +157,33 @@ describeWithSshd('SftpChannel against a real sshd', () => {
 		}
 	});
 });
+
+describeWithSshd('Login signature with a server that accepts only ssh-rsa', () => {
+	let sandbox: SshdSandbox;
+	const key = makeRsaKeyPair();
+	beforeAll(async () => {
+		sandbox = await startSshdSandbox({ authorizedKeys: [key.publicKey], hostKeyTypes: ['rsa'], onlyLegacySshRsa: true });
+	});
+	afterAll(async () => sandbox?.stop());
+	const open = (legacySshRsaLogin: boolean) =>
+		SftpChannel.open({
+			host: sandbox.host,
+			port: sandbox.port,
+			username: sandbox.username,
+			privateKey: key.privateKey,
+			hostFingerprints: [sandbox.hostKeys[0].fingerprint],
+			connectTimeoutMs: 5000,
+			legacySshRsaLogin,
+		});
+
+	it('is refused with rsa-sha2-256, which ssh2 picks from the advertised list', async () => {
+		await expect(open(false)).rejects.toMatchObject({ code: 'SSH_LOGIN_REFUSED' });
+	});
+
+	it('logs in with the legacy ssh-rsa signature when asked', async () => {
+		const channel = await open(true);
+		expect((await channel.list('/')).length).toBe(6);
+		await channel.close();
+		expect(sandbox.log()).toMatch(/Accepted publickey for expsandbox .*RSA SHA256/);
+	});
+});
