@@ -71,3 +71,26 @@ export async function signDeclaration(
 		signingTime: new Date(Math.floor(signingTime.getTime() / 1000) * 1000).toISOString(),
 	};
 }
+
+/** The FS name: the user's, or made from the FI name; a file not named FI.… needs the user's. */
+export function signatureFileName(fiName: string | undefined, override?: string): string {
+	const name = override?.trim() || (fiName ? signatureNameForDeclaration(fiName) : undefined);
+	if (!name) {
+		throw new SocialSecurityError(
+			'FS_NAME_UNKNOWN',
+			`The declaration "${(fiName ?? '(no name)').slice(0, 80)}" is not named FI.…, so the name of its signature cannot be made from it.`,
+			'Name the declaration with Build Filenames ("Rename Binaries to FI Names") first, or set "Signature File Name".',
+		);
+	}
+	return name;
+}
+
+/** Throws when a verification failed: for workflows that must stop on a bad signature. */
+export function assertSignatureValid(result: { valid: boolean; reason?: string }, fsName: string, fiName: string): void {
+	if (result.valid) return;
+	throw new SocialSecurityError(
+		'FS_DOES_NOT_MATCH',
+		`The signature ${fsName} does not match ${fiName}: ${result.reason ?? 'invalid'}.`,
+		'Sign the exact bytes that are uploaded (ACRF-125). A file changed after signing (e.g. its line endings) no longer matches.',
+	);
+}
