@@ -54,7 +54,8 @@ export async function channelSettingsFromCredential(
 		throw credentialError(`The sender number "${sender.slice(0, 20)}" must be exactly 6 digits.`, 'Pad it with zeros on the left, e.g. 012345.');
 	}
 	const fingerprints = String(data.hostFingerprint ?? '')
-		.split(/[,\s]+/)
+		.split(/[,\n]+/)
+		.map((f) => f.trim())
 		.filter(Boolean)
 		.map((f) => normalizeFingerprint(f).display);
 	if (options.requireFingerprint && fingerprints.length === 0) {
