@@ -78,7 +78,7 @@ export function describeConnectError(error: unknown, ctx: ConnectionContext): So
 			{ cause: error },
 		);
 	}
-	if (err?.code === 'ECONNRESET' || /ECONNRESET|socket hang up|Connection lost|closed/i.test(message)) {
+	if (['ECONNRESET', 'EPIPE'].includes(String(err?.code)) || /ECONNRESET|EPIPE|socket hang up|connection lost|no response from server|not connected|closed/i.test(message)) {
 		return new SocialSecurityError(
 			'CONNECTION_LOST',
 			`The connection to ${where} was closed by the server or the network.`,

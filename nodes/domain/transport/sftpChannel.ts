@@ -246,8 +246,7 @@ export class SftpChannel {
 			const issue = () => {
 				const offset = nextOffset;
 				nextOffset += chunkSize;
-				pending.push(
-					new Promise<Buffer>((resolve, reject) => {
+				const read = new Promise<Buffer>((resolve, reject) => {
 						const buf = Buffer.allocUnsafe(chunkSize);
 						this.sftp.read(handle, buf, 0, chunkSize, offset, (err, bytesRead) => {
 							watchdog.progress();
@@ -255,8 +254,10 @@ export class SftpChannel {
 							if (err && (err as { code?: number }).code !== 1) reject(err);
 							else resolve(buf.subarray(0, err ? 0 : bytesRead));
 						});
-					}),
-				);
+					});
+				// Reads ahead of a failure are never awaited: mark them handled so they cannot crash the process.
+				read.catch(() => undefined);
+				pending.push(read);
 			};
 			for (let i = 0; i < depth; i += 1) issue();
 			while (pending.length > 0) {
