@@ -9,7 +9,8 @@ type WithBinaryHelpers = Pick<IExecuteFunctions, 'helpers'> | Pick<IPollFunction
 
 /** Opens a binary for reading, as many times as needed (e.g. once to sign, once to upload). */
 export async function openBinary(ctx: WithBinaryHelpers, binary: IBinaryData): Promise<Readable> {
-	if (binary.id) return ctx.helpers.getBinaryStream(binary.id);
+	// 1 MiB chunks: with Node's 64 KiB default, hashing a large file is about a third slower.
+	if (binary.id) return ctx.helpers.getBinaryStream(binary.id, 1024 * 1024);
 	return Readable.from([Buffer.from(binary.data, BINARY_ENCODING)]);
 }
 

@@ -1,0 +1,253 @@
+/**
+ * Signing benchmark: our signDetached against `openssl cms -sign -binary -outform DER` on the same
+ * files, in the same run. Each measurement runs in its own child process so peak RSS is that of the
+ * signer alone (read with /usr/bin/time -v when present, else the child's own maxRSS).
+ *
+ *   npx ts-node --transpile-only bench/sign.ts [sizes…] [--sparse] [--runs N]
+ *   sizes like 100M, 1G, 250MiB or a byte count; default 100M 1G (MiB/GiB).
+ *
+ * Our modules are transpiled to plain JS for the child: running them through ts-node would add the
+ * TypeScript compiler (~100 MiB) to the measured RSS.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+
+import ts from 'typescript';
+
+const ROOT = join(__dirname, '..');
+const MODULES = ['nodes/domain/errors.ts', 'nodes/domain/signing/pkcs12.ts', 'nodes/domain/signing/cmsSignature.ts', 'nodes/domain/signing/signatureLayout.ts'];
+const TIME = '/usr/bin/time';
+const MIB = 1024 * 1024;
+
+export interface SignBenchOptions {
+	/** File sizes in bytes. Default 100 MiB and 1 GiB. */
+	sizes?: number[];
+	/** Sparse files (holes read as zeros, no disk I/O) instead of random-filled ones. */
+	sparse?: boolean;
+	/** Runs per tool and size; the median is reported. Default 3. */
+	runs?: number;
+	log?: (line: string) => void;
+}
+
+export interface SignBenchRow {
+	sizeBytes: number;
+	/** 'ours' reads with 1 MiB chunks, 'ours-64k' with the fs default (what an unconfigured stream gives). */
+	tool: 'openssl' | 'ours' | 'ours-64k';
+	/** Median wall time of the whole process (start, key loading, hashing, signing, exit). */
+	wallMs: number;
+	/** Ours only: median time of signDetached itself (stream + hash + sign). */
+	signMs?: number;
+	/** Highest peak RSS over the runs. */
+	peakRssMiB: number;
+}
+
+export interface SignBenchResult {
+	rows: SignBenchRow[];
+	/** Per size: ours (1 MiB chunks) / openssl wall time. */
+	ratios: Array<{ sizeBytes: number; wallRatio: number; signRatio: number }>;
+	table: string;
+}
+
+interface Measured {
+	wallMs: number;
+	peakRssKiB: number;
+	stdout: string;
+}
+
+function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Measured> {
+	const useTime = existsSync(TIME);
+	const [file, argv] = useTime ? [TIME, ['-v', command, ...args]] : [command, args];
+	return new Promise((resolve, reject) => {
+		const start = process.hrtime.bigint();
+		const child = spawn(file, argv, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+			if (code !== 0) return reject(new Error(`${command} exited with ${code}: ${stderr.slice(-2000)}`));
+			const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+			resolve({ wallMs, peakRssKiB: rss ? Number(rss[1]) : Number.NaN, stdout });
+		});
+	});
+}
+
+/** Transpiles our signing modules (and errors.ts) into `outDir`, keeping their relative layout. */
+function buildChild(outDir: string): string {
+	for (const file of MODULES) {
+		const source = readFileSync(join(ROOT, file), 'utf8');
+		const { outputText } = ts.transpileModule(source, {
+			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+			fileName: file,
+		});
+		const target = join(outDir, file.replace(/\.ts$/, '.js'));
+		mkdirSync(dirname(target), { recursive: true });
+		writeFileSync(target, outputText);
+	}
+	const child = join(outDir, 'child.js');
+	writeFileSync(
+		child,
+		`'use strict';
+const fs = require('node:fs');
+const { loadPkcs12 } = require('./${relative(outDir, join(outDir, 'nodes/domain/signing/pkcs12.js'))}');
+const { signDetached } = require('./${relative(outDir, join(outDir, 'nodes/domain/signing/cmsSignature.js'))}');
+const [p12File, password, input, output, chunk] = process.argv.slice(2);
+(async () => {
+	const identity = loadPkcs12(fs.readFileSync(p12File), password);
+	const start = process.hrtime.bigint();
+	const result = await signDetached(fs.createReadStream(input, { highWaterMark: Number(chunk) }), identity);
+	const signMs = Number(process.hrtime.bigint() - start) / 1e6;
+	fs.writeFileSync(output, result.der);
+	process.stdout.write(JSON.stringify({ signMs, size: result.size, maxRssKiB: process.resourceUsage().maxRSS }));
+})().catch((error) => { console.error(error); process.exit(1); });
+`,
+	);
+	return child;
+}
+
+/** A file of `size` bytes: sparse, or filled with a repeated 1 MiB random block (cheap to write). */
+function makeFile(path: string, size: number, sparse: boolean): void {
+	const fd = openSync(path, 'w');
+	try {
+		if (sparse) {
+			ftruncateSync(fd, size);
+			return;
+		}
+		const block = randomFillSync(Buffer.alloc(MIB));
+		for (let written = 0; written < size; ) {
+			const n = Math.min(block.length, size - written);
+			writeSync(fd, block, 0, n);
+			written += n;
+		}
+	} finally {
+		closeSync(fd);
+	}
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
+export function formatSize(bytes: number): string {
+	if (bytes >= 1024 * MIB && bytes % (1024 * MIB) === 0) return `${bytes / (1024 * MIB)} GiB`;
+	if (bytes >= MIB) return `${+(bytes / MIB).toFixed(1)} MiB`;
+	return `${bytes} B`;
+}
+
+export function parseSize(text: string): number {
+	const match = /^(\d+(?:\.\d+)?)\s*([KMG]?)(i?B)?$/i.exec(text.trim());
+	if (!match) throw new Error(`Not a size: ${text}`);
+	const unit = { '': 1, K: 1024, M: MIB, G: 1024 * MIB }[match[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+	return Math.round(Number(match[1]) * unit);
+}
+
+/** Runs the benchmark and returns the rows, the ratios and a printable table. */
+export async function runSignBench(options: SignBenchOptions = {}): Promise<SignBenchResult> {
+	const sizes = options.sizes ?? [100 * MIB, 1024 * MIB];
+	const runs = options.runs ?? 3;
+	const log = options.log ?? (() => undefined);
+	const dir = mkdtempSync(join(tmpdir(), 'sign-bench-'));
+	try {
+		const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+		openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-subj', '/CN=Bench Signer', '-days', '30']);
+		openssl(['pkcs12', '-export', '-in', 'cert.pem', '-inkey', 'key.pem', '-out', 'signer.p12', '-passout', 'pass:bench']);
+		const child = buildChild(join(dir, 'build'));
+		const env = { ...process.env, NODE_PATH: join(ROOT, 'node_modules') };
+
+		const rows: SignBenchRow[] = [];
+		const ratios: SignBenchResult['ratios'] = [];
+		for (const size of sizes) {
+			const input = join(dir, `fi-${size}.bin`);
+			makeFile(input, size, options.sparse ?? false);
+			// Warm the page cache once so neither tool pays for the first disk read.
+			await run('openssl', ['dgst', '-sha256', '-out', '/dev/null', input]);
+			const ossl: Measured[] = [];
+			const ours: Record<'ours' | 'ours-64k', Array<Measured & { signMs: number; childRssKiB: number }>> = { ours: [], 'ours-64k': [] };
+			const runOurs = async (chunk: number) => {
+				const m = await run(process.execPath, [child, join(dir, 'signer.p12'), 'bench', input, join(dir, 'ours.der'), String(chunk)], env);
+				const reported = JSON.parse(m.stdout) as { signMs: number; size: number; maxRssKiB: number };
+				if (reported.size !== size) throw new Error(`signed ${reported.size} bytes instead of ${size}`);
+				return { ...m, signMs: reported.signMs, childRssKiB: reported.maxRssKiB };
+			};
+			for (let i = 0; i < runs; i++) {
+				// Interleaved, so that a busy machine slows all three alike.
+				ossl.push(await run('openssl', ['cms', '-sign', '-binary', '-in', input, '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'ossl.der')]));
+				ours.ours.push(await runOurs(MIB));
+				ours['ours-64k'].push(await runOurs(64 * 1024));
+			}
+			// The FS must be right, not only fast.
+			openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'ours.der', '-content', input, '-CAfile', 'cert.pem', '-out', '/dev/null']);
+			const osslRow: SignBenchRow = {
+				sizeBytes: size,
+				tool: 'openssl',
+				wallMs: median(ossl.map((m) => m.wallMs)),
+				peakRssMiB: Math.max(...ossl.map((m) => m.peakRssKiB)) / 1024,
+			};
+			const [oursRow, ours64Row] = (['ours', 'ours-64k'] as const).map(
+				(tool): SignBenchRow => ({
+					sizeBytes: size,
+					tool,
+					wallMs: median(ours[tool].map((m) => m.wallMs)),
+					signMs: median(ours[tool].map((m) => m.signMs)),
+					peakRssMiB: Math.max(...ours[tool].map((m) => (Number.isNaN(m.peakRssKiB) ? m.childRssKiB : m.peakRssKiB))) / 1024,
+				}),
+			);
+			rows.push(osslRow, oursRow, ours64Row);
+			ratios.push({ sizeBytes: size, wallRatio: oursRow.wallMs / osslRow.wallMs, signRatio: (oursRow.signMs as number) / osslRow.wallMs });
+			log(`${formatSize(size)}: openssl ${osslRow.wallMs.toFixed(0)} ms, ours ${oursRow.wallMs.toFixed(0)} ms`);
+			rmSync(input, { force: true });
+		}
+		return { rows, ratios, table: formatTable(rows, ratios, runs, options.sparse ?? false) };
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+function formatTable(rows: SignBenchRow[], ratios: SignBenchResult['ratios'], runs: number, sparse: boolean): string {
+	const lines = [
+		`Signing benchmark (${sparse ? 'sparse' : 'random-filled'} files, median of ${runs} runs, RSA-2048, SHA-256, node ${process.version})`,
+		'',
+		'| size | tool | process wall | signDetached only | peak RSS | ours/openssl (wall) | ours/openssl (sign only) |',
+		'|---|---|---|---|---|---|---|',
+	];
+	for (const ratio of ratios) {
+		const [ossl, ours, ours64] = rows.filter((r) => r.sizeBytes === ratio.sizeBytes);
+		const size = formatSize(ratio.sizeBytes);
+		lines.push(`| ${size} | openssl cms -sign -binary | ${(ossl.wallMs / 1000).toFixed(3)} s | | ${ossl.peakRssMiB.toFixed(1)} MiB | | |`);
+		for (const [label, row] of [['1 MiB chunks', ours], ['64 KiB chunks', ours64]] as const) {
+			lines.push(
+				`| ${size} | signDetached, ${label} | ${(row.wallMs / 1000).toFixed(3)} s | ${((row.signMs as number) / 1000).toFixed(3)} s | ${row.peakRssMiB.toFixed(1)} MiB | ${(row.wallMs / ossl.wallMs).toFixed(2)}× | ${((row.signMs as number) / ossl.wallMs).toFixed(2)}× |`,
+			);
+		}
+	}
+	const gib = ratios.find((r) => r.sizeBytes === 1024 * MIB);
+	if (gib) {
+		const rss = (tool: SignBenchRow['tool']) => (rows.find((r) => r.sizeBytes === gib.sizeBytes && r.tool === tool) as SignBenchRow).peakRssMiB;
+		const worst = Math.max(rss('ours'), rss('ours-64k'));
+		lines.push(
+			'',
+			`Targets at 1 GiB: time ≤ 1.1× openssl → ${gib.wallRatio <= 1.1 ? 'met' : 'NOT met'} (${gib.wallRatio.toFixed(2)}× process, ${gib.signRatio.toFixed(2)}× sign only); ` +
+				`peak RSS ≤ 128 MiB → ${worst <= 128 ? 'met' : 'NOT met'} (${rss('ours').toFixed(1)} MiB with 1 MiB chunks, ${rss('ours-64k').toFixed(1)} MiB with 64 KiB chunks)`,
+		);
+	}
+	return lines.join('\n');
+}
+
+if (require.main === module) {
+	const args = process.argv.slice(2);
+	const runsAt = args.indexOf('--runs');
+	const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : undefined;
+	const sizes = args.filter((a, i) => !a.startsWith('--') && (runsAt < 0 || i !== runsAt + 1)).map(parseSize);
+	runSignBench({ sizes: sizes.length ? sizes : undefined, sparse: args.includes('--sparse'), runs, log: (line) => console.error(line) })
+		.then((result) => console.log(result.table))
+		.catch((error: unknown) => {
+			console.error(error);
+			process.exitCode = 1;
+		});
+}
