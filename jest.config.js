@@ -1,4 +1,8 @@
-/** Unit tests need nothing but Node; integration tests start a real sshd (see test/helpers/sftpSandbox.ts). */
+/**
+ * Projects: unit (Node only), integration (a real sshd, see sandbox/sshdSandbox.ts), faults (faults and
+ * abuse against the real sshd, bounded to minutes), e2e (the package inside two real n8n versions).
+ * `npm test` runs unit + integration + faults; `npm run test:e2e` runs e2e.
+ */
 const base = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
@@ -8,5 +12,7 @@ module.exports = {
 	projects: [
 		{ ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
 		{ ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+		{ ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
+		{ ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'] },
 	],
 };
