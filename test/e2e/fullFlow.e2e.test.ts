@@ -1,0 +1,123 @@
+/**
+ * The whole flow in real n8n, for each supported n8n version: the packed package installed as n8n
+ * installs community packages, the example workflow run headless against the simulated social
+ * security (real sshd + simulator that checks signatures with openssl), every node's output checked.
+ *
+ * N8N_E2E_VERSIONS=2.8.4 limits the versions (default: all of N8N_VERSIONS).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandboxEnvironment, SandboxEnvironment } from '../../sandbox/cli';
+import { sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
+import { N8N_VERSIONS, N8nUserFolder, N8nVersion, ensureN8n, exampleWorkflow, packPackage } from './harness';
+
+jest.setTimeout(30 * 60_000);
+
+const versions = (process.env.N8N_E2E_VERSIONS?.split(',').map((v) => v.trim()) ?? [...N8N_VERSIONS]) as N8nVersion[];
+const reason = sandboxUnavailableReason();
+if (reason) {
+	if (process.env.CI === 'true') throw new Error(`CI=true but the sandbox cannot start: ${reason}`);
+	// eslint-disable-next-line no-console
+	console.warn(`Skipping the end-to-end tests: ${reason}`);
+}
+const describeE2e = reason ? describe.skip : describe;
+
+let work: string;
+let tarball: string;
+beforeAll(() => {
+	work = mkdtempSync(join(tmpdir(), 'ss-e2e-'));
+	if (!reason) tarball = packPackage(work);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describeE2e.each(versions)('n8n %s', (version) => {
+	let env: SandboxEnvironment;
+	let n8n: N8nUserFolder;
+
+	beforeAll(async () => {
+		const install = ensureN8n(version);
+		env = await startSandboxEnvironment({ dir: join(work, `sandbox-${version}`), logger: () => undefined });
+		n8n = new N8nUserFolder(install);
+		n8n.installPackage(tarball);
+		await n8n.importCredentials([env.credential]);
+	});
+	afterAll(async () => {
+		await env?.stop();
+		n8n?.remove();
+	});
+
+	const credential = () => ({ id: env.credential.id, name: env.credential.name });
+
+	it('builds the names, signs, verifies, submits, and reads back the accepted ACRF joined to the submission', async () => {
+		await n8n.importWorkflow(exampleWorkflow('submit-declaration.json', 'SsBeE2eAccepted', credential()));
+		const run = await n8n.execute('SsBeE2eAccepted');
+		expect(run.error).toBeUndefined();
+
+		const [names] = run.items('Build Filenames');
+		const set = names.set as Record<string, unknown>;
+		const go = (names.names as { go: string }).go;
+		expect(go).toMatch(/^GO\.DMFA\.000123\.\d{8}\.[0-9A-Z]{5}\.T\.1$/);
+		expect(names).toMatchObject({ uploadFolder: 'INTEST', responseFolder: 'OUTTEST' });
+		expect(run.binaries('Build Filenames')[0]?.data).toMatchObject({ fileName: `FI.${go.slice(3)}.1` });
+
+		const [signed] = run.items('Sign FI');
+		expect(signed.signature).toMatchObject({ fi: `FI.${go.slice(3)}.1`, fs: `FS.${go.slice(3)}.1`, digestAlgorithm: 'sha256', layout: 'single-line' });
+		expect(run.binaries('Sign FI')[0]?.signature).toMatchObject({ fileName: `FS.${go.slice(3)}.1` });
+		expect(run.items('Check the signature')[0].verification).toMatchObject({ valid: true, digestAlgorithm: 'sha256' });
+
+		const [submitted] = run.items('Submit to Social Security');
+		expect(submitted).toMatchObject({ status: 'submitted', go, folder: 'INTEST', serverFingerprint: env.hostFingerprint, set });
+		expect((submitted.files as Array<{ role: string }>).map((f) => f.role)).toEqual(['FI', 'FS', 'GO']);
+
+		const answers = run.items('Poll Social Security Responses');
+		const acrf = answers.find((a) => a.answersFile === go);
+		expect(acrf).toMatchObject({ type: 'ACRF', status: 'accepted', final: true, errors: [], deletedFromServer: true });
+		expect(acrf?.ticket).toMatch(/^[0-9A-Z]{13}$/);
+		expect(run.binaries('Poll Social Security Responses')[answers.indexOf(acrf as Record<string, unknown>)]?.data).toMatchObject({
+			mimeType: 'application/xml',
+		});
+		const [summary] = run.items('Poll Social Security Responses', 1);
+		expect(summary).toMatchObject({ failed: 0, rejected: 0 });
+		// The simulator (which checks the FS with openssl, not with our code) saw the same set.
+		expect(env.simulator.processed.find((p) => p.name === go)).toMatchObject({ accepted: true, errors: [] });
+	});
+
+	it('gets ACRF-125 back when the declaration changed after it was signed', async () => {
+		const workflow = exampleWorkflow('submit-declaration.json', 'SsBeE2eTampered', credential(), (nodes) => {
+			const submit = nodes.find((n) => n.name === 'Submit to Social Security') as { parameters: Record<string, unknown> };
+			submit.parameters = { operation: 'submit', filesFrom: 'properties', declarationProperties: 'data', signatureProperties: 'signature', options: {} };
+		}) as { nodes: Array<Record<string, unknown>>; connections: Record<string, unknown> };
+		// After signing, the line endings of the FI are changed (as Notepad would): the FS no longer matches.
+		workflow.nodes.push({
+			parameters: { operation: 'sign', binaryPropertyName: 'data', signaturePropertyName: 'discarded', signOptions: { convertToCrlf: true } },
+			id: '5b0a3c0e-0001-4c4e-9d51-0000000000aa',
+			name: 'Change line endings after signing',
+			type: 'n8n-nodes-socialsecurity-be.signFi',
+			typeVersion: 1,
+			position: [1210, 200],
+			credentials: { belgianSocialSecuritySftpApi: credential() },
+		});
+		workflow.connections['Check the signature'] = { main: [[{ node: 'Change line endings after signing', type: 'main', index: 0 }]] };
+		workflow.connections['Change line endings after signing'] = { main: [[{ node: 'Submit to Social Security', type: 'main', index: 0 }]] };
+		await n8n.importWorkflow(workflow);
+
+		const run = await n8n.execute('SsBeE2eTampered');
+		expect(run.error).toBeUndefined();
+		const [submitted] = run.items('Submit to Social Security');
+		expect(submitted.status).toBe('submitted');
+		const acrf = run.items('Poll Social Security Responses').find((a) => a.answersFile === submitted.go);
+		expect(acrf).toMatchObject({ type: 'ACRF', status: 'rejected' });
+		expect((acrf?.errors as Array<{ code: string; meaning: string }>).map((e) => e.code)).toContain('ACRF-125');
+		expect((acrf?.errors as Array<{ code: string; meaning: string }>)[0].meaning).toMatch(/signature/i);
+	});
+
+	it('keeps every secret of the credential out of the run data and the n8n database in clear', () => {
+		const data = env.credential.data;
+		const secrets = [data.certificatePassword, data.privateKey.split('\n')[1], data.certificateP12.slice(40, 100)];
+		for (const secret of secrets) {
+			expect(secret.length).toBeGreaterThan(10);
+			expect(n8n.filesContaining(secret)).toEqual([]);
+		}
+	});
+});
