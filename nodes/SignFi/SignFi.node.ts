@@ -1,8 +1,8 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { assertSignatureValid, signatureFileName, signDeclaration } from '../domain/signing/declarationSigner';
+import { assertSignatureValid, signatureFileName, signDeclaration, verifyDetachedOrInvalid } from '../domain/signing/declarationSigner';
 import { createCrlfTransform } from '../domain/signing/lineEndings';
-import { verifyDetached, SignDigest } from '../domain/signing/cmsSignature';
+import type { SignDigest } from '../domain/signing/cmsSignature';
 import type { SignatureLayout } from '../domain/signing/signatureLayout';
 import { openBinary } from '../shared/binaryData';
 import { ChannelSession } from '../shared/channelSession';
@@ -71,6 +71,8 @@ async function signItem(this: IExecuteFunctions, session: ChannelSession, itemIn
 	const options = this.getNodeParameter('signOptions', itemIndex, {}) as SignOptions;
 	const item = this.getInputData()[itemIndex];
 	let fi: IBinaryData = this.helpers.assertBinaryData(itemIndex, fiProperty);
+	// Before any work: a name problem must not cost a full read (and a stored copy) of a large file.
+	const fsName = signatureFileName(fi.fileName, options.fsFileName);
 	const binary = { ...(item.binary ?? {}) };
 	if (options.convertToCrlf) {
 		// Store the converted file first, then sign what was stored: the FS covers exactly the upload.
@@ -83,7 +85,6 @@ async function signItem(this: IExecuteFunctions, session: ChannelSession, itemIn
 		layout: options.layout,
 		includeChain: options.includeChain,
 	});
-	const fsName = signatureFileName(fi.fileName, options.fsFileName);
 	binary[fsProperty] = await this.helpers.prepareBinaryData(signature.content, fsName, 'text/plain');
 	const json: IDataObject = {
 		fi: fi.fileName,
@@ -107,7 +108,7 @@ async function verifyItem(this: IExecuteFunctions, itemIndex: number): Promise<I
 	const fi = this.helpers.assertBinaryData(itemIndex, fiProperty);
 	const fs = this.helpers.assertBinaryData(itemIndex, fsProperty);
 	const fsBytes = await this.helpers.binaryToBuffer(await openBinary(this, fs));
-	const result = await verifyDetached(fsBytes, await openBinary(this, fi), {
+	const result = await verifyDetachedOrInvalid(fsBytes, await openBinary(this, fi), {
 		trustedCertificatesPem: options.trustedCertificatesPem?.trim() || undefined,
 	});
 	if (options.failWhenInvalid) assertSignatureValid(result, fs.fileName ?? fsProperty, fi.fileName ?? fiProperty);

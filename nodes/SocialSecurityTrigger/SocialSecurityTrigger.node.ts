@@ -4,6 +4,7 @@ import { socialSecurityChannelTest } from '../shared/credentialTest';
 import { ChannelSession } from '../shared/channelSession';
 import { answerQueryFrom, answerQueryProperties, collectAnswerItems } from '../shared/answerItems';
 import { toNodeError } from '../shared/nodeErrors';
+import { answersFailedError } from '../domain/responses/collectAnswers';
 
 /** How many answer ids the trigger remembers, so that none fires twice (bounded: static data is stored with the workflow). */
 const REMEMBERED = 5000;
@@ -62,6 +63,8 @@ export class SocialSecurityTrigger implements INodeType {
 				state.delivered = [...(state.delivered ?? []), ...result.answers.map((a) => a.answer.answerId)].slice(-REMEMBERED);
 				state.ignored = [...(state.ignored ?? []), ...result.notAccepted].slice(-REMEMBERED);
 			}
+			// Answers that fail on every poll must not go unnoticed: n8n shows a failed poll to the user.
+			if (items.length === 0 && result.failures.length > 0) throw toNodeError(this.getNode(), answersFailedError(result.failures));
 			return items.length > 0 ? [items] : null;
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);

@@ -8,6 +8,8 @@ export class SocialSecurityError extends Error {
 	readonly code: string;
 	/** What the user can do about it. */
 	readonly hint?: string;
+	/** Facts that are safe to show and useful to act on (e.g. the host key fingerprint the server presented). */
+	details?: Record<string, string>;
 
 	constructor(code: string, message: string, hint?: string, options?: { cause?: unknown }) {
 		super(message, options);

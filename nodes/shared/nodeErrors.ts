@@ -14,7 +14,6 @@ const REMOTE_CODES = new Set([
 	'CONNECTION_FAILED',
 	'HOST_NOT_FOUND',
 	'HOST_KEY_MISMATCH',
-	'HOST_FINGERPRINT_MISSING',
 	'SSH_LOGIN_REFUSED',
 	'SSH_NEGOTIATION_FAILED',
 	'OPERATION_TIMEOUT',
@@ -31,12 +30,19 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 	if (error instanceof SocialSecurityError) {
 		const options = { message: error.message, description: error.hint, itemIndex };
 		if (REMOTE_CODES.has(error.code)) {
-			return new NodeApiError(node, { message: error.message, code: error.code } as JsonObject, options);
+			const apiError = new NodeApiError(node, { message: error.message, code: error.code } as JsonObject, options);
+			// NodeApiError swaps any message holding a Node error code (ECONNRESET, …) for a generic text; ours is better.
+			apiError.message = error.message;
+			return apiError;
 		}
 		return new NodeOperationError(node, error.message, options);
 	}
 	return new NodeOperationError(node, 'An unexpected error occurred in the social security node.', {
-		description: error instanceof Error ? `${error.name}. See the n8n log for details.` : undefined,
+		// The raw message is not shown: it could come from anywhere and hold anything.
+		description:
+			error instanceof Error
+				? `An internal ${error.name} that the node did not expect. Please report it, with the steps that led to it, to the maintainers of n8n-nodes-socialsecurity-be.`
+				: undefined,
 		itemIndex,
 	});
 }
@@ -46,7 +52,7 @@ export function errorItemJson(error: unknown): JsonObject {
 	if (error instanceof SocialSecurityError) {
 		return { error: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) };
 	}
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError || error instanceof ExpressionError) {
 		return { error: error.message, ...(error.description ? { hint: error.description } : {}) };
 	}
 	return { error: 'An unexpected error occurred in the social security node.' };

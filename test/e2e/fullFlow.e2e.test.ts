@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxEnvironment, SandboxEnvironment } from '../../sandbox/cli';
-import { sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
+import { freeLoopbackPort, sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
 import { N8N_VERSIONS, N8nUserFolder, N8nVersion, ensureN8n, exampleWorkflow, packPackage } from './harness';
 
 jest.setTimeout(30 * 60_000);
@@ -110,6 +110,40 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		expect(acrf).toMatchObject({ type: 'ACRF', status: 'rejected' });
 		expect((acrf?.errors as Array<{ code: string; meaning: string }>).map((e) => e.code)).toContain('ACRF-125');
 		expect((acrf?.errors as Array<{ code: string; meaning: string }>)[0].meaning).toMatch(/signature/i);
+	});
+
+	it("runs the credential test through n8n's own REST API: success, and the fingerprint when none is pinned", async () => {
+		const started = await n8n.start(await freeLoopbackPort());
+		try {
+			const headers = { 'content-type': 'application/json', 'browser-id': 'e2e-browser' };
+			const setup = await fetch(`${started.base}/rest/owner/setup`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify({ email: 'owner@example.test', firstName: 'Payroll', lastName: 'Office', password: 'E2e-Owner-Password-1' }),
+			});
+			expect(setup.status).toBe(200);
+			const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+			const test = async (data: Record<string, unknown>) => {
+				const response = await fetch(`${started.base}/rest/credentials/test`, {
+					method: 'POST',
+					headers: { ...headers, cookie },
+					body: JSON.stringify({ credentials: { id: env.credential.id, name: env.credential.name, type: env.credential.type, data } }),
+				});
+				expect(response.status).toBe(200);
+				return ((await response.json()) as { data: { status: string; message: string } }).data;
+			};
+			const ok = await test({ ...env.credential.data });
+			expect(ok.status).toBe('OK');
+			expect(ok.message).toContain('all six folders');
+			expect(ok.message).toContain(env.hostFingerprint);
+
+			const unpinned = await test({ ...env.credential.data, hostFingerprint: '' });
+			expect(unpinned.status).toBe('Error');
+			expect(unpinned.message).toContain(env.hostFingerprint);
+			expect(unpinned.message).toMatch(/paste it/);
+		} finally {
+			await started.stop();
+		}
 	});
 
 	it('keeps every secret of the credential out of the run data and the n8n database in clear', () => {

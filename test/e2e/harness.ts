@@ -140,7 +140,8 @@ export class N8nUserFolder {
 		while (Date.now() < deadline) {
 			if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}: ${output.slice(-3000)}`);
 			try {
-				const response = await fetch(`${base}/healthz/readiness`);
+				// /healthz/readiness answers before the REST routes exist; /rest/settings answers when they do.
+				const response = await fetch(`${base}/rest/settings`);
 				if (response.ok) break;
 			} catch {
 				// Not listening yet.

@@ -53,7 +53,12 @@ export async function checkChannel(data: ChannelCredentialData, now: Date = new 
 		}
 	} catch (error) {
 		if (error instanceof SocialSecurityError) {
-			return { ok: false, message: [error.message, error.hint].filter(Boolean).join(' '), warnings };
+			return {
+				ok: false,
+				message: [error.message, error.hint].filter(Boolean).join(' '),
+				serverFingerprint: error.details?.presentedFingerprint,
+				warnings,
+			};
 		}
 		return { ok: false, message: 'The channel could not be checked because of an unexpected error.', warnings };
 	}

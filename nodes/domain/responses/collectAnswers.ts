@@ -113,10 +113,13 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 		}
 	}
 	const max = options.max && options.max > 0 ? options.max : Infinity;
-	result.remaining = Math.max(0, pending.length - max);
 	const work = await mkdtemp(join(tmpdir(), 'ss-answers-'));
 	try {
-		for (const answer of pending.slice(0, max)) {
+		// `max` counts delivered answers: answers read but not accepted (e.g. not a rejection) do not use it up.
+		let visited = 0;
+		for (const answer of pending) {
+			if (result.answers.length >= max) break;
+			visited += 1;
 			try {
 				const collected = await collectOne(channel, answer, work, options);
 				if (collected) result.answers.push(collected);
@@ -128,6 +131,7 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 				if (['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED'].includes(e.code)) break;
 			}
 		}
+		result.remaining = pending.length - visited;
 	} finally {
 		await rm(work, { recursive: true, force: true });
 	}
@@ -202,6 +206,18 @@ async function collectOne<T>(
 		}
 	}
 	return collected;
+}
+
+/** One error for a run in which answers were waiting but none could be taken (for a trigger to report). */
+export function answersFailedError(failures: CollectFailure[]): SocialSecurityError {
+	return new SocialSecurityError(
+		failures.some((f) => ['CONNECTION_LOST', 'OPERATION_TIMEOUT'].includes(f.code)) ? 'CONNECTION_LOST' : 'ANSWERS_FAILED',
+		`${failures.length} answer(s) could not be taken and stay on the server: ${failures
+			.slice(0, 3)
+			.map((f) => `${f.answerId} (${f.message})`)
+			.join('; ')}${failures.length > 3 ? '; …' : ''}`,
+		'They are tried again at the next poll. If one keeps failing, fetch it by hand with Poll Social Security Responses and look at its summary output.',
+	);
 }
 
 /** GO first: an interrupted delete leaves an incomplete triplet, which is never taken again. */

@@ -5,7 +5,7 @@
  */
 import { SocialSecurityError } from '../errors';
 import { signatureNameForDeclaration } from '../names/fileNames';
-import { SignDigest, signDetached } from './cmsSignature';
+import { SignDigest, signDetached, verifyDetached, VerifyOptions, VerifyResult } from './cmsSignature';
 import { SigningIdentity, assertCertificateValid, loadPkcs12 } from './pkcs12';
 import { SignatureLayout, encodeSignatureFile } from './signatureLayout';
 
@@ -93,4 +93,20 @@ export function assertSignatureValid(result: { valid: boolean; reason?: string }
 		`The signature ${fsName} does not match ${fiName}: ${result.reason ?? 'invalid'}.`,
 		'Sign the exact bytes that are uploaded (ACRF-125). A file changed after signing (e.g. its line endings) no longer matches.',
 	);
+}
+
+/** Like verifyDetached, but an FS that cannot even be read is an invalid signature, with the reason. */
+export async function verifyDetachedOrInvalid(
+	fs: Buffer,
+	content: NodeJS.ReadableStream | Buffer,
+	options: VerifyOptions = {},
+): Promise<VerifyResult> {
+	try {
+		return await verifyDetached(fs, content, options);
+	} catch (error) {
+		if (error instanceof SocialSecurityError && error.code === 'FS_INVALID') {
+			return { valid: false, reason: error.message, digestAlgorithm: 'unknown' };
+		}
+		throw error;
+	}
 }

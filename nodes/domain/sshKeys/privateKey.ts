@@ -323,7 +323,9 @@ function decodeWithOpenSsl(
 		return { keyObject, format, encrypted, comment: '' };
 	} catch (error) {
 		const code = String((error as { code?: unknown })?.code ?? '');
-		if (/UNSUPPORTED/.test(code)) {
+		// A wrong passphrase now and then decrypts to bytes OpenSSL first accepts, then fails with a DECODER
+		// 'unsupported' error: only the EVP variant means an unsupported cipher.
+		if (code === 'ERR_OSSL_EVP_UNSUPPORTED' || (!encrypted && /UNSUPPORTED/.test(code))) {
 			throw new SocialSecurityError(
 				'SSH_KEY_UNSUPPORTED_FORMAT',
 				'The key uses an encryption or algorithm that is not supported.',

@@ -5,7 +5,7 @@
  * which files reached the server.
  */
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { SocialSecurityError } from '../errors';
 import { DeclarationSetId } from '../names/fileNames';
 import { SftpChannel } from '../transport/sftpChannel';
@@ -48,18 +48,32 @@ export interface SubmitOptions {
 export class SubmissionFailedError extends SocialSecurityError {
 	constructor(
 		readonly cause: SocialSecurityError,
-		/** Files of this set that are on the server (complete or partial). */
+		/**
+		 * Files of this set that are on the server: a bare name is there complete; a note in parentheses
+		 * says it is incomplete (with its size) or that it may be there (the connection failed while it was sent).
+		 */
 		readonly reached: string[],
 		/** Files removed again by the clean-up. */
 		readonly removed: string[],
 	) {
+		// Only a GO makes the server process the set: say exactly what is known about it.
+		const go = reached.find((r) => r.startsWith('GO.'));
+		const goKnown = go !== undefined && !go.includes(' ');
 		super(
 			'SUBMISSION_FAILED',
-			`The set was not submitted: ${cause.message} No GO was sent, so the server will not process it. ${
-				reached.length > 0 ? `On the server now: ${reached.join(', ')}.` : 'Nothing of the set is on the server.'
-			}${removed.length > 0 ? ` Removed again: ${removed.join(', ')}.` : ''}`,
-			cause.hint ??
-				'Run again: with "Resume Interrupted Submission" the files already sent are checked and kept; otherwise remove them or use a new sequence.',
+			`${go === undefined ? 'The set was not submitted' : 'The submission was interrupted'}: ${cause.message} ${
+				go === undefined
+					? 'No GO was sent, so the server will not process it.'
+					: goKnown
+						? 'The GO is on the server, so the server will process the set.'
+						: 'The GO may have reached the server before the connection failed; then the server processes the set.'
+			} ${reached.length > 0 ? `On the server now: ${reached.join(', ')}.` : 'Nothing of the set is on the server.'}${
+				removed.length > 0 ? ` Removed again: ${removed.join(', ')}.` : ''
+			}`,
+			go !== undefined
+				? 'Do not send the set again under a new sequence: it may be processed twice. Run it again with "Resume Interrupted Submission", which sends the GO if it is missing and stops if it is there, or wait for the ACRF.'
+				: (cause.hint ??
+					'Run again: with "Resume Interrupted Submission" the files already sent are checked and kept; otherwise remove them or use a new sequence.'),
 			{ cause },
 		);
 	}
@@ -87,17 +101,28 @@ export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPla
 	}
 
 	const created: string[] = [];
+	/** Leftovers of an interrupted upload (the first bytes of the same file) that were removed and sent again. */
+	const replaced: string[] = [];
 	const sent: SubmittedFile[] = [];
 	let current: string | undefined;
+	let sending: Readable | undefined;
 	try {
 		for (const file of plan.files) {
 			current = file.name;
+			sending = undefined;
 			const path = remote(plan.folder, file.name);
 			if (existing.has(file.name)) {
-				sent.push({ ...(await verifyIdentical(channel, file, path)), role: file.role, part: file.part, resumed: true });
-				continue;
+				const check = await verifyIdentical(channel, file, path);
+				if (check !== 'partial') {
+					sent.push({ ...check, role: file.role, part: file.part, resumed: true });
+					continue;
+				}
+				// No GO is there, so the server has not taken the set: the partial file can go.
+				await channel.delete(path);
+				replaced.push(file.name);
 			}
-			const result = await channel.uploadExclusive(await file.open(), path);
+			sending = await file.open();
+			const result = await channel.uploadExclusive(sending, path);
 			created.push(file.name);
 			await verifyRemoteSize(channel, path, result.size, file.size);
 			sent.push({ name: file.name, role: file.role, part: file.part, size: result.size, sha256: result.sha256 });
@@ -108,11 +133,19 @@ export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPla
 		await verifyRemoteSize(channel, remote(plan.folder, plan.go), 0, 0);
 	} catch (error) {
 		const cause = error instanceof SocialSecurityError ? error : new SocialSecurityError('SUBMISSION_ERROR', String(error));
-		const reached = [...(options.resume ? clashes : []), ...created];
-		// A file interrupted mid-upload may be on the server partially; say so when we can still see it.
-		if (current && !reached.includes(current) && current !== plan.go) {
-			const partial = await channel.stat(remote(plan.folder, current)).catch(() => undefined);
-			if (partial) reached.push(`${current} (incomplete, ${partial.size} bytes)`);
+		const reached = [...(options.resume ? clashes.filter((c) => !replaced.includes(c)) : []), ...created];
+		// The file being sent when it failed may be on the server, partially: say so, also when the
+		// connection is gone and we cannot look (bytes were written, or a stalled server may still carry
+		// out the requests it holds; a GO whose create was sent may exist).
+		if (current && !reached.includes(current)) {
+			const found = await channel.stat(remote(plan.folder, current)).then(
+				(entry) => entry ?? null,
+				() => undefined,
+			);
+			if (found) reached.push(current === plan.go ? current : `${current} (incomplete, ${found.size} bytes)`);
+			else if (found === undefined && (current === plan.go || sending?.readableDidRead || cause.code === 'OPERATION_TIMEOUT')) {
+				reached.push(`${current} (may be on the server${current === plan.go ? '' : ', incomplete'}: the connection failed while it was being sent)`);
+			}
 		}
 		const removed: string[] = [];
 		if (options.cleanupOnFailure) {
@@ -161,19 +194,27 @@ async function verifyRemoteSize(channel: SftpChannel, path: string, sent: number
 	}
 }
 
+/**
+ * Compares a file already on the server with ours: identical, or `partial` when the server holds only the
+ * first bytes of ours (an interrupted upload, also an empty file whose create got through); anything
+ * else is refused (REMOTE_DIFFERS).
+ */
 async function verifyIdentical(
 	channel: SftpChannel,
 	file: { name: string; open: () => unknown },
 	path: string,
-): Promise<{ name: string; size: number; sha256: string }> {
+): Promise<{ name: string; size: number; sha256: string } | 'partial'> {
 	const remoteResult = await channel.download(path, discard());
 	const local = createHash('sha256');
+	const prefix = createHash('sha256');
 	let size = 0;
 	for await (const chunk of (await file.open()) as AsyncIterable<Buffer>) {
 		local.update(chunk);
+		if (size < remoteResult.size) prefix.update(chunk.subarray(0, remoteResult.size - size));
 		size += chunk.length;
 	}
 	const sha256 = local.digest('hex');
+	if (remoteResult.size < size && prefix.digest('hex') === remoteResult.sha256) return 'partial';
 	if (remoteResult.sha256 !== sha256 || remoteResult.size !== size) {
 		throw new SocialSecurityError(
 			'REMOTE_DIFFERS',

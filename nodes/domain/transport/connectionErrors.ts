@@ -17,19 +17,24 @@ export interface ConnectionContext {
 }
 
 export function hostKeyMismatchError(ctx: ConnectionContext): SocialSecurityError {
-	return new SocialSecurityError(
+	return withPresentedFingerprint(ctx, new SocialSecurityError(
 		'HOST_KEY_MISMATCH',
 		`The server ${ctx.host}:${ctx.port} presented host key ${ctx.presentedFingerprint ?? '(unknown)'}, not the pinned ${ctx.pinnedFingerprint}. The connection was refused.`,
 		'Either someone is intercepting the connection, or the server key has changed. Compare the presented fingerprint with the one published by the social security before you update the credential.',
-	);
+	));
 }
 
 export function hostFingerprintMissingError(ctx: ConnectionContext): SocialSecurityError {
-	return new SocialSecurityError(
+	return withPresentedFingerprint(ctx, new SocialSecurityError(
 		'HOST_FINGERPRINT_MISSING',
 		`No server host key fingerprint is set in the credential. The server ${ctx.host}:${ctx.port} presented ${ctx.presentedFingerprint ?? '(unknown)'}.`,
 		'Compare this fingerprint with the one published by the social security and, if it is the same, paste it into the credential field "Server Host Key Fingerprint".',
-	);
+	));
+}
+
+function withPresentedFingerprint(ctx: ConnectionContext, error: SocialSecurityError): SocialSecurityError {
+	if (ctx.presentedFingerprint) error.details = { presentedFingerprint: ctx.presentedFingerprint };
+	return error;
 }
 
 export function describeConnectError(error: unknown, ctx: ConnectionContext): SocialSecurityError {

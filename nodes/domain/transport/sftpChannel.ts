@@ -443,11 +443,14 @@ function sshClientOf(client: SftpClient): SshClient {
 }
 
 function destroyQuietly(client: SftpClient): void {
-	const ssh = sshClientOf(client) as SshClient & { _readyTimeout?: NodeJS.Timeout };
+	const ssh = sshClientOf(client) as SshClient & { _readyTimeout?: NodeJS.Timeout; _sock?: { destroy(): void } };
 	// ssh2 leaves its ready timer running after some failures; it would keep a process alive for seconds.
 	clearTimeout(ssh._readyTimeout);
 	try {
 		ssh.destroy();
+		// ssh2 destroys only a socket it can still write to: after end() (a close that got no answer) the
+		// socket is half-closed and would stay open for as long as the server stays silent.
+		ssh._sock?.destroy();
 	} catch {
 		// Already destroyed.
 	}

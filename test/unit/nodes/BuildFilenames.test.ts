@@ -8,6 +8,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { BuildFilenames } from '../../../nodes/BuildFilenames/BuildFilenames.node';
 import { brusselsToday } from '../../../nodes/domain/names/brusselsTime';
 import { sendingApplicationCodes } from '../../../nodes/domain/names/applicationCodes';
+import { executeFunctions } from '../../helpers/n8nStub';
 
 let sequenceFolder: string;
 beforeAll(() => {
@@ -36,23 +37,9 @@ interface StubOptions {
 	staticData?: IDataObject;
 }
 
-/** The smallest IExecuteFunctions the node uses; a missing parameter without fallback fails as in n8n. */
+/** The shared IExecuteFunctions stub; a missing parameter without fallback fails as in n8n. */
 function stub({ params, items = [{ json: {} }], continueOnFail = false, staticData = {} }: StubOptions): IExecuteFunctions {
-	return {
-		getInputData: () => items,
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
-			const p = typeof params === 'function' ? params(itemIndex) : params;
-			if (name in p) return p[name];
-			if (fallback !== undefined) return fallback;
-			throw new Error(`Could not get parameter "${name}"`);
-		},
-		continueOnFail: () => continueOnFail,
-		getNode: () => node,
-		getWorkflowStaticData: (type: string) => {
-			expect(type).toBe('node');
-			return staticData;
-		},
-	} as unknown as IExecuteFunctions;
+	return executeFunctions({ node, params, items, continueOnFail, staticData }).ctx;
 }
 
 const today = brusselsToday();

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { IBinaryData, IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import { PollResponses } from '../../../nodes/PollResponses/PollResponses.node';
+import { SocialSecurityError } from '../../../nodes/domain/errors';
+import { SftpChannel } from '../../../nodes/domain/transport/sftpChannel';
+import { BinaryStore, CREDENTIAL_TYPE, FakeChannel, executeFunctions, makeTestCredential, useFakeChannel, type Params, type TestCredential } from '../../helpers/n8nStub';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '../../fixtures/answers', name));
+const ACCEPTED = { id: 'ACRF.999999.20250410.00011.T', xml: fixture('acrf-accepted.xml') };
+const REJECTED = { id: 'ACRF.999999.20250410.00012.T', xml: fixture('acrf-rejected-3-errors.xml') };
+const NOTI = { id: 'NOTI.999999.20250410.00021.T', xml: fixture('noti-accepted.xml') };
+
+/** An answer as the server leaves it: FO, FS and an empty GO. */
+function putAnswer(fake: FakeChannel, folder: string, answer: { id: string; xml: Buffer }, parts: Array<'FO' | 'FS' | 'GO'> = ['FO', 'FS', 'GO']): void {
+	if (parts.includes('FO')) fake.put(`/${folder}/FO.${answer.id}`, answer.xml);
+	if (parts.includes('FS')) fake.put(`/${folder}/FS.${answer.id}`, 'c2lnbmF0dXJl');
+	if (parts.includes('GO')) fake.put(`/${folder}/GO.${answer.id}`, '');
+}
+
+let credential: TestCredential;
+beforeAll(() => {
+	credential = makeTestCredential({ withCertificate: false });
+}, 60_000);
+afterAll(() => credential?.cleanup());
+afterEach(() => jest.restoreAllMocks());
+
+const description = new PollResponses().description;
+
+function stubFor(params: Params, options: { store?: BinaryStore; items?: INodeExecutionData[] } = {}) {
+	return executeFunctions({
+		description,
+		params,
+		items: options.items ?? [{ json: {} }],
+		store: options.store,
+		credentials: { [CREDENTIAL_TYPE]: credential.data },
+	});
+}
+
+describe('Poll Responses', () => {
+	it('has an Answers and a Summary output', () => {
+		expect(description.outputs).toEqual(['main', 'main']);
+		expect(description.outputNames).toEqual(['Answers', 'Summary']);
+	});
+
+	it('delivers each complete answer with its reading and file, then deletes GO, FO and FS', async () => {
+		const fake = new FakeChannel();
+		const open = useFakeChannel(fake);
+		putAnswer(fake, 'OUTTEST', ACCEPTED);
+		putAnswer(fake, 'OUTTEST', REJECTED);
+		// Still being written by the server: no GO yet, so it is left alone.
+		putAnswer(fake, 'OUTTEST', NOTI, ['FO']);
+		const store = new BinaryStore('filesystem');
+		const stub = stubFor({ environments: ['T'] }, { store, items: [{ json: {} }, { json: {} }] });
+
+		const [answers, summary] = await new PollResponses().execute.call(stub.ctx);
+
+		expect(answers).toHaveLength(2);
+		const [accepted, rejected] = answers;
+		expect(accepted.json).toMatchObject({
+			type: 'ACRF',
+			status: 'accepted',
+			environment: 'T',
+			folder: 'OUTTEST',
+			answerName: `FO.${ACCEPTED.id}`,
+			answerId: ACCEPTED.id,
+			ticket: '03804KX7M2P4Z',
+			answersFile: 'GO.DMFA.012345.20250410.00001.T.1',
+			final: true,
+			errors: [],
+			format: 'xml',
+			size: ACCEPTED.xml.length,
+			deletedFromServer: true,
+		});
+		expect(rejected.json).toMatchObject({ status: 'rejected', ticket: '03804KY2Q8W1Z', answersFile: 'GO.DMFA.012345.20250410.00002.T.1' });
+		expect((rejected.json.errors as IDataObject[]).map((e) => e.code)).toEqual(['ACRF-125', 'ACRF-158', 'ACRF-312']);
+		expect((rejected.json.errors as IDataObject[])[0]).toMatchObject({ meaning: expect.stringMatching(/\w{5}/), known: true });
+		// One execution, whatever the number of input items: every output comes from item 0.
+		expect(answers.map((a) => a.pairedItem)).toEqual([{ item: 0 }, { item: 0 }]);
+
+		// The file went through n8n's binary store, named and typed.
+		const file = accepted.binary?.data as IBinaryData;
+		expect(store.prepared).toEqual([file, rejected.binary?.data]);
+		expect(file).toMatchObject({ fileName: `FO.${ACCEPTED.id}.xml`, mimeType: 'application/xml' });
+		expect(file.id).toBeDefined();
+		expect(store.bytesOf(file).equals(ACCEPTED.xml)).toBe(true);
+
+		expect(summary).toEqual([
+			{
+				json: expect.objectContaining({
+					delivered: 2,
+					accepted: 1,
+					rejected: 1,
+					failed: 0,
+					failures: [],
+					waitingForGo: [{ answerId: NOTI.id, present: ['FO'], missing: ['GO'], folder: 'OUTTEST' }],
+					leftForNextRun: 0,
+				}),
+				pairedItem: { item: 0 },
+			},
+		]);
+
+		expect(fake.calls('list')).toEqual(['list /OUTTEST']);
+		expect(fake.calls('delete')).toEqual([
+			`delete /OUTTEST/GO.${ACCEPTED.id}`,
+			`delete /OUTTEST/FO.${ACCEPTED.id}`,
+			`delete /OUTTEST/FS.${ACCEPTED.id}`,
+			`delete /OUTTEST/GO.${REJECTED.id}`,
+			`delete /OUTTEST/FO.${REJECTED.id}`,
+			`delete /OUTTEST/FS.${REJECTED.id}`,
+		]);
+		// Each answer is deleted only once it is stored: download, (store), then delete.
+		const log = fake.log.filter((l) => l.includes(ACCEPTED.id));
+		expect(log.indexOf(`download /OUTTEST/FO.${ACCEPTED.id}`)).toBeLessThan(log.indexOf(`delete /OUTTEST/GO.${ACCEPTED.id}`));
+		expect(fake.namesIn('/OUTTEST')).toEqual([`FO.${NOTI.id}`]);
+		expect(open).toHaveBeenCalledTimes(1);
+		expect(fake.log.at(-1)).toBe('close');
+	});
+
+	it('leaves the answers on the server when "Delete From Server After Download" is off', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		putAnswer(fake, 'OUT', ACCEPTED);
+		const [answers] = await new PollResponses().execute.call(stubFor({ environments: ['R'], options: { deleteAfterDownload: false, binaryPropertyName: 'answer' } }).ctx);
+		expect(answers).toHaveLength(1);
+		expect(answers[0].json.deletedFromServer).toBe(false);
+		expect(answers[0].binary?.answer).toBeDefined();
+		expect(fake.calls('delete')).toEqual([]);
+		expect(fake.namesIn('/OUT')).toHaveLength(3);
+	});
+
+	it('looks in every folder by default, and takes only the chosen types, at most "max" per run', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		putAnswer(fake, 'OUTTEST', ACCEPTED);
+		putAnswer(fake, 'OUTTEST', REJECTED);
+		putAnswer(fake, 'OUTTEST', NOTI);
+		const [answers, [summary]] = await new PollResponses().execute.call(stubFor({ options: { types: ['ACRF'], max: 1 } }).ctx);
+		expect(fake.calls('list')).toEqual(['list /OUT', 'list /OUTTEST', 'list /OUTTEST-S']);
+		expect(answers.map((a) => a.json.answerId)).toEqual([ACCEPTED.id]);
+		expect(summary.json).toMatchObject({ delivered: 1, leftForNextRun: 1 });
+		expect(fake.namesIn('/OUTTEST')).toEqual([REJECTED, NOTI].flatMap((a) => ['FO', 'FS', 'GO'].map((k) => `${k}.${a.id}`)).sort());
+	});
+
+	it('reports an answer that fails in the summary, keeps it on the server, and delivers the others', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		putAnswer(fake, 'OUTTEST', ACCEPTED);
+		putAnswer(fake, 'OUTTEST', REJECTED);
+		fake.failOn('download', `/OUTTEST/FO.${ACCEPTED.id}`, new SocialSecurityError('REMOTE_PERMISSION_DENIED', `Opening /OUTTEST/FO.${ACCEPTED.id}: permission denied by the server.`));
+		const [answers, [summary]] = await new PollResponses().execute.call(stubFor({ environments: ['T'] }).ctx);
+		expect(answers.map((a) => a.json.answerId)).toEqual([REJECTED.id]);
+		expect(summary.json).toMatchObject({
+			delivered: 1,
+			failed: 1,
+			failures: [{ answerId: ACCEPTED.id, folder: '/OUTTEST', code: 'REMOTE_PERMISSION_DENIED', message: expect.stringMatching(/permission denied/) }],
+		});
+		expect(fake.namesIn('/OUTTEST')).toEqual([`FO.${ACCEPTED.id}`, `FS.${ACCEPTED.id}`, `GO.${ACCEPTED.id}`]);
+	});
+
+	it('turns a failed listing into a NodeApiError on item 0 and still closes the channel', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		fake.failOn('list', '/OUTTEST', new SocialSecurityError('REMOTE_PERMISSION_DENIED', 'Listing /OUTTEST: permission denied by the server.'));
+		const stub = stubFor({ environments: ['T'] });
+		const error = await new PollResponses().execute.call(stub.ctx).then(
+			() => undefined,
+			(e: unknown) => e,
+		);
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).message).toBe('Listing /OUTTEST: permission denied by the server.');
+		expect((error as NodeApiError).context.itemIndex).toBe(0);
+		expect(fake.calls('close')).toEqual(['close']);
+	});
+
+	it('does not connect without a host key fingerprint', async () => {
+		const open = jest.spyOn(SftpChannel, 'open').mockRejectedValue(new Error('must not connect'));
+		const stub = executeFunctions({
+			description,
+			params: {},
+			credentials: { [CREDENTIAL_TYPE]: { ...credential.data, hostFingerprint: ' ' } },
+		});
+		await expect(new PollResponses().execute.call(stub.ctx)).rejects.toThrow(/No server host key fingerprint/);
+		expect(open).not.toHaveBeenCalled();
+	});
+});
