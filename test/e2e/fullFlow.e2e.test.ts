@@ -18,7 +18,6 @@ const versions = (process.env.N8N_E2E_VERSIONS?.split(',').map((v) => v.trim()) 
 const reason = sandboxUnavailableReason();
 if (reason) {
 	if (process.env.CI === 'true') throw new Error(`CI=true but the sandbox cannot start: ${reason}`);
-	// eslint-disable-next-line no-console
 	console.warn(`Skipping the end-to-end tests: ${reason}`);
 }
 const describeE2e = reason ? describe.skip : describe;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -55,7 +55,7 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 	const outtest = () => readdirSync(sandbox.pathOf('OUTTEST')).sort();
 	beforeEach(() => {
 		stored.length = 0;
-		for (const name of outtest()) require('node:fs').rmSync(sandbox.pathOf('OUTTEST', name), { recursive: true, force: true });
+		for (const name of outtest()) rmSync(sandbox.pathOf('OUTTEST', name), { recursive: true, force: true });
 	});
 
 	it('delivers complete answers, understands them, deletes them, and leaves an answer without GO alone', async () => {
