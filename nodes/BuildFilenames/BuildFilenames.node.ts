@@ -50,7 +50,7 @@ export class BuildFilenames implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Build Filenames',
 		name: 'buildFilenames',
-		icon: 'file:socialsecurity.svg',
+		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] === "parse" ? "Parse a name" : "Build names"}}',

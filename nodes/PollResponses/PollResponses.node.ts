@@ -9,7 +9,7 @@ export class PollResponses implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Poll Social Security Responses',
 		name: 'pollResponses',
-		icon: 'file:socialsecurity.svg',
+		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
 		group: ['input'],
 		version: 1,
 		subtitle: 'Collect answers (ACRF, NOTI, …)',

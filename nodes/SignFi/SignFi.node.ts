@@ -22,7 +22,7 @@ export class SignFi implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Sign FI',
 		name: 'signFi',
-		icon: 'file:socialsecurity.svg',
+		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] === "verify" ? "Verify a signature" : "Sign a declaration" }}',

@@ -18,7 +18,7 @@ export class SocialSecurityTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Social Security Trigger',
 		name: 'socialSecurityTrigger',
-		icon: 'file:socialsecurity.svg',
+		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: 'When answers arrive',

@@ -17,7 +17,7 @@ export class SubmitToSocialSecurity implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Submit to Social Security',
 		name: 'submitToSocialSecurity',
-		icon: 'file:socialsecurity.svg',
+		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] === "cancel" ? "Cancel a set (TD)" : "Submit a declaration set" }}',
