@@ -36,7 +36,7 @@ export function ensureN8n(version: N8nVersion): N8nInstall {
 /** `npm pack` of the built package; builds first. Returns the tarball path. */
 export function packPackage(outDir: string): string {
 	execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
-	const name = execFileSync('npm', ['pack', '--pack-destination', outDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
+	const name = execFileSync('npm', ['pack', '--loglevel=error', '--pack-destination', outDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
 		.toString()
 		.trim()
 		.split('\n')
@@ -174,6 +174,13 @@ export class N8nUserFolder {
 				});
 			},
 		};
+	}
+
+	/** Where n8n's filesystem binary store keeps a binary (`filesystem-v2:<relative path>`). */
+	binaryPath(binaryId: string): string | undefined {
+		const relative = binaryId.replace(/^filesystem(-v2)?:/, '');
+		if (relative === binaryId || relative.includes('..')) return undefined;
+		return join(this.folder, '.n8n', 'storage', relative);
 	}
 
 	remove(): void {
