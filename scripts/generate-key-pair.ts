@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Creates the SSH key pair of a technical user for the social security SFTP channel.
  *
