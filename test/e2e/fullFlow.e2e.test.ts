@@ -5,12 +5,13 @@
  *
  * N8N_E2E_VERSIONS=2.8.4 limits the versions (default: all of N8N_VERSIONS).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxEnvironment, SandboxEnvironment } from '../../sandbox/cli';
 import { freeLoopbackPort, sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
-import { N8N_VERSIONS, N8nUserFolder, N8nVersion, ensureN8n, exampleWorkflow, packPackage } from './harness';
+import { N8N_VERSIONS, N8nUserFolder, N8nVersion, REPO, ensureN8n, exampleWorkflow, packPackage } from './harness';
 
 jest.setTimeout(30 * 60_000);
 
@@ -29,6 +30,22 @@ beforeAll(() => {
 	if (!reason) tarball = packPackage(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describeE2e('the packed package', () => {
+	it('holds in dist/ every node and credential its n8n block lists, and lists every one it holds', () => {
+		const files = execFileSync('tar', ['-tzf', tarball]).toString().trim().split('\n').map((f) => f.replace(/^package\//, ''));
+		const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+		const listed = [...manifest.n8n.nodes, ...manifest.n8n.credentials].sort();
+		const shipped = files.filter((f) => /\.(node|credentials)\.js$/.test(f)).sort();
+		expect(shipped).toEqual(listed);
+		for (const file of listed) {
+			const dir = file.slice(0, file.lastIndexOf('/'));
+			expect(files).toEqual(expect.arrayContaining([`${dir}/socialsecurity.svg`, `${dir}/socialsecurity.dark.svg`]));
+		}
+		// Nothing but dist/ and the package's own metadata is shipped: no tests, no keys, no sources.
+		expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
+	});
+});
 
 describeE2e.each(versions)('n8n %s', (version) => {
 	let env: SandboxEnvironment;
