@@ -19,7 +19,7 @@ describeWithSshd('SFTP sandbox (real OpenSSH sshd)', () => {
 	afterAll(async () => sandbox?.stop());
 
 	const connect = (pin: string) => {
-		const client = new SftpClient();
+		const client = new SftpClient('sandbox-test', { error: () => undefined, end: () => undefined, close: () => undefined });
 		return client
 			.connect({
 				host: sandbox.host,

@@ -75,7 +75,7 @@ describe('Build Filenames — description', () => {
 
 	it('is the node the package registers', () => {
 		expect(description).toMatchObject({ name: 'buildFilenames', displayName: 'Build Filenames', version: 1, group: ['transform'] });
-		expect(description.icon).toBe('file:socialsecurity.svg');
+		expect(description.icon).toEqual({ light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' });
 		expect(description.usableAsTool).toBe(true);
 		expect(description.inputs).toEqual(['main']);
 		expect(description.outputs).toEqual(['main']);
