@@ -10,9 +10,10 @@ const base = {
 };
 module.exports = {
 	projects: [
-		{ ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-		{ ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
-		{ ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
-		{ ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'] },
+		// Timeouts are generous bounds against a stuck test on a loaded 2-core machine, not performance targets.
+		{ ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], testTimeout: 60_000 },
+		{ ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testTimeout: 120_000 },
+		{ ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'], testTimeout: 300_000 },
+		{ ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'], testTimeout: 1_800_000 },
 	],
 };
