@@ -1,7 +1,7 @@
 /**
  * Signing benchmark: our signDetached against `openssl cms -sign -binary -outform DER` on the same
  * files, in the same run. Each measurement runs in its own child process so peak RSS is that of the
- * signer alone (read with /usr/bin/time -v when present, else the child's own maxRSS).
+ * signer alone (read with /usr/bin/time -v when present, else the child's own VmHWM).
  *
  *   npx ts-node --transpile-only bench/sign.ts [sizes…] [--sparse] [--runs N]
  *   sizes like 100M, 1G, 250MiB or a byte count; default 100M 1G (MiB/GiB).
@@ -103,7 +103,9 @@ const [p12File, password, input, output, chunk] = process.argv.slice(2);
 	const result = await signDetached(fs.createReadStream(input, { highWaterMark: Number(chunk) }), identity);
 	const signMs = Number(process.hrtime.bigint() - start) / 1e6;
 	fs.writeFileSync(output, result.der);
-	process.stdout.write(JSON.stringify({ signMs, size: result.size, maxRssKiB: process.resourceUsage().maxRSS }));
+	// VmHWM, not resourceUsage().maxRSS: on Linux a child's maxRSS carries its parent's RSS over from the fork.
+	const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+	process.stdout.write(JSON.stringify({ signMs, size: result.size, maxRssKiB: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
 	);

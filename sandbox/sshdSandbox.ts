@@ -8,7 +8,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync, chownSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync, chownSync, appendFileSync, openSync, closeSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ALL_FOLDERS } from '../nodes/domain/names/environments';
@@ -135,17 +135,17 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 	writeFileSync(configFile, `${config.join('\n')}\n`, { mode: 0o644 });
 	execFileSync(SSHD_PATH, ['-t', '-f', configFile]);
 
-	// -D: stay in the foreground so we own the process; -e: log to stderr, which we keep in a file.
+	// -D: stay in the foreground so we own the process; -e: log to stderr, written straight to a file.
+	// A file, not a pipe: a pipe must be drained by this process, and a busy or blocked event loop would
+	// then stall sshd itself.
+	const logFd = openSync(logFile, 'a', 0o644);
 	const child: ChildProcess = spawn(SSHD_PATH, ['-D', '-e', '-f', configFile], {
 		detached: true,
-		stdio: ['ignore', 'ignore', 'pipe'],
+		stdio: ['ignore', 'ignore', logFd],
 	});
+	closeSync(logFd);
 	let stopped = false;
-	child.stderr?.on('data', (chunk: Buffer) => {
-		if (!stopped) appendFileSync(logFile, chunk);
-	});
 	child.unref();
-	(child.stderr as unknown as { unref?: () => void })?.unref?.();
 
 	const killTree = (signal: NodeJS.Signals) => {
 		if (child.pid === undefined) return;

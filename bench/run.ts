@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: the signing benchmark (bench/sign.ts) and the upload benchmark (bench/upload.ts), one
+ * after the other, each against its reference tool (openssl, OpenSSH sftp) in the same run.
+ *
+ *   npm run bench                       100 MiB and 1 GiB, 3 runs each (upload: ~5-10 min)
+ *   npm run bench -- --quick            100 MiB only, 1 run
+ *   npm run bench -- --sizes 100M,1G    other sizes (MiB/GiB), --runs N to change the repeats
+ *   other flags: --only sign|upload, --latency auto|netns|proxy|off, --delay MS (one way),
+ *                --depths 1,16,64 (empty: no sweep), --sparse (sign only), --strict (exit 1 when a target is missed:
+ *                sign at 1 GiB ≤ 1.1× openssl and ≤ 128 MiB; upload ≥ sftp throughput, ≤ 128 MiB, flat)
+ *
+ * The signing part needs openssl only. The upload part needs root (the sandbox sshd chroots its login)
+ * and /usr/sbin/sshd; without them it is skipped with the reason, and the signing part still runs.
+ */
+import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
+import { formatSize, parseSize, runSignBench, SignBenchResult } from './sign';
+import { LatencyMode, runUploadBench, UploadBenchResult } from './upload';
+
+const MIB = 1024 * 1024;
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
+interface Args {
+	sizes?: number[];
+	runs?: number;
+	only?: 'sign' | 'upload';
+	latency?: LatencyMode;
+	oneWayDelayMs?: number;
+	depths?: number[];
+	sparse: boolean;
+	strict: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+	const args: Args = { sparse: false, strict: false };
+	let quick = false;
+	for (let i = 0; i < argv.length; i++) {
+		const flag = argv[i];
+		const next = () => {
+			const value = argv[++i];
+			if (value === undefined) throw new Error(`${flag} needs a value`);
+			return value;
+		};
+		switch (flag) {
+			case '--quick':
+				quick = true;
+				break;
+			case '--sizes':
+				args.sizes = next().split(',').filter(Boolean).map(parseSize);
+				break;
+			case '--runs':
+				args.runs = Number(next());
+				break;
+			case '--only': {
+				const only = next();
+				if (only !== 'sign' && only !== 'upload') throw new Error('--only takes sign or upload');
+				args.only = only;
+				break;
+			}
+			case '--latency':
+				args.latency = next() as LatencyMode;
+				break;
+			case '--delay':
+				args.oneWayDelayMs = Number(next());
+				break;
+			case '--depths':
+				args.depths = next().split(',').filter(Boolean).map(Number);
+				break;
+			case '--sparse':
+				args.sparse = true;
+				break;
+			case '--strict':
+				args.strict = true;
+				break;
+			default:
+				throw new Error(`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --only sign|upload --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`);
+		}
+	}
+	if (quick) {
+		args.sizes ??= [100 * MIB];
+		args.runs ??= 1;
+	}
+	return args;
+}
+
+async function main(): Promise<number> {
+	const args = parseArgs(process.argv.slice(2));
+	const log = (line: string) => console.error(`  ${line}`);
+	let sign: SignBenchResult | undefined;
+	let upload: UploadBenchResult | undefined;
+	let uploadSkipped: string | undefined;
+
+	if (args.only !== 'upload') {
+		console.error('Signing benchmark…');
+		sign = await runSignBench({ sizes: args.sizes, runs: args.runs, sparse: args.sparse, log });
+		console.log(`${sign.table}\n`);
+	}
+	if (args.only !== 'sign') {
+		uploadSkipped = sandboxUnavailableReason();
+		if (uploadSkipped) {
+			console.log(`Upload benchmark SKIPPED: ${uploadSkipped}. Run it as root (e.g. sudo npm run bench) with openssh-server installed.\n`);
+		} else {
+			console.error('Upload benchmark…');
+			upload = await runUploadBench({
+				sizes: args.sizes,
+				runs: args.runs,
+				depths: args.depths,
+				latency: args.latency,
+				oneWayDelayMs: args.oneWayDelayMs,
+				log,
+			});
+			console.log(`${upload.table}\n`);
+		}
+	}
+
+	const summary: string[] = ['Summary (ratio > 1 means ours is faster):'];
+	for (const r of sign?.ratios ?? []) {
+		summary.push(`  sign ${formatSize(r.sizeBytes)}: openssl/ours time ${(1 / r.wallRatio).toFixed(2)}× (process), ${(1 / r.signRatio).toFixed(2)}× (signing only)`);
+	}
+	for (const c of upload?.cases ?? []) {
+		if (c.network === 'loopback' && c.depth !== 16) continue;
+		summary.push(
+			`  upload ${formatSize(c.sizeBytes)}, ${c.network}, depth ${c.depth}: throughput ours/sftp ${median(c.pairedRatios).toFixed(2)}× (process wall), ` +
+				`${median(c.pairedTransferRatios).toFixed(2)}× (transfer only); peak RSS ${c.ours.peakRssMiB.toFixed(0)} MiB`,
+		);
+	}
+	if (uploadSkipped) summary.push(`  upload: skipped (${uploadSkipped})`);
+	console.log(summary.join('\n'));
+
+	const gib = sign?.ratios.find((r) => r.sizeBytes === 1024 * MIB);
+	const signRss = Math.max(0, ...(sign?.rows.filter((r) => r.sizeBytes === 1024 * MIB && r.tool !== 'openssl').map((r) => r.peakRssMiB) ?? []));
+	const signMissed = gib ? gib.wallRatio > 1.1 || signRss > 128 : false;
+	const uploadMissed = upload ? !upload.targets.throughputMet || !upload.targets.rssMet || !upload.targets.rssFlat : false;
+	const missed = signMissed || uploadMissed;
+	return args.strict && missed ? 1 : 0;
+}
+
+main()
+	.then((code) => {
+		process.exitCode = code;
+	})
+	.catch((error: unknown) => {
+		console.error(error instanceof Error ? error.message : error);
+		process.exitCode = 1;
+	});
