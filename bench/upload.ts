@@ -37,7 +37,8 @@ const TIME = '/usr/bin/time';
 const MIB = 1024 * 1024;
 const MB = 1e6;
 /** SftpChannel's default pipelineDepth. */
-const DEFAULT_DEPTH = 16;
+// Keep in step with DEFAULTS.pipelineDepth in nodes/domain/transport/sftpChannel.ts.
+const DEFAULT_DEPTH = 64;
 
 export type LatencyMode = 'auto' | 'netns' | 'proxy' | 'off';
 

@@ -3,7 +3,8 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { socialSecurityChannelTest } from '../shared/credentialTest';
 import { ChannelSession } from '../shared/channelSession';
 import { answerQueryFrom, answerQueryProperties, collectAnswerItems } from '../shared/answerItems';
-import { toNodeError } from '../shared/nodeErrors';
+import { errorItemJson, toNodeError } from '../shared/nodeErrors';
+import { deleteAnswer } from '../domain/responses/deleteAnswer';
 
 export class PollResponses implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,12 +22,47 @@ export class PollResponses implements INodeType {
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Answers', 'Summary'],
 		credentials: [{ name: 'belgianSocialSecuritySftpApi', required: true, testedBy: 'socialSecurityChannelTest' }],
-		properties: answerQueryProperties,
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Collect Answers',
+						value: 'collect',
+						action: 'Collect the answers waiting on the server',
+						description: 'Take every complete answer from the answer folders, read it, and (by default) delete it from the server',
+					},
+					{
+						name: 'Delete Answer',
+						value: 'delete',
+						action: 'Delete an answer from the server',
+						description:
+							'Delete one answer per item, for workflows that collect without deleting, keep the answer somewhere, and clear it only then',
+					},
+				],
+				default: 'collect',
+			},
+			...answerQueryProperties.map((p) => ({ ...p, displayOptions: { show: { operation: ['collect'] } } })),
+			{
+				displayName: 'Answer ID',
+				name: 'answerId',
+				type: 'string',
+				default: '={{ $json.answerId }}',
+				displayOptions: { show: { operation: ['delete'] } },
+				placeholder: 'ACRF.999999.20260110.00042.T',
+				description: 'The answerId of an item that Collect Answers produced',
+			},
+		],
 	};
 
 	methods = { credentialTest: { socialSecurityChannelTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		// Delete Answer puts its items on the first output; the summary output stays empty.
+		if (this.getNodeParameter('operation', 0, 'collect') === 'delete') return [await deleteAnswers.call(this), []];
 		// Polling is one action per execution, not per item: the first item's parameters decide.
 		const query = answerQueryFrom(this.getNodeParameter('environments', 0), this.getNodeParameter('options', 0, {}) as object);
 		const session = new ChannelSession(this);
@@ -39,4 +75,29 @@ export class PollResponses implements INodeType {
 			await session.close();
 		}
 	}
+}
+
+async function deleteAnswers(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const session = new ChannelSession(this);
+	const output: INodeExecutionData[] = [];
+	try {
+		const items = this.getInputData();
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
+			try {
+				const answerId = String(this.getNodeParameter('answerId', itemIndex, '')).trim();
+				const folder = typeof items[itemIndex].json.folder === 'string' ? (items[itemIndex].json.folder as string) : undefined;
+				const result = await deleteAnswer(await session.open(), answerId, folder);
+				output.push({ json: { ...items[itemIndex].json, deletedFromServer: result.deleted.length > 0, deletedFiles: result.deleted }, pairedItem: { item: itemIndex } });
+			} catch (error) {
+				if (this.continueOnFail()) {
+					output.push({ json: { ...items[itemIndex].json, ...errorItemJson(error) }, pairedItem: { item: itemIndex } });
+					continue;
+				}
+				throw toNodeError(this.getNode(), error, itemIndex);
+			}
+		}
+	} finally {
+		await session.close();
+	}
+	return output;
 }

@@ -273,6 +273,7 @@ export function signatureNameForDeclaration(fiName: string): string | undefined 
 
 /** Parses a name we send (FI, FS, GO, TD) and checks every rule the server checks on it. */
 export function parseSubmissionFileName(name: string, options: SetRuleOptions = {}): NameParseResult<ParsedSubmissionFileName> {
+	if (typeof name !== 'string') return notText(name);
 	const fields = name.split('.');
 	const kind = fields[0] as SubmissionFileKind;
 	if (!(['FI', 'FS', 'GO', 'TD'] as string[]).includes(kind)) {
@@ -326,6 +327,7 @@ const RESPONSE_NAME = /^(FO|CO|FS|GO)\.([A-Z0-9]{4})\.(\d{6})\.(\d{8})\.([0-9A-Z
 
 /** Parses a name found in OUT/OUTTEST/OUTTEST-S. */
 export function parseResponseFileName(name: string): NameParseResult<ParsedResponseFileName> {
+	if (typeof name !== 'string') return notText(name);
 	const match = RESPONSE_NAME.exec(name);
 	if (!match) {
 		return invalid([
@@ -364,6 +366,7 @@ export type ParsedFileName =
  * pattern with sender 999999 (the social security side) is an answer, otherwise it is one of ours.
  */
 export function parseFileName(name: string, options: SetRuleOptions = {}): NameParseResult<ParsedFileName> {
+	if (typeof name !== 'string') return notText(name);
 	const prefix = name.slice(0, 3);
 	const response = parseResponseFileName(name);
 	const isAnswerPrefix = prefix === 'FO.' || prefix === 'CO.';
@@ -374,6 +377,11 @@ export function parseFileName(name: string, options: SetRuleOptions = {}): NameP
 	const submission = parseSubmissionFileName(name, options);
 	if (submission.valid) return { valid: true, value: { direction: 'submission', ...submission.value }, violations: [] };
 	return submission;
+}
+
+/** A name that is not text at all (e.g. a binary item without a file name, from a JavaScript caller). */
+function notText(name: unknown): { valid: false; violations: NameRuleViolation[] } {
+	return invalid([violation('not-text', undefined, `the file name is missing or not text (${name === null ? 'null' : typeof name})`)]);
 }
 
 function invalid(violations: NameRuleViolation[]): { valid: false; violations: NameRuleViolation[] } {

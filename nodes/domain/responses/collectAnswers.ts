@@ -14,17 +14,18 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { SocialSecurityError } from '../errors';
 import { ENVIRONMENTS, Environment } from '../names/environments';
 import { SftpChannel } from '../transport/sftpChannel';
+import { localFileProblem } from '../transport/connectionErrors';
 import { verifyDetached, VerifyResult } from '../signing/cmsSignature';
 import { decodeSignatureFile } from '../signing/signatureLayout';
 import { Answer, IncompleteAnswer, SkippedEntry, pairAnswerFiles } from './answerTriplets';
 import { InterpretedAnswer, interpretAnswer } from './answerContent';
 import { extractCoArchive } from './coArchive';
-import { DEFAULT_MAX_XML_BYTES } from './safeXml';
+import { DEFAULT_MAX_XML_BYTES, printable } from './safeXml';
 
 export interface CollectOptions<T> {
 	environments: Environment[];
@@ -90,10 +91,15 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 	const result: CollectResult<T> = { answers: [], failures: [], incomplete: [], skipped: [], remaining: 0, cleanedUp: [], notAccepted: [] };
 	const pending: Answer[] = [];
 	const leftovers: Answer[] = [];
+	/** Delivered before, delete cut after the GO (deleted first): FO/CO and FS are still there. */
+	const unfinished: Array<IncompleteAnswer & { folder: string }> = [];
 	for (const environment of options.environments) {
 		const folder = ENVIRONMENTS[environment].responseFolder;
 		const paired = pairAnswerFiles(await channel.list(`/${folder}`), `/${folder}`);
-		result.incomplete.push(...paired.incomplete.map((i) => ({ ...i, folder })));
+		for (const incomplete of paired.incomplete) {
+			const cutDelete = options.deleteAfterStore && options.alreadyDelivered?.has(incomplete.answerId) && incomplete.missing.includes('GO');
+			(cutDelete ? unfinished : result.incomplete).push({ ...incomplete, folder });
+		}
 		result.skipped.push(...paired.skipped.map((s) => ({ ...s, folder })));
 		for (const answer of paired.complete) {
 			if (types.size > 0 && !types.has(answer.type)) continue;
@@ -111,9 +117,28 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 				// Still delivered before and still remembered: it is tried again next run, never re-delivered.
 			}
 		}
+		for (const rest of unfinished) {
+			try {
+				// The answer id fitted the strict answer pattern: safe to build the names from it.
+				for (const kind of rest.present) await channel.delete(posix.join(`/${rest.folder}`, `${kind}.${rest.answerId}`));
+				result.cleanedUp.push(rest.answerId);
+			} catch {
+				// Tried again next run.
+			}
+		}
 	}
 	const max = options.max && options.max > 0 ? options.max : Infinity;
-	const work = await mkdtemp(join(tmpdir(), 'ss-answers-'));
+	let work: string;
+	try {
+		work = await mkdtemp(join(tmpdir(), 'ss-answers-'));
+	} catch (error) {
+		throw new SocialSecurityError(
+			'ANSWER_TEMP_UNAVAILABLE',
+			`No temporary folder could be made in ${printable(tmpdir(), 120)} (${localFileProblem(error)}), so no answer was taken or deleted.`,
+			'Make the temporary folder of n8n (the TMPDIR environment variable) exist and be writable, with free space.',
+			{ cause: error },
+		);
+	}
 	try {
 		// `max` counts delivered answers: answers read but not accepted (e.g. not a rejection) do not use it up.
 		let visited = 0;
@@ -129,6 +154,9 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 				result.failures.push({ answerId: answer.answerId, folder: answer.folder, code: e.code, message: e.message });
 				// A dead connection fails every later answer the same way: stop and leave them for the next run.
 				if (['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED'].includes(e.code)) break;
+			} finally {
+				// Its temporary files are done with (stored or failed): a full disk must not fail the next answers too.
+				await Promise.all(['download', 'content'].map((ext) => rm(join(work, `${answer.answerId}.${ext}`), { force: true })));
 			}
 		}
 		result.remaining = pending.length - visited;
@@ -195,7 +223,17 @@ async function collectOne<T>(
 		}
 	}
 
-	const stored = await options.store({ name: contentName, size, open: () => createReadStream(contentPath), format: interpreted.format });
+	let stored: T;
+	try {
+		stored = await options.store({ name: contentName, size, open: () => createReadStream(contentPath), format: interpreted.format });
+	} catch (error) {
+		throw new SocialSecurityError(
+			'ANSWER_STORE_FAILED',
+			`${contentName} could not be stored in n8n (${localFileProblem(error)}); it stays on the server and is taken again next run.`,
+			'Check the free space and permissions of n8n\'s binary data storage.',
+			{ cause: error },
+		);
+	}
 	const collected: CollectedAnswer<T> = { answer, contentName, size, sha256: transfer.sha256, interpreted, signature, stored, deleted: false };
 	if (options.deleteAfterStore) {
 		try {

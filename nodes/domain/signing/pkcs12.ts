@@ -798,7 +798,11 @@ export function loadPkcs12(p12: Buffer | string, password: string): SigningIdent
 	const keys: KeyObject[] = [];
 	for (const der of contents.keys) {
 		try {
-			keys.push(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+			const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+			// Node.js 20 aborts the process when it reads the numbers (JWK) of some malformed EC keys that
+			// OpenSSL parses; exporting fails cleanly on exactly those, so it gates every later use.
+			key.export({ format: 'der', type: 'pkcs8' });
+			keys.push(key);
 		} catch (error) {
 			throw invalid('the private key cannot be read', error);
 		}

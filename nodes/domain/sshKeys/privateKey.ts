@@ -471,6 +471,14 @@ function checkPolicy(key: KeyDescription, allowAny: boolean): void {
 }
 
 function finish(decoded: DecodedKey, allowAny: boolean): LoadedSshKey {
+	// Node.js 20 aborts the whole process when it reads the numbers (JWK, key details) of some malformed EC
+	// keys that OpenSSL parses (a private number longer than the curve's). A PKCS#8 export fails cleanly on
+	// exactly those keys, so it is the gate before anything reads the key.
+	try {
+		decoded.keyObject.export({ format: 'der', type: 'pkcs8' });
+	} catch (error) {
+		throw invalid('The private key numbers are inconsistent; the file is damaged.', error);
+	}
 	const pub = sshPublicFromKeyObject(decoded.keyObject);
 	if (!pub) {
 		throw notAllowed(`This is a ${String(decoded.keyObject.asymmetricKeyType).slice(0, 20)} key, which cannot be used for SSH.`);

@@ -127,6 +127,39 @@ export function describeSftpError(error: unknown, operation: string, remotePath:
 	);
 }
 
+/**
+ * A local file-system failure in words. Not the errno code alone: n8n replaces a message that contains one
+ * (ENOSPC, EACCES, …) by a generic text.
+ */
+export function localFileProblem(error: unknown): string {
+	const err = error as { code?: unknown; message?: unknown };
+	switch (err?.code) {
+		case 'ENOSPC':
+		case 'EDQUOT':
+			return 'the disk is full';
+		case 'EACCES':
+		case 'EPERM':
+			return 'permission denied';
+		case 'EROFS':
+			return 'the file system is read-only';
+		case 'ENOENT':
+		case 'ENOTDIR':
+			return 'the folder does not exist';
+		default:
+			return sanitize(typeof err?.message === 'string' ? err.message : String(error)).slice(0, 200);
+	}
+}
+
+/** The local copy of a download could not be written: the server and the connection are fine. */
+export function localWriteError(remotePath: string, error: unknown): SocialSecurityError {
+	return new SocialSecurityError(
+		'LOCAL_WRITE_FAILED',
+		`Downloading ${remotePath}: the local copy could not be written (${localFileProblem(error)}).`,
+		'Free disk space, or make the temporary folder of n8n (TMPDIR) writable, and run again.',
+		{ cause: error },
+	);
+}
+
 function sanitize(text: string): string {
 	return text.replace(/[\u0000-\u001f]/g, ' ').slice(0, 300);
 }

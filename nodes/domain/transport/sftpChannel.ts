@@ -19,6 +19,7 @@ import {
 	describeSftpError,
 	hostFingerprintMissingError,
 	hostKeyMismatchError,
+	localWriteError,
 } from './connectionErrors';
 
 export interface SftpChannelOptions {
@@ -37,7 +38,10 @@ export interface SftpChannelOptions {
 	/** Longest time one remote operation may go without progress. */
 	operationTimeoutMs?: number;
 	keepaliveIntervalMs?: number;
-	/** Outstanding write/read requests per transfer; 1 = strictly sequential (for servers that need it). */
+	/**
+	 * Outstanding write/read requests per transfer, holding at most 4 MiB of data; 1 = strictly sequential
+	 * (for servers that need it).
+	 */
 	pipelineDepth?: number;
 	/**
 	 * Sign the login with the legacy `ssh-rsa` (SHA-1) algorithm even when the server advertises
@@ -69,7 +73,13 @@ export const DEFAULT_HOST_KEY_ALGORITHMS = [
 	'ssh-ed25519',
 ];
 
-const DEFAULTS = { connectTimeoutMs: 20_000, operationTimeoutMs: 60_000, keepaliveIntervalMs: 10_000, pipelineDepth: 16 };
+const DEFAULTS = { connectTimeoutMs: 20_000, operationTimeoutMs: 60_000, keepaliveIntervalMs: 10_000, pipelineDepth: 64 };
+/**
+ * Data in flight per transfer. Against OpenSSH 256 KiB requests fill it with 16; servers that take 32 KiB
+ * requests need 64 in flight over a 20 ms round trip (measured: 1.5 s instead of 4.7 s for 100 MiB). The
+ * byte cap keeps memory flat whatever the request size (depth 64 uncapped peaked at 155 MiB).
+ */
+const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 const CLOSE_WAIT_MS = 3_000;
 /** OpenSSH accepts 256 KiB per request; others as little as 32 KiB. ssh2 tells us what it negotiated. */
 const FALLBACK_CHUNK = 32 * 1024;
@@ -181,6 +191,7 @@ export class SftpChannel {
 		const hash = createHash('sha256');
 		let position = 0;
 		let inFlight = 0;
+		let inFlightBytes = 0;
 		let failure: unknown;
 		const chunkSize = Math.max(1024, Math.min(this.maxWriteLength(), 256 * 1024));
 		const depth = Math.max(1, this.options.pipelineDepth);
@@ -197,14 +208,21 @@ export class SftpChannel {
 				const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
 				hash.update(buffer);
 				for (let offset = 0; offset < buffer.length; offset += chunkSize) {
-					while (inFlight >= depth && failure === undefined) await watchdog.race(waitForRoom());
-					if (failure !== undefined) throw failure;
 					const piece = buffer.subarray(offset, Math.min(offset + chunkSize, buffer.length));
+					while (
+						(inFlight >= depth || (inFlight > 0 && inFlightBytes + piece.length > MAX_IN_FLIGHT_BYTES)) &&
+						failure === undefined
+					) {
+						await watchdog.race(waitForRoom());
+					}
+					if (failure !== undefined) throw failure;
 					const at = position;
 					position += piece.length;
 					inFlight += 1;
+					inFlightBytes += piece.length;
 					this.sftp.write(handle, piece, 0, piece.length, at, (err) => {
 						inFlight -= 1;
+						inFlightBytes -= piece.length;
 						if (err) failure ??= err;
 						watchdog.progress();
 						notify();
@@ -232,11 +250,22 @@ export class SftpChannel {
 
 	/** Streams a remote file into `destination`, with pipelined reads and an inactivity timeout. */
 	async download(remotePath: string, destination: Writable): Promise<TransferResult> {
+		// A failure of the destination (disk full, no permission) is ours, not the server's: listen from the
+		// start (an unheard 'error' would crash the process) and end the transfer with that reason.
+		let localError: unknown = destination.errored ?? undefined;
+		let interrupt: ((error: unknown) => void) | undefined;
+		destination.on('error', (error: unknown) => {
+			localError ??= error;
+			interrupt?.(error);
+		});
 		const handle = await this.call<Buffer>('Opening', remotePath, (cb) => this.sftp.open(remotePath, 'r', cb));
 		const hash = createHash('sha256');
 		const chunkSize = Math.max(1024, Math.min(this.maxReadLength(), 256 * 1024));
-		const depth = Math.max(1, this.options.pipelineDepth);
+		// Each read allocates its whole chunk up front: the same 4 MiB bound as uploads.
+		const depth = Math.max(1, Math.min(this.options.pipelineDepth, Math.floor(MAX_IN_FLIGHT_BYTES / chunkSize)));
 		const watchdog = this.watchdog('Downloading', remotePath);
+		interrupt = watchdog.abort;
+		const wait = <T>(promise: Promise<T>): Promise<T> => (localError !== undefined ? Promise.reject(localError) : watchdog.race(promise));
 		let size = 0;
 		try {
 			let nextOffset = 0;
@@ -247,6 +276,8 @@ export class SftpChannel {
 				const offset = nextOffset;
 				nextOffset += chunkSize;
 				const read = new Promise<Buffer>((resolve, reject) => {
+						// ssh2 never answers a request made after the connection dropped: do not make one.
+						if (this.fatalError) return reject(this.fatalError);
 						const buf = Buffer.allocUnsafe(chunkSize);
 						this.sftp.read(handle, buf, 0, chunkSize, offset, (err, bytesRead) => {
 							watchdog.progress();
@@ -261,18 +292,18 @@ export class SftpChannel {
 			};
 			for (let i = 0; i < depth; i += 1) issue();
 			while (pending.length > 0) {
-				const data = await watchdog.race(pending.shift() as Promise<Buffer>);
+				const data = await wait(pending.shift() as Promise<Buffer>);
 				if (data.length === 0) {
 					eof = true;
 				}
 				if (!eof) {
 					hash.update(data);
 					size += data.length;
-					if (!destination.write(data)) await watchdog.race(new Promise<void>((r) => destination.once('drain', r)));
+					if (!destination.write(data)) await wait(new Promise<void>((r) => destination.once('drain', r)));
 					// A short read is not EOF in SFTP: the next offsets continue where this one ended.
 					if (data.length < chunkSize) {
 						// Re-align: drop read-ahead that assumed full chunks and continue from the true position.
-						await Promise.allSettled(pending.splice(0));
+						await wait(Promise.allSettled(pending.splice(0)));
 						nextOffset = size;
 					}
 					issue();
@@ -282,13 +313,18 @@ export class SftpChannel {
 		} catch (error) {
 			watchdog.stop();
 			this.abandonHandle(handle);
-			throw this.mapError(error, 'Downloading', remotePath);
+			throw localError !== undefined ? localWriteError(remotePath, localError) : this.mapError(error, 'Downloading', remotePath);
 		}
 		watchdog.stop();
-		await new Promise<void>((resolve, reject) => {
-			destination.once('error', reject);
-			destination.end(() => resolve());
-		});
+		try {
+			await new Promise<void>((resolve, reject) => {
+				if (localError !== undefined) return reject(localError);
+				interrupt = reject;
+				destination.end((error?: Error | null) => (error ? reject(error) : resolve()));
+			});
+		} catch (error) {
+			throw localWriteError(remotePath, error);
+		}
 		return { size, sha256: hash.digest('hex') };
 	}
 
@@ -397,6 +433,8 @@ export class SftpChannel {
 		arm();
 		return {
 			progress: arm,
+			/** Ends the operation now with `error` (a failure on our side, not a stall). */
+			abort: (error: unknown) => rejectCurrent?.(error),
 			stop: () => {
 				if (timer) clearTimeout(timer);
 				timer = undefined;

@@ -57,6 +57,8 @@ describeTools('PuTTY PPK decoding', () => {
 		});
 		const edit = (pattern: RegExp, replacement: string): string => {
 			expect(v3.text).toMatch(pattern);
+			// 'FLIP' changes the matched hex digit to another one, so the edit always changes the file.
+			if (replacement === 'FLIP') return v3.text.replace(pattern, (m) => `${m.slice(0, -1)}${m.endsWith('0') ? '1' : '0'}`);
 			return v3.text.replace(pattern, replacement);
 		};
 
@@ -73,7 +75,7 @@ describeTools('PuTTY PPK decoding', () => {
 			['unknown cipher', 'SSH_KEY_UNSUPPORTED_FORMAT', /^Encryption: .*$/m, 'Encryption: aes128-ctr'],
 			['too many private lines', 'SSH_KEY_INVALID', /^Private-Lines: .*$/m, 'Private-Lines: 99'],
 			['bad MAC length', 'SSH_KEY_INVALID', /^Private-MAC: .*$/m, 'Private-MAC: abcd'],
-			['MAC changed', 'SSH_KEY_PASSPHRASE_WRONG', /^Private-MAC: ./m, 'Private-MAC: 0'],
+			['MAC changed', 'SSH_KEY_PASSPHRASE_WRONG', /^Private-MAC: ./m, 'FLIP'],
 			['text after the MAC', 'SSH_KEY_INVALID', /(Private-MAC: .*)$/m, '$1\nextra'],
 			['not base64', 'SSH_KEY_INVALID', /^(Private-Lines: \d+\n)./m, '$1!'],
 		])('%s → %s', async (_name, code, pattern, replacement) => {

@@ -1,0 +1,47 @@
+/**
+ * Deleting one answer from the server by its id, for workflows that first keep the answer somewhere
+ * (a disk, a database) and only then clear it: Poll Responses without delete → store → Delete Answer.
+ */
+import { SocialSecurityError } from '../errors';
+import { ENVIRONMENTS } from '../names/environments';
+import { parseResponseFileName } from '../names/fileNames';
+import { SftpChannel } from '../transport/sftpChannel';
+
+export interface DeletedAnswer {
+	answerId: string;
+	folder: string;
+	/** The files removed, GO first. */
+	deleted: string[];
+}
+
+/**
+ * Removes the GO, the FO or CO, and the FS of an answer; GO first, so an interruption leaves an
+ * incomplete answer that nothing takes again. An answer already gone is not an error (deleted: []).
+ */
+export async function deleteAnswer(channel: SftpChannel, answerId: string, folder?: string): Promise<DeletedAnswer> {
+	const parsed = parseResponseFileName(`GO.${answerId}`);
+	if (!parsed.valid) {
+		throw new SocialSecurityError(
+			'ANSWER_ID_INVALID',
+			`"${answerId.slice(0, 80).replace(/[\u0000-\u001f]/g, '?')}" is not the id of an answer (e.g. ACRF.999999.20260110.00042.T).`,
+			'Map the field answerId of a Poll Social Security Responses item.',
+		);
+	}
+	const expected = ENVIRONMENTS[parsed.value.environment].responseFolder;
+	if (folder && folder.replace(/^\//, '') !== expected) {
+		throw new SocialSecurityError(
+			'ANSWER_FOLDER_INVALID',
+			`The answer ${answerId} belongs in ${expected}, not in ${folder}.`,
+			'Map the field folder of the same Poll Social Security Responses item, or leave it empty.',
+		);
+	}
+	const present = new Set((await channel.list(`/${expected}`)).map((e) => e.name));
+	const deleted: string[] = [];
+	for (const kind of ['GO', 'FO', 'CO', 'FS']) {
+		const name = `${kind}.${answerId}`;
+		if (!present.has(name)) continue;
+		await channel.delete(`/${expected}/${name}`);
+		deleted.push(name);
+	}
+	return { answerId, folder: expected, deleted };
+}
