@@ -6,11 +6,12 @@
  * N8N_E2E_VERSIONS=2.8.4 limits the versions (default: all of N8N_VERSIONS).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxEnvironment, SandboxEnvironment } from '../../sandbox/cli';
 import { freeLoopbackPort, sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
+import { brusselsToday } from '../../nodes/domain/names/brusselsTime';
 import { N8N_VERSIONS, N8nUserFolder, N8nVersion, REPO, ensureN8n, exampleWorkflow, packPackage } from './harness';
 
 jest.setTimeout(30 * 60_000);
@@ -126,6 +127,44 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		expect(acrf).toMatchObject({ type: 'ACRF', status: 'rejected' });
 		expect((acrf?.errors as Array<{ code: string; meaning: string }>).map((e) => e.code)).toContain('ACRF-125');
 		expect((acrf?.errors as Array<{ code: string; meaning: string }>)[0].meaning).toMatch(/signature/i);
+	});
+
+	it('daily archive: writes every answer to disk, then deletes it; a failed write deletes nothing', async () => {
+		const today = brusselsToday();
+		const fixture = (name: string) => readFileSync(join(REPO, 'test', 'fixtures', 'answers', name));
+		const put = (seq: string) => {
+			const id = `ACRF.999999.${today}.${seq}.T`;
+			env.sandbox.writeFile('OUTTEST', `FO.${id}`, fixture('acrf-rejected-3-errors.xml'));
+			env.sandbox.writeFile('OUTTEST', `FS.${id}`, 'signature');
+			env.sandbox.writeFile('OUTTEST', `GO.${id}`, '');
+			return id;
+		};
+		const archive = join(n8n.folder, 'files', 'archive');
+		const workflow = exampleWorkflow('daily-archive.json', 'SsBeE2eArchive', credential(), (nodes) => {
+			const trigger = nodes.find((n) => n.name === 'Every day at 07:00') as unknown as Record<string, unknown>;
+			Object.assign(trigger, { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
+			const write = nodes.find((n) => n.name === 'Write the answer to the archive') as { parameters: Record<string, unknown> };
+			write.parameters.fileName = `=${archive}/{{ $binary.data.fileName }}`;
+		});
+		await n8n.importWorkflow(workflow);
+
+		// The folder does not exist: every write fails, and no answer may leave the server.
+		const first = put('ZZ001');
+		const failed = await n8n.execute('SsBeE2eArchive');
+		expect(failed.error).toBeDefined();
+		expect(readdirSync(env.sandbox.pathOf('OUTTEST'))).toEqual(expect.arrayContaining([`FO.${first}`, `GO.${first}`]));
+
+		mkdirSync(archive, { recursive: true });
+		const second = put('ZZ002');
+		const run = await n8n.execute('SsBeE2eArchive');
+		expect(run.error).toBeUndefined();
+		const deleted = run.items('Delete the archived answer from the server');
+		expect(deleted.map((d) => d.answerId)).toEqual(expect.arrayContaining([first, second]));
+		expect(deleted.every((d) => d.deletedFromServer === true)).toBe(true);
+		for (const id of [first, second]) {
+			expect(readFileSync(join(archive, `FO.${id}.xml`)).equals(fixture('acrf-rejected-3-errors.xml'))).toBe(true);
+			expect(readdirSync(env.sandbox.pathOf('OUTTEST')).filter((n) => n.includes(id))).toEqual([]);
+		}
 	});
 
 	it("runs the credential test through n8n's own REST API: success, and the fingerprint when none is pinned", async () => {

@@ -68,6 +68,10 @@ export class N8nUserFolder {
 			DB_SQLITE_POOL_SIZE: '2',
 			// Whatever CI or a developer has set for their own n8n must not leak into ours.
 			N8N_CUSTOM_EXTENSIONS: '',
+			// The Read/Write Files node may write only here (n8n's own restriction).
+			N8N_RESTRICT_FILE_ACCESS_TO: join(this.folder, 'files'),
+			// n8n 2.x starts its task broker even with runners off; a fixed default port would collide.
+			N8N_RUNNERS_BROKER_PORT: String(20000 + Math.floor(Math.random() * 20000)),
 		};
 	}
 
@@ -112,6 +116,7 @@ export class N8nUserFolder {
 		const file = join(this.folder, 'workflow.json');
 		writeFileSync(file, JSON.stringify(workflow));
 		this.mustSucceed(await this.n8n(['import:workflow', `--input=${file}`]), 'import:workflow');
+		rmSync(file);
 	}
 
 	/** Runs a workflow and returns n8n's run data. n8n 2.41 may crash at exit after printing: judge by the data. */
@@ -121,7 +126,7 @@ export class N8nUserFolder {
 		if (start < 0) {
 			throw new Error(`n8n ${this.install.version} printed no run data (exit ${result.code}).\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
 		}
-		return new WorkflowRun(JSON.parse(result.stdout.slice(start)), result.stderr);
+		return new WorkflowRun(JSON.parse(firstJsonValue(result.stdout, start)), result.stderr);
 	}
 
 	/** Starts `n8n start` on a port; resolves when its REST API answers. */
@@ -271,4 +276,20 @@ export function exampleWorkflow(
 	}
 	edit?.(workflow.nodes);
 	return workflow;
+}
+
+/** The JSON object starting at `start`: n8n prints more text after the run data when a run fails. */
+function firstJsonValue(text: string, start: number): string {
+	let depth = 0;
+	let inString = false;
+	for (let i = start; i < text.length; i += 1) {
+		const c = text[i];
+		if (inString) {
+			if (c === '\\') i += 1;
+			else if (c === '"') inString = false;
+		} else if (c === '"') inString = true;
+		else if (c === '{') depth += 1;
+		else if (c === '}' && (depth -= 1) === 0) return text.slice(start, i + 1);
+	}
+	return text.slice(start);
 }
