@@ -707,13 +707,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
 // ---- the XML ---------------------------------------------------------------------------------------
 
-export function buildAcrfXml(input: { fileName: string; ticket: string; resultCode: 0 | 1; errors: string[]; now: Date }): string {
+/** The lines every answer form starts with: identification, creation moment, and the file it answers. */
+function formHeader(identification: string, input: { fileName: string; ticket: string; now: Date }): string[] {
 	const { date, time } = formDateTime(input.now);
 	return [
-		'<?xml version="1.0" encoding="UTF-8"?>',
-		'<ACRF>',
 		'  <Form>',
-		'    <Identification>ACRF001</Identification>',
+		`    <Identification>${identification}</Identification>`,
 		`    <FormCreationDate>${date}</FormCreationDate>`,
 		`    <FormCreationHour>${time}</FormCreationHour>`,
 		'    <TypeForm>FA</TypeForm>',
@@ -722,6 +721,14 @@ export function buildAcrfXml(input: { fileName: string; ticket: string; resultCo
 		'      <ReferenceOrigin>2</ReferenceOrigin>',
 		`      <ReferenceNbr>${xmlText(input.ticket)}</ReferenceNbr>`,
 		'    </FileReference>',
+	];
+}
+
+export function buildAcrfXml(input: { fileName: string; ticket: string; resultCode: 0 | 1; errors: string[]; now: Date }): string {
+	return [
+		'<?xml version="1.0" encoding="UTF-8"?>',
+		'<ACRF>',
+		...formHeader('ACRF001', input),
 		'    <ReceptionResult>',
 		`      <ResultCode>${input.resultCode}</ResultCode>`,
 		...input.errors.map((e) => `      <ErrorID>${xmlText(e)}</ErrorID>`),
@@ -733,20 +740,10 @@ export function buildAcrfXml(input: { fileName: string; ticket: string; resultCo
 }
 
 export function buildNotiXml(input: { fileName: string; ticket: string; application: string; now: Date }): string {
-	const { date, time } = formDateTime(input.now);
 	return [
 		'<?xml version="1.0" encoding="UTF-8"?>',
 		'<NOTI>',
-		'  <Form>',
-		'    <Identification>NOTI001</Identification>',
-		`    <FormCreationDate>${date}</FormCreationDate>`,
-		`    <FormCreationHour>${time}</FormCreationHour>`,
-		'    <TypeForm>FA</TypeForm>',
-		'    <FileReference>',
-		`      <FileName>${xmlText(input.fileName)}</FileName>`,
-		'      <ReferenceOrigin>2</ReferenceOrigin>',
-		`      <ReferenceNbr>${xmlText(input.ticket)}</ReferenceNbr>`,
-		'    </FileReference>',
+		...formHeader('NOTI001', input),
 		'    <HandledOriginalForm>',
 		`      <Identification>${xmlText(input.application)}</Identification>`,
 		'    </HandledOriginalForm>',

@@ -257,7 +257,8 @@ async function waitForListening(port: number, child: ChildProcess, timeoutMs: nu
 	throw new Error(`sshd did not listen on port ${port} within ${timeoutMs} ms: ${log()}`);
 }
 
-function descendants(pid: number): number[] {
+/** Every process below `pid` (children, their children, …), from /proc. */
+export function descendants(pid: number): number[] {
 	const result: number[] = [];
 	const queue = [pid];
 	while (queue.length > 0) {

@@ -2,7 +2,8 @@
  * Integration tests run against a real sshd. Where it cannot start on a developer's machine the suite says
  * why and skips; under CI=true that is a failure, so CI can never pass without really testing.
  */
-import { sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
+import { SshdSandbox, sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
+import type { SftpChannelOptions } from '../../nodes/domain/transport/sftpChannel';
 
 export function describeWithSshd(title: string, body: () => void): void {
 	const reason = sandboxUnavailableReason();
@@ -25,4 +26,18 @@ export function describeWithSshd(title: string, body: () => void): void {
 /** `SHA256:base64` → the hex digest ssh2's hostVerifier receives with hostHash 'sha256'. */
 export function fingerprintHex(fingerprint: string): string {
 	return Buffer.from(fingerprint.replace(/^SHA256:/, ''), 'base64').toString('hex');
+}
+
+/** Channel options for logging in to a sandbox with a key, its first host key pinned, short timeouts. */
+export function sandboxChannelOptions(sandbox: SshdSandbox, privateKey: string, extra: Partial<SftpChannelOptions> = {}): SftpChannelOptions {
+	return {
+		host: sandbox.host,
+		port: sandbox.port,
+		username: sandbox.username,
+		privateKey,
+		hostFingerprints: [sandbox.hostKeys[0].fingerprint],
+		connectTimeoutMs: 5000,
+		operationTimeoutMs: 5000,
+		...extra,
+	};
 }

@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { SftpChannel, SftpChannelOptions } from '../../../nodes/domain/transport/sftpChannel';
-import { SandboxOptions, SshdSandbox, startSshdSandbox } from '../../../sandbox/sshdSandbox';
+import { SandboxOptions, SshdSandbox, descendants, startSshdSandbox } from '../../../sandbox/sshdSandbox';
+import { sandboxChannelOptions } from '../../helpers/sandbox';
 import { makeRsaKeyPair } from '../../helpers/keys';
 import { Ledger } from './ledger';
 
@@ -28,16 +29,7 @@ export function useSandbox(sandboxOptions: SandboxOptions = {}, channelDefaults:
 		const key = makeRsaKeyPair();
 		const sandbox = await startSshdSandbox({ hostKeyTypes: ['rsa'], ...sandboxOptions, authorizedKeys: [key.publicKey] });
 		const owner = statSync(sandbox.pathOf('OUT'));
-		const options: SftpChannelOptions = {
-			host: sandbox.host,
-			port: sandbox.port,
-			username: sandbox.username,
-			privateKey: key.privateKey,
-			hostFingerprints: [sandbox.hostKeys[0].fingerprint],
-			connectTimeoutMs: 5000,
-			operationTimeoutMs: 5000,
-			...channelDefaults,
-		};
+		const options: SftpChannelOptions = sandboxChannelOptions(sandbox, key.privateKey, { ...channelDefaults });
 		Object.assign(world, {
 			sandbox,
 			options,
@@ -60,25 +52,6 @@ export function useSandbox(sandboxOptions: SandboxOptions = {}, channelDefaults:
 /** The sshd daemon of a sandbox (it writes its pid file even in the foreground). */
 export function sshdPid(sandbox: SshdSandbox): number {
 	return Number(readFileSync(join(dirname(sandbox.root), 'sshd.pid'), 'utf8').trim());
-}
-
-export function descendants(pid: number): number[] {
-	const result: number[] = [];
-	const queue = [pid];
-	while (queue.length > 0) {
-		const parent = queue.shift() as number;
-		let children: string[] = [];
-		try {
-			children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-		} catch {
-			// Gone already.
-		}
-		for (const child of children) {
-			result.push(Number(child));
-			queue.push(Number(child));
-		}
-	}
-	return result;
 }
 
 /** True while the process exists and is not a zombie. */

@@ -6,7 +6,7 @@ import { collectAnswers, CollectOptions } from '../../../nodes/domain/responses/
 import { summarizeAnswer } from '../../../nodes/domain/responses/answerSummary';
 import { SftpChannel, SftpChannelOptions } from '../../../nodes/domain/transport/sftpChannel';
 import { startSshdSandbox, SshdSandbox } from '../../../sandbox/sshdSandbox';
-import { describeWithSshd } from '../../helpers/sandbox';
+import { describeWithSshd, sandboxChannelOptions } from '../../helpers/sandbox';
 import { makeRsaKeyPair } from '../../helpers/keys';
 import { buildZip, deflatedZeros } from '../../helpers/zip';
 
@@ -20,15 +20,7 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 
 	beforeAll(async () => {
 		sandbox = await startSshdSandbox({ authorizedKeys: [key.publicKey], hostKeyTypes: ['rsa'] });
-		options = {
-			host: sandbox.host,
-			port: sandbox.port,
-			username: sandbox.username,
-			privateKey: key.privateKey,
-			hostFingerprints: [sandbox.hostKeys[0].fingerprint],
-			connectTimeoutMs: 5000,
-			operationTimeoutMs: 3000,
-		};
+		options = sandboxChannelOptions(sandbox, key.privateKey, { operationTimeoutMs: 3000 });
 	});
 	afterAll(async () => sandbox?.stop());
 

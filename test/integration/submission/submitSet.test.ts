@@ -6,7 +6,7 @@ import { submitPlannedSet, SubmissionFailedError, sendCancellation } from '../..
 import { SftpChannel, SftpChannelOptions } from '../../../nodes/domain/transport/sftpChannel';
 import { brusselsToday } from '../../../nodes/domain/names/brusselsTime';
 import { startSshdSandbox, SshdSandbox } from '../../../sandbox/sshdSandbox';
-import { describeWithSshd } from '../../helpers/sandbox';
+import { describeWithSshd, sandboxChannelOptions } from '../../helpers/sandbox';
 import { makeRsaKeyPair } from '../../helpers/keys';
 
 const today = brusselsToday();
@@ -43,15 +43,7 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 
 	beforeAll(async () => {
 		sandbox = await startSshdSandbox({ authorizedKeys: [key.publicKey], hostKeyTypes: ['rsa'] });
-		options = {
-			host: sandbox.host,
-			port: sandbox.port,
-			username: sandbox.username,
-			privateKey: key.privateKey,
-			hostFingerprints: [sandbox.hostKeys[0].fingerprint],
-			connectTimeoutMs: 5000,
-			operationTimeoutMs: 5000,
-		};
+		options = sandboxChannelOptions(sandbox, key.privateKey);
 	});
 	beforeEach(async () => {
 		channel = await SftpChannel.open(options);
