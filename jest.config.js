@@ -6,7 +6,7 @@
 const base = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
-	transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+	transform: { '^.+\\.ts$': 'ts-jest' },
 };
 module.exports = {
 	// A generous bound against a stuck test on a loaded 2-core machine, not a performance target; the fault
