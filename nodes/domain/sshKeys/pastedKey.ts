@@ -6,6 +6,8 @@
  * what it is. All scanning is linear: the input may be hostile.
  */
 
+import { PPK_HEADER } from './ppk';
+
 const PPK_HEADERS = [
 	'Encryption:',
 	'Comment:',
@@ -32,7 +34,7 @@ function repair(input: string, depth: number): string {
 	// Some people base64-encode the whole key file to get it through a one-line field.
 	if (depth === 0 && s.length >= 40 && /^[A-Za-z0-9+/=\s]+$/.test(s)) {
 		const decoded = Buffer.from(s.replace(/\s+/g, ''), 'base64').toString('utf8');
-		if (/^\s*(-----BEGIN |PuTTY-User-Key-File-)/.test(decoded)) return repair(decoded, depth + 1);
+		if (new RegExp(`^\\s*(-----BEGIN |${PPK_HEADER}-)`).test(decoded)) return repair(decoded, depth + 1);
 	}
 
 	if (s.includes('-----BEGIN ')) {
@@ -40,7 +42,7 @@ function repair(input: string, depth: number): string {
 		if (pem !== undefined) return pem;
 		return s;
 	}
-	const ppkStart = s.search(/PuTTY-User-Key-File-\d{1,2}:/);
+	const ppkStart = s.search(new RegExp(`${PPK_HEADER}-\\d{1,2}:`));
 	if (ppkStart >= 0) {
 		s = s.slice(ppkStart);
 		return repairPpk(s) ?? s;
@@ -161,7 +163,7 @@ function dekInfoValue(rest: string): string {
  * base64 or hex, which lets us cut values apart even when newlines vanished without a trace.
  */
 function repairPpk(s: string): string | undefined {
-	const first = /^PuTTY-User-Key-File-(\d{1,2}):/.exec(s);
+	const first = new RegExp(`^${PPK_HEADER}-(\\d{1,2}):`).exec(s);
 	if (!first) return undefined;
 	const found: { name: string; start: number; valueStart: number }[] = [
 		{ name: first[0], start: 0, valueStart: first[0].length },

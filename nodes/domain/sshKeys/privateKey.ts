@@ -9,7 +9,7 @@ import { utils as ssh2Utils, type ParsedKey } from 'ssh2';
 
 import { SocialSecurityError } from '../errors';
 import { repairPastedKey } from './pastedKey';
-import { decryptPpk, isPpk, parsePpk, ssh2PrivateKeyText } from './ppk';
+import { PPK_HEADER, decryptPpk, isPpk, parsePpk, ssh2PrivateKeyText } from './ppk';
 import {
 	describePublicBlob,
 	sha256Fingerprint,
@@ -70,7 +70,7 @@ const OPENSSH_KEY_CIPHERS = new Set([
 ]);
 
 const SUPPORTED_FORMATS =
-	'Supported: OpenSSH ("BEGIN OPENSSH PRIVATE KEY"), PEM ("BEGIN RSA PRIVATE KEY", "BEGIN PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY") and PuTTY .ppk (version 2 or 3), with or without a passphrase.';
+	'Supported: OpenSSH key files ("OPENSSH PRIVATE KEY"), PEM files ("RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY") and PuTTY .ppk (version 2 or 3), with or without a passphrase.';
 
 const NEW_KEY_HINT =
 	'Create an RSA key of 2048 to 4096 bits (for example `ssh-keygen -t rsa -b 4096`, PuTTYgen type "RSA" with 4096 bits, or this package\'s key pair generator) and register its public key for the SFTP channel on the socialsecurity.be portal.';
@@ -127,7 +127,7 @@ async function decode(text: string, passphrase: string | undefined, allowAny: bo
 		throw publicKeyGiven();
 	}
 	if (text.startsWith('-----BEGIN ')) return decodePem(text, passphrase, allowAny);
-	if (text.startsWith('PuTTY-User-Key-File')) throw invalid('The PuTTY key file is incomplete.');
+	if (text.startsWith(PPK_HEADER)) throw invalid('The PuTTY key file is incomplete.');
 	throw invalid('This does not look like an SSH private key.');
 }
 
