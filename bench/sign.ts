@@ -112,8 +112,8 @@ const [p12File, password, input, output, chunk] = process.argv.slice(2);
 	return child;
 }
 
-/** A file of `size` bytes: sparse, or filled with a repeated 1 MiB random block (cheap to write). */
-function makeFile(path: string, size: number, sparse: boolean): void {
+/** A file of `size` bytes: sparse, or filled with a repeated 1 MiB random block (incompressible enough, cheap to write). */
+export function makeFile(path: string, size: number, sparse = false): void {
 	const fd = openSync(path, 'w');
 	try {
 		if (sparse) {
@@ -131,7 +131,7 @@ function makeFile(path: string, size: number, sparse: boolean): void {
 	}
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.floor(sorted.length / 2)];
 }

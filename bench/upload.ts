@@ -19,8 +19,7 @@
  * "MB/s" is 10^6 bytes per second; sizes are MiB/GiB.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 
@@ -29,7 +28,7 @@ import ts from 'typescript';
 import { sandboxUnavailableReason, SshdSandbox, startSshdSandbox } from '../sandbox/sshdSandbox';
 import { makeRsaKeyPair } from '../test/helpers/keys';
 import { DelayProxy, netemUnavailableReason, NetnsLink, startDelayProxy, startNetnsLink } from './netem';
-import { formatSize, parseSize } from './sign';
+import { formatSize, makeFile, median, parseSize } from './sign';
 
 const ROOT = join(__dirname, '..');
 const ENTRY = 'nodes/domain/transport/sftpChannel.ts';
@@ -260,26 +259,6 @@ const ms = (from) => Number(process.hrtime.bigint() - from) / 1e6;
 `,
 	);
 	return { file, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } };
-}
-
-/** A file of `size` bytes filled with a repeated 1 MiB random block (incompressible enough, cheap to write). */
-export function makeFile(path: string, size: number): void {
-	const fd = openSync(path, 'w');
-	try {
-		const block = randomFillSync(Buffer.alloc(MIB));
-		for (let written = 0; written < size; ) {
-			const n = Math.min(block.length, size - written);
-			writeSync(fd, block, 0, n);
-			written += n;
-		}
-	} finally {
-		closeSync(fd);
-	}
-}
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Longest a single upload may take before it is killed: generous, it only catches hangs. */

@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DIGEST_CHOICES, LAYOUT_CHOICES } from '../shared/signatureChoices';
 
 export const signFiDescription: INodeProperties[] = [
 	{
@@ -58,10 +59,7 @@ export const signFiDescription: INodeProperties[] = [
 				displayName: 'Digest',
 				name: 'digest',
 				type: 'options',
-				options: [
-					{ name: 'SHA-256 (Recommended)', value: 'sha256' },
-					{ name: 'SHA-1 (Legacy, Still Accepted)', value: 'sha1' },
-				],
+				options: DIGEST_CHOICES,
 				default: 'sha256',
 				description: 'Hash algorithm of the signature',
 			},
@@ -76,11 +74,7 @@ export const signFiDescription: INodeProperties[] = [
 				displayName: 'Signature File Layout',
 				name: 'layout',
 				type: 'options',
-				options: [
-					{ name: 'One Line (Recommended)', value: 'single-line', description: 'Base64 on a single line, as the social security documents first' },
-					{ name: '76-Column Lines Separated by CR', value: 'cr-76', description: 'The other official layout' },
-					{ name: 'PEM Body (64 Columns, CRLF)', value: 'pem-body', description: 'What the OpenSSL recipe of the guide produces once the BEGIN/END lines are removed' },
-				],
+				options: LAYOUT_CHOICES,
 				default: 'single-line',
 				description: 'How the base64 signature is laid out in the FS file',
 			},

@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DIGEST_CHOICES, LAYOUT_CHOICES } from '../shared/signatureChoices';
 
 const signaturePolicyOptions = [
 	{ name: 'Required', value: 'required', description: 'Refuse to send an FI without its FS' },
@@ -125,10 +126,7 @@ export const submitDescription: INodeProperties[] = [
 				displayName: 'Signature Digest',
 				name: 'signatureDigest',
 				type: 'options',
-				options: [
-					{ name: 'SHA-256 (Recommended)', value: 'sha256' },
-					{ name: 'SHA-1 (Legacy, Still Accepted)', value: 'sha1' },
-				],
+				options: DIGEST_CHOICES,
 				default: 'sha256',
 				description: 'Hash algorithm of signatures made by "Sign Missing Signatures"',
 			},
@@ -136,11 +134,7 @@ export const submitDescription: INodeProperties[] = [
 				displayName: 'Signature File Layout',
 				name: 'signatureLayout',
 				type: 'options',
-				options: [
-					{ name: 'One Line (Recommended)', value: 'single-line' },
-					{ name: '76-Column Lines Separated by CR', value: 'cr-76' },
-					{ name: 'PEM Body (64 Columns, CRLF)', value: 'pem-body' },
-				],
+				options: LAYOUT_CHOICES,
 				default: 'single-line',
 				description: 'Layout of signatures made by "Sign Missing Signatures"',
 			},
