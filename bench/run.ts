@@ -14,7 +14,7 @@
  */
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
 import { formatSize, parseSize, runSignBench, SignBenchResult } from './sign';
-import { LatencyMode, runUploadBench, UploadBenchResult } from './upload';
+import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from './upload';
 
 const MIB = 1024 * 1024;
 
@@ -121,7 +121,7 @@ async function main(): Promise<number> {
 		summary.push(`  sign ${formatSize(r.sizeBytes)}: openssl/ours time ${(1 / r.wallRatio).toFixed(2)}× (process), ${(1 / r.signRatio).toFixed(2)}× (signing only)`);
 	}
 	for (const c of upload?.cases ?? []) {
-		if (c.network === 'loopback' && c.depth !== 16) continue;
+		if (c.network === 'loopback' && c.depth !== DEFAULT_DEPTH) continue;
 		summary.push(
 			`  upload ${formatSize(c.sizeBytes)}, ${c.network}, depth ${c.depth}: throughput ours/sftp ${median(c.pairedRatios).toFixed(2)}× (process wall), ` +
 				`${median(c.pairedTransferRatios).toFixed(2)}× (transfer only); peak RSS ${c.ours.peakRssMiB.toFixed(0)} MiB`,

@@ -37,7 +37,7 @@ const MIB = 1024 * 1024;
 const MB = 1e6;
 /** SftpChannel's default pipelineDepth. */
 // Keep in step with DEFAULTS.pipelineDepth in nodes/domain/transport/sftpChannel.ts.
-const DEFAULT_DEPTH = 64;
+export const DEFAULT_DEPTH = 64;
 
 export type LatencyMode = 'auto' | 'netns' | 'proxy' | 'off';
 
