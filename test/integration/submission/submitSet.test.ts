@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { SetFile, planSubmission, SetCheckError } from '../../../nodes/domain/submission/declarationSet';
 import { submitPlannedSet, SubmissionFailedError, sendCancellation } from '../../../nodes/domain/submission/uploadSet';
@@ -170,5 +170,32 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 		expect(record.folder).toBe('INTEST-S');
 		expect(record.files.map((f) => f.role)).toEqual(['FI', 'GO']);
 		expect(record.signaturesNotSent).toEqual([`FS.${set.base}.1`]);
+	});
+
+	it('counts a set as submitted when the server takes the GO at once, and never cleans up after the GO', async () => {
+		const set = makeSet(1);
+		const create = channel.createEmptyExclusive.bind(channel);
+		// The server picks the GO up (and removes it) the moment it is written.
+		jest.spyOn(channel, 'createEmptyExclusive').mockImplementation(async (path: string) => {
+			await create(path);
+			rmSync(sandbox.pathOf('INTEST', path.split('/').pop() as string));
+		});
+		const record = await submitPlannedSet(channel, planSubmission(set.fi, set.fs), { cleanupOnFailure: true });
+		expect(record.go).toBe(`GO.${set.base}`);
+		expect(readdirSync(sandbox.pathOf('INTEST')).filter((n) => n.includes(set.base)).sort()).toEqual([`FI.${set.base}.1`, `FS.${set.base}.1`]);
+	});
+
+	it('submits to a folder the server does not let us list, still never overwriting', async () => {
+		const set = makeSet(1);
+		chmodSync(sandbox.pathOf('INTEST'), 0o333);
+		try {
+			await expect(channel.list('/INTEST')).rejects.toMatchObject({ code: 'REMOTE_PERMISSION_DENIED' });
+			const record = await submitPlannedSet(channel, planSubmission(set.fi, set.fs));
+			expect(record.files.map((f) => f.role)).toEqual(['FI', 'FS', 'GO']);
+			await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs))).rejects.toMatchObject({ code: 'SUBMISSION_FAILED' });
+		} finally {
+			chmodSync(sandbox.pathOf('INTEST'), 0o755);
+		}
+		expect(readFileSync(sandbox.pathOf('INTEST', `FI.${set.base}.1`)).equals(set.contents[0])).toBe(true);
 	});
 });
