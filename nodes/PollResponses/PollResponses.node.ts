@@ -64,12 +64,17 @@ export class PollResponses implements INodeType {
 		// Delete Answer puts its items on the first output; the summary output stays empty.
 		if (this.getNodeParameter('operation', 0, 'collect') === 'delete') return [await deleteAnswers.call(this), []];
 		// Polling is one action per execution, not per item: the first item's parameters decide.
-		const query = answerQueryFrom(this.getNodeParameter('environments', 0), this.getNodeParameter('options', 0, {}) as object);
+		const query = answerQueryFrom(
+			this.getNodeParameter('environments', 0),
+			this.getNodeParameter('options', 0, {}) as object,
+			this.getMode() === 'manual',
+		);
 		const session = new ChannelSession(this);
 		try {
 			const { items, summary } = await collectAnswerItems(this, session, query);
 			return [items.map((item) => ({ ...item, pairedItem: { item: 0 } })), [{ json: summary as INodeExecutionData['json'], pairedItem: { item: 0 } }]];
 		} catch (error) {
+			if (this.continueOnFail()) return [[], [{ json: { ...errorItemJson(error), delivered: 0 }, pairedItem: { item: 0 } }]];
 			throw toNodeError(this.getNode(), error, 0);
 		} finally {
 			await session.close();

@@ -29,7 +29,8 @@ export const signFiDescription: INodeProperties[] = [
 		type: 'string',
 		default: 'data',
 		required: true,
-		description: 'The binary property holding the declaration (FI) file, or the file whose signature is verified',
+		description:
+			'The binary property holding the declaration (FI) file, or the file whose signature is verified. One file per item: for a set of several parts in one item, use "Sign Missing Signatures" of Submit to Social Security.',
 	},
 	{
 		displayName: 'Signature Binary Property',

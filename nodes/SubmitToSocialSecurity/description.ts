@@ -63,9 +63,9 @@ export const submitDescription: INodeProperties[] = [
 		name: 'signatureProperties',
 		type: 'string',
 		displayOptions: { show: { operation: ['submit'], filesFrom: ['properties'] } },
-		default: 'signature',
+		default: '',
 		placeholder: 'signature, signature2',
-		description: 'The binary properties holding the FS files, comma-separated. Leave empty when none are given.',
+		description: 'The binary properties holding the FS files, comma-separated. Leave empty when none are given (DmfA test, or with "Sign Missing Signatures").',
 	},
 	{
 		displayName: 'Set Name (GO)',

@@ -37,7 +37,8 @@ export async function collectAnswerItems(
 		deleteAfterStore: query.deleteAfterStore,
 		alreadyDelivered: query.alreadyDelivered,
 		ignoreIds: query.ignoreIds,
-		accept: query.onlyRejections ? (interpreted) => answerStatus(interpreted) === 'rejected' : undefined,
+		// An answer we cannot read (status unknown) counts as a possible rejection: it must not be passed over.
+		accept: query.onlyRejections ? (interpreted) => answerStatus(interpreted) !== 'accepted' : undefined,
 		verifySignature: query.verifySignature ? { trustedCertificatesPem: query.trustedCertificatesPem || undefined } : undefined,
 		// Resolves once n8n has the bytes in its binary store (filesystem or database): only then may we delete.
 		store: async (file) => ctx.helpers.prepareBinaryData(file.open(), `${file.name}${file.format === 'xml' ? '.xml' : file.format === 'pdf' ? '.pdf' : ''}`, MIME[file.format]),
@@ -91,7 +92,7 @@ export const answerQueryProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to delete each answer (its FO or CO, FS and GO) from the server once it is safely stored in n8n, as the social security asks. A failed download never deletes.',
+					'Whether to delete each answer (its FO or CO, FS and GO) from the server once it is safely stored in n8n, as the social security asks. A failed download never deletes. A manual test run in the editor deletes only when this option is set explicitly.',
 			},
 			{
 				displayName: 'Maximum Answers per Run',
@@ -129,13 +130,14 @@ interface AnswerOptions {
 	verifySignature?: boolean;
 }
 
-export function answerQueryFrom(environments: unknown, options: AnswerOptions): AnswerQuery {
+export function answerQueryFrom(environments: unknown, options: AnswerOptions, manualRun = false): AnswerQuery {
 	const envs = (Array.isArray(environments) ? environments : []).filter((e): e is Environment => e === 'R' || e === 'T' || e === 'S');
 	return {
 		environments: envs.length > 0 ? envs : ['R', 'T', 'S'],
 		types: options.types ?? [],
 		max: options.max ?? 100,
-		deleteAfterStore: options.deleteAfterDownload ?? true,
+		// Clicking "Test step" must not clear production answers unless the user asked for it in so many words.
+		deleteAfterStore: options.deleteAfterDownload ?? !manualRun,
 		verifySignature: options.verifySignature ?? false,
 		trustedCertificatesPem: options.trustedCertificatesPem,
 		binaryPropertyName: options.binaryPropertyName || 'data',

@@ -28,6 +28,8 @@ export class ChannelSession {
 	}
 
 	async open(): Promise<SftpChannel> {
+		// A connection that died (server gone, timeout) is replaced for the next item instead of failing it too.
+		if (this.channel && (await this.channel.then((c) => c.usable === false, () => true))) this.channel = undefined;
 		if (!this.channel) {
 			const pending = this.channelSettings().then((settings) => SftpChannel.open(settings.connection));
 			// Let the next item try again instead of failing on a cached rejection forever.

@@ -16,7 +16,7 @@
  * No n8n import here: the node reads parameters and calls these functions.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { SocialSecurityError } from '../errors';
@@ -190,7 +190,11 @@ export function timeSlot(date: string, now: Date): number {
 /** `$SOCIALSECURITY_SEQUENCE_DIR`, else `<os temp dir>/n8n-socialsecurity-sequences`. */
 export function defaultSequenceDirectory(env: NodeJS.ProcessEnv = process.env): string {
 	const configured = env[SEQUENCE_DIR_ENV]?.trim();
-	return resolve(configured ? configured : join(tmpdir(), 'n8n-socialsecurity-sequences'));
+	if (configured) return resolve(configured);
+	// Beside n8n's own data (N8N_USER_FOLDER, default the home folder): it survives reboots and, in Docker,
+	// lives on n8n's volume; the system temp folder may be emptied, and a forgotten marker is a reused name.
+	const userFolder = env.N8N_USER_FOLDER?.trim() || homedir();
+	return resolve(join(userFolder, '.n8n', 'socialsecurity-sequences'));
 }
 
 /**

@@ -162,6 +162,11 @@ export class SftpChannel {
 		return channel;
 	}
 
+	/** False once the connection is closed or broken: open a new channel then. */
+	get usable(): boolean {
+		return !this.closed && this.fatalError === undefined;
+	}
+
 	/** The entries of a folder, without `.` and `..`. */
 	async list(folder: string): Promise<RemoteEntry[]> {
 		const entries = await this.call<Array<{ filename: string; attrs: Stats }>>('Listing', folder, (cb) => this.sftp.readdir(folder, cb));

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import {
@@ -370,10 +370,11 @@ describe('automatic (time-based) sequence', () => {
 		expect(thrown(() => store.claim('20260115', 'T', '../00')).code).toBe('SEQUENCE_INVALID');
 	});
 
-	it('takes the marker folder from SOCIALSECURITY_SEQUENCE_DIR, else the temporary folder', () => {
+	it("takes the marker folder from SOCIALSECURITY_SEQUENCE_DIR, else beside n8n's own data (never the temp folder)", () => {
 		expect(defaultSequenceDirectory({ [SEQUENCE_DIR_ENV]: '/shared/volume/seq' })).toBe('/shared/volume/seq');
-		expect(defaultSequenceDirectory({})).toBe(join(tmpdir(), 'n8n-socialsecurity-sequences'));
-		expect(defaultSequenceDirectory({ [SEQUENCE_DIR_ENV]: '  ' })).toBe(join(tmpdir(), 'n8n-socialsecurity-sequences'));
+		expect(defaultSequenceDirectory({ N8N_USER_FOLDER: '/data' })).toBe('/data/.n8n/socialsecurity-sequences');
+		expect(defaultSequenceDirectory({ [SEQUENCE_DIR_ENV]: '  ' })).toBe(join(homedir(), '.n8n', 'socialsecurity-sequences'));
+		expect(defaultSequenceDirectory({}).startsWith(tmpdir())).toBe(false);
 	});
 
 	it('shares one generator per folder in a process', () => {

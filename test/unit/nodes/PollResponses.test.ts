@@ -30,13 +30,15 @@ afterEach(() => jest.restoreAllMocks());
 
 const description = new PollResponses().description;
 
-function stubFor(params: Params, options: { store?: BinaryStore; items?: INodeExecutionData[] } = {}) {
+/** A scheduled (not manual) run unless told otherwise: a manual editor run does not delete by default. */
+function stubFor(params: Params, options: { store?: BinaryStore; items?: INodeExecutionData[]; mode?: 'manual' | 'trigger' } = {}) {
 	return executeFunctions({
 		description,
 		params,
 		items: options.items ?? [{ json: {} }],
 		store: options.store,
 		credentials: { [CREDENTIAL_TYPE]: credential.data },
+		mode: options.mode ?? 'trigger',
 	});
 }
 
@@ -130,6 +132,18 @@ describe('Poll Responses', () => {
 		expect(answers[0].binary?.answer).toBeDefined();
 		expect(fake.calls('delete')).toEqual([]);
 		expect(fake.namesIn('/OUT')).toHaveLength(3);
+	});
+
+	it('in a manual editor run, deletes nothing unless "Delete From Server After Download" is set explicitly', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		putAnswer(fake, 'OUT', ACCEPTED);
+		const [sample] = await new PollResponses().execute.call(stubFor({ environments: ['R'] }, { mode: 'manual' }).ctx);
+		expect(sample[0].json.deletedFromServer).toBe(false);
+		expect(fake.calls('delete')).toEqual([]);
+		const [taken] = await new PollResponses().execute.call(stubFor({ environments: ['R'], options: { deleteAfterDownload: true } }, { mode: 'manual' }).ctx);
+		expect(taken[0].json.deletedFromServer).toBe(true);
+		expect(fake.namesIn('/OUT')).toEqual([]);
 	});
 
 	it('looks in every folder by default, and takes only the chosen types, at most "max" per run', async () => {

@@ -328,10 +328,21 @@ describe('Submit — upload through a (mocked) channel', () => {
 		useFakeChannel(fake);
 		const store = new BinaryStore();
 		const base = setBase('00018');
+		fake.failOn('upload', `/INTEST/FS.${base}.1`, new SocialSecurityError('REMOTE_OPERATION_FAILED', `Uploading /INTEST/FS.${base}.1 failed on the server.`));
+		const [item] = await run(stubFor({ operation: 'submit', options: { cleanupOnFailure: true } }, [{ json: {}, binary: setBinaries(store, base, 1) }], { store, continueOnFail: true }));
+		expect(item.json).toMatchObject({ code: 'SUBMISSION_FAILED', reachedServer: [], removedAgain: [`FI.${base}.1`] });
+		expect(fake.namesIn('/INTEST')).toEqual([]);
+	});
+
+	it('never cleans up once the GO was sent: the server may be processing the set', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		const store = new BinaryStore();
+		const base = setBase('00028');
 		fake.failOn('create', `/INTEST/GO.${base}`, new SocialSecurityError('REMOTE_OPERATION_FAILED', `Creating /INTEST/GO.${base} failed on the server.`));
 		const [item] = await run(stubFor({ operation: 'submit', options: { cleanupOnFailure: true } }, [{ json: {}, binary: setBinaries(store, base, 1) }], { store, continueOnFail: true }));
-		expect(item.json).toMatchObject({ code: 'SUBMISSION_FAILED', reachedServer: [], removedAgain: [`FI.${base}.1`, `FS.${base}.1`] });
-		expect(fake.namesIn('/INTEST')).toEqual([]);
+		expect(item.json).toMatchObject({ code: 'SUBMISSION_FAILED', removedAgain: [] });
+		expect(fake.namesIn('/INTEST')).toEqual([`FI.${base}.1`, `FS.${base}.1`]);
 	});
 
 	it('refuses to send a set whose GO is already on the server', async () => {
