@@ -2,7 +2,7 @@ import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunction
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { socialSecurityChannelTest } from '../shared/credentialTest';
 import { ChannelSession } from '../shared/channelSession';
-import { answerQueryFrom, answerQueryProperties, collectAnswerItems } from '../shared/answerItems';
+import { SAMPLE_ANSWER_JSON, answerQueryFrom, answerQueryProperties, collectAnswerItems } from '../shared/answerItems';
 import { toNodeError } from '../shared/nodeErrors';
 import { answersFailedError } from '../domain/responses/collectAnswers';
 
@@ -65,6 +65,7 @@ export class SocialSecurityTrigger implements INodeType {
 			}
 			// Answers that fail on every poll must not go unnoticed: n8n shows a failed poll to the user.
 			if (items.length === 0 && result.failures.length > 0) throw toNodeError(this.getNode(), answersFailedError(result.failures));
+			if (items.length === 0 && manual) return [[{ json: { ...SAMPLE_ANSWER_JSON } }]];
 			return items.length > 0 ? [items] : null;
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);

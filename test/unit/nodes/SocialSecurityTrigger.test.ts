@@ -76,9 +76,21 @@ describe('Social Security Trigger', () => {
 		expect(staticData).toEqual({});
 	});
 
-	it('in a manual run without answers, returns null', async () => {
+	it('in a manual run without answers, shows a clearly marked example so fields can be mapped', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		const staticData: IDataObject = {};
+		const items = await poll(stubFor('manual', staticData));
+		expect(items).toHaveLength(1);
+		expect(items?.[0].json).toMatchObject({ sample: true, type: 'ACRF', status: 'rejected' });
+		expect(items?.[0].json.note).toMatch(/comes from no server/);
+		expect(staticData).toEqual({});
+		expect(fake.calls('delete')).toEqual([]);
+	});
+
+	it('when active and nothing is waiting, starts nothing', async () => {
 		useFakeChannel(new FakeChannel());
-		expect(await poll(stubFor('manual', {}))).toBeNull();
+		expect(await poll(stubFor('trigger', {}))).toBeNull();
 	});
 
 	it('when active, emits each answer once, remembers it, and deletes it', async () => {
