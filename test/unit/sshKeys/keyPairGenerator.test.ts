@@ -4,25 +4,15 @@ import { join } from 'node:path';
 
 import { utils as ssh2Utils } from 'ssh2';
 
-import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { generatePortalKeyPair, rfc4716PublicKey, type PortalKeyPair } from '../../../nodes/domain/sshKeys/keyPairGenerator';
 import { loadSshPrivateKey } from '../../../nodes/domain/sshKeys/privateKey';
-import { hasTool, KeyLab } from './keyTools';
+import { hasTool, KeyLab, codeOf } from './keyTools';
 
 jest.setTimeout(180_000);
 
 const PASS = 'portal key passphrase';
 const ROOT = join(__dirname, '../../..');
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(SocialSecurityError);
-		return (error as SocialSecurityError).code;
-	}
-	return 'NO_ERROR';
-}
 
 describe('generatePortalKeyPair', () => {
 	const lab = new KeyLab();

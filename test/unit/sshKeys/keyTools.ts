@@ -6,9 +6,27 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SocialSecurityError } from '../../../nodes/domain/errors';
 
+/**
+ * Whether a key tool is installed. Tests that need it skip without it on a developer's machine; under
+ * CI=true a missing tool is a failure, so CI never passes without really testing.
+ */
 export function hasTool(name: string): boolean {
-	return spawnSync(name, ['--help'], { stdio: 'ignore' }).error === undefined;
+	const present = spawnSync(name, ['--help'], { stdio: 'ignore' }).error === undefined;
+	if (!present && process.env.CI === 'true') throw new Error(`CI=true but ${name} is not installed (scripts/ensure-system-deps.sh installs it)`);
+	return present;
+}
+
+/** The SocialSecurityError code a promise rejects with, or NO_ERROR. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+	try {
+		await promise;
+	} catch (error) {
+		expect(error).toBeInstanceOf(SocialSecurityError);
+		return (error as SocialSecurityError).code;
+	}
+	return 'NO_ERROR';
 }
 
 export interface MadeKey {

@@ -1,23 +1,13 @@
 import { utils as ssh2Utils } from 'ssh2';
 
-import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { decodePpk, parsePpk, PPK_LIMITS } from '../../../nodes/domain/sshKeys/ppk';
-import { hasTool, KeyLab, type MadeKey } from './keyTools';
+import { hasTool, KeyLab, type MadeKey, codeOf } from './keyTools';
 
 jest.setTimeout(120_000);
 
 const PASS = 'pässphrase with ünïcode';
 const describeTools = hasTool('puttygen') && hasTool('ssh-keygen') ? describe : describe.skip;
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(SocialSecurityError);
-		return (error as SocialSecurityError).code;
-	}
-	return 'NO_ERROR';
-}
 
 describeTools('PuTTY PPK decoding', () => {
 	const lab = new KeyLab();

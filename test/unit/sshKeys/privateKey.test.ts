@@ -6,7 +6,7 @@ import { isSocialSecurityError, SocialSecurityError } from '../../../nodes/domai
 import { repairPastedKey } from '../../../nodes/domain/sshKeys/pastedKey';
 import { loadSshPrivateKey, type LoadedSshKey, type SshPrivateKeyFormat } from '../../../nodes/domain/sshKeys/privateKey';
 import { wireString, wireU32 } from '../../../nodes/domain/sshKeys/sshWire';
-import { hasTool, KeyLab, pastedVariants, type MadeKey } from './keyTools';
+import { hasTool, KeyLab, pastedVariants, type MadeKey, codeOf } from './keyTools';
 
 jest.setTimeout(180_000);
 
@@ -15,15 +15,6 @@ const haveTools = hasTool('ssh-keygen') && hasTool('openssl') && hasTool('puttyg
 const describeTools = haveTools ? describe : describe.skip;
 if (!haveTools) console.warn('ssh-keygen, openssl or puttygen missing: key format tests skipped');
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(SocialSecurityError);
-		return (error as SocialSecurityError).code;
-	}
-	return 'NO_ERROR';
-}
 
 async function errorOf(promise: Promise<unknown>): Promise<SocialSecurityError> {
 	try {
