@@ -25,6 +25,7 @@ import { decodeSignatureFile } from '../signing/signatureLayout';
 import { Answer, IncompleteAnswer, SkippedEntry, pairAnswerFiles } from './answerTriplets';
 import { InterpretedAnswer, interpretAnswer } from './answerContent';
 import { extractCoArchive } from './coArchive';
+import { deleteAnswerFiles } from './deleteAnswer';
 import { DEFAULT_MAX_XML_BYTES, printable } from './safeXml';
 
 export interface CollectOptions<T> {
@@ -258,11 +259,9 @@ export function answersFailedError(failures: CollectFailure[]): SocialSecurityEr
 	);
 }
 
-/** GO first: an interrupted delete leaves an incomplete triplet, which is never taken again. */
 async function deleteAnswer(channel: SftpChannel, answer: Answer): Promise<void> {
-	await channel.delete(answer.go.path);
-	await channel.delete(answer.content.path);
-	if (answer.signature) await channel.delete(answer.signature.path);
+	const names = [answer.go.name, answer.content.name, ...(answer.signature ? [answer.signature.name] : [])];
+	await deleteAnswerFiles(channel, answer.folder, names);
 }
 
 async function readFileSize(path: string): Promise<number> {

@@ -36,12 +36,20 @@ export async function deleteAnswer(channel: SftpChannel, answerId: string, folde
 		);
 	}
 	const present = new Set((await channel.list(`/${expected}`)).map((e) => e.name));
+	const names = ['GO', 'FO', 'CO', 'FS'].map((kind) => `${kind}.${answerId}`).filter((name) => present.has(name));
+	return { answerId, folder: expected, deleted: await deleteAnswerFiles(channel, `/${expected}`, names) };
+}
+
+/**
+ * Deletes the files of one answer, its GO first: an interruption then leaves an incomplete answer that
+ * nothing takes again, never a complete one that would be delivered twice. Returns what was deleted.
+ */
+export async function deleteAnswerFiles(channel: SftpChannel, folder: string, names: string[]): Promise<string[]> {
+	const ordered = [...names].sort((a, b) => Number(!a.startsWith('GO.')) - Number(!b.startsWith('GO.')));
 	const deleted: string[] = [];
-	for (const kind of ['GO', 'FO', 'CO', 'FS']) {
-		const name = `${kind}.${answerId}`;
-		if (!present.has(name)) continue;
-		await channel.delete(`/${expected}/${name}`);
+	for (const name of ordered) {
+		await channel.delete(`${folder}/${name}`);
 		deleted.push(name);
 	}
-	return { answerId, folder: expected, deleted };
+	return deleted;
 }
