@@ -8,7 +8,20 @@ import * as jsonParser from 'jsonc-eslint-parser';
 const classic = (name) => ({ ...n8nNodesBase.configs[name].rules });
 
 export default tseslint.config(
-	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.n8n-cache/**', '.n8n-dev/**', 'demo-output/**', '.sandbox/**', 'eslint.config.mjs', 'jest.config.js', 'gulpfile.js'] },
+	{
+		ignores: [
+			'dist/**',
+			'node_modules/**',
+			'coverage/**',
+			'.n8n-cache/**',
+			'.n8n-dev/**',
+			'demo-output/**',
+			'.sandbox/**',
+			'eslint.config.mjs',
+			'jest.config.js',
+			'gulpfile.js',
+		],
+	},
 	...tseslint.configs.recommended,
 	{
 		// n8n's rules are about what ships to n8n: the nodes, credentials and package entry. Tests, the
@@ -27,7 +40,10 @@ export default tseslint.config(
 	},
 	{
 		rules: {
-			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+			'@typescript-eslint/no-unused-vars': [
+				'error',
+				{ argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+			],
 		},
 	},
 	{

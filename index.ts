@@ -18,10 +18,25 @@ export * from './nodes/domain/names/brusselsTime';
 export * from './nodes/domain/names/fileNames';
 export * from './nodes/domain/names/sequence';
 // Signing.
-export { loadPkcs12, checkCertificateValidity, assertCertificateValid, describeCertificate } from './nodes/domain/signing/pkcs12';
-export type { SigningIdentity, CertificateInfo, CertificateValidity } from './nodes/domain/signing/pkcs12';
+export {
+	loadPkcs12,
+	checkCertificateValidity,
+	assertCertificateValid,
+	describeCertificate,
+} from './nodes/domain/signing/pkcs12';
+export type {
+	SigningIdentity,
+	CertificateInfo,
+	CertificateValidity,
+} from './nodes/domain/signing/pkcs12';
 export { signDetached, verifyDetached } from './nodes/domain/signing/cmsSignature';
-export type { SignOptions, SignResult, VerifyOptions, VerifyResult, SignDigest } from './nodes/domain/signing/cmsSignature';
+export type {
+	SignOptions,
+	SignResult,
+	VerifyOptions,
+	VerifyResult,
+	SignDigest,
+} from './nodes/domain/signing/cmsSignature';
 export * from './nodes/domain/signing/signatureLayout';
 export { createCrlfTransform, convertToCrlf } from './nodes/domain/signing/lineEndings';
 export * from './nodes/domain/signing/declarationSigner';

@@ -34,7 +34,11 @@ const PROXY_LOW_WATER = 4 * 1024 * 1024;
  * A loopback TCP proxy to `targetHost:targetPort` that delays each chunk by `oneWayDelayMs` in each
  * direction (a round trip of twice that), keeping order. Nagle is off on all four sockets.
  */
-export async function startDelayProxy(targetHost: string, targetPort: number, oneWayDelayMs: number): Promise<DelayProxy> {
+export async function startDelayProxy(
+	targetHost: string,
+	targetPort: number,
+	oneWayDelayMs: number,
+): Promise<DelayProxy> {
 	const sockets = new Set<Socket>();
 	const counters = { up: 0, down: 0 };
 	const server: Server = createServer((client) => {
@@ -93,7 +97,8 @@ function pipeDelayed(from: Socket, to: Socket, delayMs: number, count: (n: numbe
 		schedule();
 	};
 	const schedule = () => {
-		if (timer === undefined && queue.length > 0) timer = setTimeout(flush, Math.max(0, queue[0].at - performance.now()));
+		if (timer === undefined && queue.length > 0)
+			timer = setTimeout(flush, Math.max(0, queue[0].at - performance.now()));
 	};
 	to.on('connect', () => {
 		connected = true;
@@ -140,7 +145,10 @@ function sh(file: string, args: string[]): void {
  * Creates namespace `name` with a veth pair (/30 in 10.231.x.0) and, when `oneWayDelayMs` > 0, netem
  * delay on both ends. The names are derived from the process id so parallel runs do not collide.
  */
-export function startNetnsLink(oneWayDelayMs: number, subnet = 10 + (process.pid % 200)): NetnsLink {
+export function startNetnsLink(
+	oneWayDelayMs: number,
+	subnet = 10 + (process.pid % 200),
+): NetnsLink {
 	const namespace = `ssbench${process.pid}`;
 	const hostIf = `ssbh${process.pid}`.slice(0, 15);
 	const nsIf = `ssbn${process.pid}`.slice(0, 15);
@@ -169,8 +177,22 @@ export function startNetnsLink(oneWayDelayMs: number, subnet = 10 + (process.pid
 		sh(IP, ['netns', 'exec', namespace, IP, 'link', 'set', 'lo', 'up']);
 		if (oneWayDelayMs > 0) {
 			// A generous limit: netem's default queue of 1000 packets drops at ~64 KiB × 1000 / 10 ms.
-			const netem = ['qdisc', 'add', 'dev', '', 'root', 'netem', 'delay', `${oneWayDelayMs}ms`, 'limit', '100000'];
-			sh(TC, netem.map((a, i) => (i === 3 ? hostIf : a)));
+			const netem = [
+				'qdisc',
+				'add',
+				'dev',
+				'',
+				'root',
+				'netem',
+				'delay',
+				`${oneWayDelayMs}ms`,
+				'limit',
+				'100000',
+			];
+			sh(
+				TC,
+				netem.map((a, i) => (i === 3 ? hostIf : a)),
+			);
 			sh(IP, ['netns', 'exec', namespace, TC, ...netem.map((a, i) => (i === 3 ? nsIf : a))]);
 		}
 	} catch (error) {
@@ -186,15 +208,18 @@ let netemReason: string | undefined | null = null;
 /** Why a netns + netem link cannot be made here (undefined: it can). Probed once, leaves nothing behind. */
 export function netemUnavailableReason(): string | undefined {
 	if (netemReason !== null) return netemReason;
-	if (typeof process.getuid === 'function' && process.getuid() !== 0) netemReason = 'network namespaces need root';
-	else if (!existsSync(IP) || !existsSync(TC)) netemReason = 'ip/tc missing: apt-get install -y iproute2';
+	if (typeof process.getuid === 'function' && process.getuid() !== 0)
+		netemReason = 'network namespaces need root';
+	else if (!existsSync(IP) || !existsSync(TC))
+		netemReason = 'ip/tc missing: apt-get install -y iproute2';
 	else {
 		try {
 			startNetnsLink(1, 250).stop();
 			netemReason = undefined;
 		} catch (error) {
 			netemReason = (error as Error).message.replace(/^Could not set up the namespace link: /, '');
-			if (/qdisc kind is unknown/i.test(netemReason)) netemReason = `the kernel has no sch_netem (tc: "${netemReason}")`;
+			if (/qdisc kind is unknown/i.test(netemReason))
+				netemReason = `the kernel has no sch_netem (tc: "${netemReason}")`;
 		}
 	}
 	return netemReason;

@@ -76,7 +76,9 @@ function parseArgs(argv: string[]): Args {
 				args.strict = true;
 				break;
 			default:
-				throw new Error(`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --only sign|upload --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`);
+				throw new Error(
+					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --only sign|upload --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
+				);
 		}
 	}
 	if (quick) {
@@ -101,7 +103,9 @@ async function main(): Promise<number> {
 	if (args.only !== 'sign') {
 		uploadSkipped = sandboxUnavailableReason();
 		if (uploadSkipped) {
-			console.log(`Upload benchmark SKIPPED: ${uploadSkipped}. Run it as root (e.g. sudo npm run bench) with openssh-server installed.\n`);
+			console.log(
+				`Upload benchmark SKIPPED: ${uploadSkipped}. Run it as root (e.g. sudo npm run bench) with openssh-server installed.\n`,
+			);
 		} else {
 			console.error('Upload benchmark…');
 			upload = await runUploadBench({
@@ -118,7 +122,9 @@ async function main(): Promise<number> {
 
 	const summary: string[] = ['Summary (ratio > 1 means ours is faster):'];
 	for (const r of sign?.ratios ?? []) {
-		summary.push(`  sign ${formatSize(r.sizeBytes)}: openssl/ours time ${(1 / r.wallRatio).toFixed(2)}× (process), ${(1 / r.signRatio).toFixed(2)}× (signing only)`);
+		summary.push(
+			`  sign ${formatSize(r.sizeBytes)}: openssl/ours time ${(1 / r.wallRatio).toFixed(2)}× (process), ${(1 / r.signRatio).toFixed(2)}× (signing only)`,
+		);
 	}
 	for (const c of upload?.cases ?? []) {
 		if (c.network === 'loopback' && c.depth !== DEFAULT_DEPTH) continue;
@@ -131,9 +137,16 @@ async function main(): Promise<number> {
 	console.log(summary.join('\n'));
 
 	const gib = sign?.ratios.find((r) => r.sizeBytes === 1024 * MIB);
-	const signRss = Math.max(0, ...(sign?.rows.filter((r) => r.sizeBytes === 1024 * MIB && r.tool !== 'openssl').map((r) => r.peakRssMiB) ?? []));
+	const signRss = Math.max(
+		0,
+		...(sign?.rows
+			.filter((r) => r.sizeBytes === 1024 * MIB && r.tool !== 'openssl')
+			.map((r) => r.peakRssMiB) ?? []),
+	);
 	const signMissed = gib ? gib.wallRatio > 1.1 || signRss > 128 : false;
-	const uploadMissed = upload ? !upload.targets.throughputMet || !upload.targets.rssMet || !upload.targets.rssFlat : false;
+	const uploadMissed = upload
+		? !upload.targets.throughputMet || !upload.targets.rssMet || !upload.targets.rssFlat
+		: false;
 	const missed = signMissed || uploadMissed;
 	return args.strict && missed ? 1 : 0;
 }

@@ -11,14 +11,30 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import {
+	closeSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+	writeSync,
+	ftruncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
 import ts from 'typescript';
 
 const ROOT = join(__dirname, '..');
-const MODULES = ['nodes/domain/errors.ts', 'nodes/domain/signing/pkcs12.ts', 'nodes/domain/signing/cmsSignature.ts', 'nodes/domain/signing/signatureLayout.ts'];
+const MODULES = [
+	'nodes/domain/errors.ts',
+	'nodes/domain/signing/pkcs12.ts',
+	'nodes/domain/signing/cmsSignature.ts',
+	'nodes/domain/signing/signatureLayout.ts',
+];
 const TIME = '/usr/bin/time';
 const MIB = 1024 * 1024;
 
@@ -70,7 +86,8 @@ function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<
 		child.on('error', reject);
 		child.on('close', (code) => {
 			const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-			if (code !== 0) return reject(new Error(`${command} exited with ${code}: ${stderr.slice(-2000)}`));
+			if (code !== 0)
+				return reject(new Error(`${command} exited with ${code}: ${stderr.slice(-2000)}`));
 			const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
 			resolve({ wallMs, peakRssKiB: rss ? Number(rss[1]) : Number.NaN, stdout });
 		});
@@ -82,7 +99,11 @@ function buildChild(outDir: string): string {
 	for (const file of MODULES) {
 		const source = readFileSync(join(ROOT, file), 'utf8');
 		const { outputText } = ts.transpileModule(source, {
-			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+			compilerOptions: {
+				module: ts.ModuleKind.CommonJS,
+				target: ts.ScriptTarget.ES2022,
+				esModuleInterop: true,
+			},
 			fileName: file,
 		});
 		const target = join(outDir, file.replace(/\.ts$/, '.js'));
@@ -145,7 +166,9 @@ export function formatSize(bytes: number): string {
 export function parseSize(text: string): number {
 	const match = /^(\d+(?:\.\d+)?)\s*([KMG]?)(i?B)?$/i.exec(text.trim());
 	if (!match) throw new Error(`Not a size: ${text}`);
-	const unit = { '': 1, K: 1024, M: MIB, G: 1024 * MIB }[match[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+	const unit = { '': 1, K: 1024, M: MIB, G: 1024 * MIB }[
+		match[2].toUpperCase() as '' | 'K' | 'M' | 'G'
+	];
 	return Math.round(Number(match[1]) * unit);
 }
 
@@ -157,8 +180,33 @@ export async function runSignBench(options: SignBenchOptions = {}): Promise<Sign
 	const dir = mkdtempSync(join(tmpdir(), 'sign-bench-'));
 	try {
 		const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-		openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-subj', '/CN=Bench Signer', '-days', '30']);
-		openssl(['pkcs12', '-export', '-in', 'cert.pem', '-inkey', 'key.pem', '-out', 'signer.p12', '-passout', 'pass:bench']);
+		openssl([
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			'key.pem',
+			'-out',
+			'cert.pem',
+			'-subj',
+			'/CN=Bench Signer',
+			'-days',
+			'30',
+		]);
+		openssl([
+			'pkcs12',
+			'-export',
+			'-in',
+			'cert.pem',
+			'-inkey',
+			'key.pem',
+			'-out',
+			'signer.p12',
+			'-passout',
+			'pass:bench',
+		]);
 		const child = buildChild(join(dir, 'build'));
 		const env = { ...process.env, NODE_PATH: join(ROOT, 'node_modules') };
 
@@ -170,21 +218,63 @@ export async function runSignBench(options: SignBenchOptions = {}): Promise<Sign
 			// Warm the page cache once so neither tool pays for the first disk read.
 			await run('openssl', ['dgst', '-sha256', '-out', '/dev/null', input]);
 			const ossl: Measured[] = [];
-			const ours: Record<'ours' | 'ours-64k', Array<Measured & { signMs: number; childRssKiB: number }>> = { ours: [], 'ours-64k': [] };
+			const ours: Record<
+				'ours' | 'ours-64k',
+				Array<Measured & { signMs: number; childRssKiB: number }>
+			> = { ours: [], 'ours-64k': [] };
 			const runOurs = async (chunk: number) => {
-				const m = await run(process.execPath, [child, join(dir, 'signer.p12'), 'bench', input, join(dir, 'ours.der'), String(chunk)], env);
-				const reported = JSON.parse(m.stdout) as { signMs: number; size: number; maxRssKiB: number };
-				if (reported.size !== size) throw new Error(`signed ${reported.size} bytes instead of ${size}`);
+				const m = await run(
+					process.execPath,
+					[child, join(dir, 'signer.p12'), 'bench', input, join(dir, 'ours.der'), String(chunk)],
+					env,
+				);
+				const reported = JSON.parse(m.stdout) as {
+					signMs: number;
+					size: number;
+					maxRssKiB: number;
+				};
+				if (reported.size !== size)
+					throw new Error(`signed ${reported.size} bytes instead of ${size}`);
 				return { ...m, signMs: reported.signMs, childRssKiB: reported.maxRssKiB };
 			};
 			for (let i = 0; i < runs; i++) {
 				// Interleaved, so that a busy machine slows all three alike.
-				ossl.push(await run('openssl', ['cms', '-sign', '-binary', '-in', input, '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'ossl.der')]));
+				ossl.push(
+					await run('openssl', [
+						'cms',
+						'-sign',
+						'-binary',
+						'-in',
+						input,
+						'-signer',
+						join(dir, 'cert.pem'),
+						'-inkey',
+						join(dir, 'key.pem'),
+						'-outform',
+						'DER',
+						'-out',
+						join(dir, 'ossl.der'),
+					]),
+				);
 				ours.ours.push(await runOurs(MIB));
 				ours['ours-64k'].push(await runOurs(64 * 1024));
 			}
 			// The FS must be right, not only fast.
-			openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'ours.der', '-content', input, '-CAfile', 'cert.pem', '-out', '/dev/null']);
+			openssl([
+				'cms',
+				'-verify',
+				'-binary',
+				'-inform',
+				'DER',
+				'-in',
+				'ours.der',
+				'-content',
+				input,
+				'-CAfile',
+				'cert.pem',
+				'-out',
+				'/dev/null',
+			]);
 			const osslRow: SignBenchRow = {
 				sizeBytes: size,
 				tool: 'openssl',
@@ -197,12 +287,21 @@ export async function runSignBench(options: SignBenchOptions = {}): Promise<Sign
 					tool,
 					wallMs: median(ours[tool].map((m) => m.wallMs)),
 					signMs: median(ours[tool].map((m) => m.signMs)),
-					peakRssMiB: Math.max(...ours[tool].map((m) => (Number.isNaN(m.peakRssKiB) ? m.childRssKiB : m.peakRssKiB))) / 1024,
+					peakRssMiB:
+						Math.max(
+							...ours[tool].map((m) => (Number.isNaN(m.peakRssKiB) ? m.childRssKiB : m.peakRssKiB)),
+						) / 1024,
 				}),
 			);
 			rows.push(osslRow, oursRow, ours64Row);
-			ratios.push({ sizeBytes: size, wallRatio: oursRow.wallMs / osslRow.wallMs, signRatio: (oursRow.signMs as number) / osslRow.wallMs });
-			log(`${formatSize(size)}: openssl ${osslRow.wallMs.toFixed(0)} ms, ours ${oursRow.wallMs.toFixed(0)} ms`);
+			ratios.push({
+				sizeBytes: size,
+				wallRatio: oursRow.wallMs / osslRow.wallMs,
+				signRatio: (oursRow.signMs as number) / osslRow.wallMs,
+			});
+			log(
+				`${formatSize(size)}: openssl ${osslRow.wallMs.toFixed(0)} ms, ours ${oursRow.wallMs.toFixed(0)} ms`,
+			);
 			rmSync(input, { force: true });
 		}
 		return { rows, ratios, table: formatTable(rows, ratios, runs, options.sparse ?? false) };
@@ -211,7 +310,12 @@ export async function runSignBench(options: SignBenchOptions = {}): Promise<Sign
 	}
 }
 
-function formatTable(rows: SignBenchRow[], ratios: SignBenchResult['ratios'], runs: number, sparse: boolean): string {
+function formatTable(
+	rows: SignBenchRow[],
+	ratios: SignBenchResult['ratios'],
+	runs: number,
+	sparse: boolean,
+): string {
 	const lines = [
 		`Signing benchmark (${sparse ? 'sparse' : 'random-filled'} files, median of ${runs} runs, RSA-2048, SHA-256, node ${process.version})`,
 		'',
@@ -221,8 +325,13 @@ function formatTable(rows: SignBenchRow[], ratios: SignBenchResult['ratios'], ru
 	for (const ratio of ratios) {
 		const [ossl, ours, ours64] = rows.filter((r) => r.sizeBytes === ratio.sizeBytes);
 		const size = formatSize(ratio.sizeBytes);
-		lines.push(`| ${size} | openssl cms -sign -binary | ${(ossl.wallMs / 1000).toFixed(3)} s | | ${ossl.peakRssMiB.toFixed(1)} MiB | | |`);
-		for (const [label, row] of [['1 MiB chunks', ours], ['64 KiB chunks', ours64]] as const) {
+		lines.push(
+			`| ${size} | openssl cms -sign -binary | ${(ossl.wallMs / 1000).toFixed(3)} s | | ${ossl.peakRssMiB.toFixed(1)} MiB | | |`,
+		);
+		for (const [label, row] of [
+			['1 MiB chunks', ours],
+			['64 KiB chunks', ours64],
+		] as const) {
 			lines.push(
 				`| ${size} | signDetached, ${label} | ${(row.wallMs / 1000).toFixed(3)} s | ${((row.signMs as number) / 1000).toFixed(3)} s | ${row.peakRssMiB.toFixed(1)} MiB | ${(row.wallMs / ossl.wallMs).toFixed(2)}× | ${((row.signMs as number) / ossl.wallMs).toFixed(2)}× |`,
 			);
@@ -230,7 +339,9 @@ function formatTable(rows: SignBenchRow[], ratios: SignBenchResult['ratios'], ru
 	}
 	const gib = ratios.find((r) => r.sizeBytes === 1024 * MIB);
 	if (gib) {
-		const rss = (tool: SignBenchRow['tool']) => (rows.find((r) => r.sizeBytes === gib.sizeBytes && r.tool === tool) as SignBenchRow).peakRssMiB;
+		const rss = (tool: SignBenchRow['tool']) =>
+			(rows.find((r) => r.sizeBytes === gib.sizeBytes && r.tool === tool) as SignBenchRow)
+				.peakRssMiB;
 		const worst = Math.max(rss('ours'), rss('ours-64k'));
 		lines.push(
 			'',
@@ -245,8 +356,15 @@ if (require.main === module) {
 	const args = process.argv.slice(2);
 	const runsAt = args.indexOf('--runs');
 	const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : undefined;
-	const sizes = args.filter((a, i) => !a.startsWith('--') && (runsAt < 0 || i !== runsAt + 1)).map(parseSize);
-	runSignBench({ sizes: sizes.length ? sizes : undefined, sparse: args.includes('--sparse'), runs, log: (line) => console.error(line) })
+	const sizes = args
+		.filter((a, i) => !a.startsWith('--') && (runsAt < 0 || i !== runsAt + 1))
+		.map(parseSize);
+	runSignBench({
+		sizes: sizes.length ? sizes : undefined,
+		sparse: args.includes('--sparse'),
+		runs,
+		log: (line) => console.error(line),
+	})
 		.then((result) => console.log(result.table))
 		.catch((error: unknown) => {
 			console.error(error);

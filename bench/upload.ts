@@ -19,7 +19,15 @@
  * "MB/s" is 10^6 bytes per second; sizes are MiB/GiB.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 
@@ -27,7 +35,13 @@ import ts from 'typescript';
 
 import { sandboxUnavailableReason, SshdSandbox, startSshdSandbox } from '../sandbox/sshdSandbox';
 import { makeRsaKeyPair } from '../test/helpers/keys';
-import { DelayProxy, netemUnavailableReason, NetnsLink, startDelayProxy, startNetnsLink } from './netem';
+import {
+	DelayProxy,
+	netemUnavailableReason,
+	NetnsLink,
+	startDelayProxy,
+	startNetnsLink,
+} from './netem';
 import { formatSize, makeFile, median, parseSize } from './sign';
 
 const ROOT = join(__dirname, '..');
@@ -166,8 +180,14 @@ function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
 		child.on('close', (code) => {
 			clearTimeout(timer);
 			const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-			if (timedOut) return reject(new TimeoutError(`${argv.join(' ')} did not finish within ${Math.round(timeoutMs / 1000)} s`));
-			if (code !== 0) return reject(new Error(`${argv.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`));
+			if (timedOut)
+				return reject(
+					new TimeoutError(
+						`${argv.join(' ')} did not finish within ${Math.round(timeoutMs / 1000)} s`,
+					),
+				);
+			if (code !== 0)
+				return reject(new Error(`${argv.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`));
 			const num = (re: RegExp) => {
 				const m = re.exec(stderr);
 				return m ? Number(m[1]) : Number.NaN;
@@ -175,7 +195,9 @@ function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
 			resolve({
 				wallMs,
 				peakRssKiB: num(/Maximum resident set size \(kbytes\): (\d+)/),
-				cpuMs: (num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/)) * 1000,
+				cpuMs:
+					(num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/)) *
+					1000,
 				stdout,
 			});
 		});
@@ -185,7 +207,11 @@ function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
 class TimeoutError extends Error {}
 
 /** Runs `attempt` and once more if it timed out (an sftp once hung for minutes on a loaded machine). */
-async function withOneRetry<T>(what: string, attempt: () => Promise<T>, log: (line: string) => void): Promise<T> {
+async function withOneRetry<T>(
+	what: string,
+	attempt: () => Promise<T>,
+	log: (line: string) => void,
+): Promise<T> {
 	try {
 		return await attempt();
 	} catch (error) {
@@ -206,10 +232,16 @@ function transpileClosure(entry: string, outDir: string): void {
 		const source = readFileSync(join(ROOT, file), 'utf8');
 		for (const match of source.matchAll(/(?:from|import|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
 			const target = posix.normalize(posix.join(posix.dirname(file), match[1]));
-			queue.push(existsSync(join(ROOT, `${target}.ts`)) ? `${target}.ts` : posix.join(target, 'index.ts'));
+			queue.push(
+				existsSync(join(ROOT, `${target}.ts`)) ? `${target}.ts` : posix.join(target, 'index.ts'),
+			);
 		}
 		const { outputText } = ts.transpileModule(source, {
-			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+			compilerOptions: {
+				module: ts.ModuleKind.CommonJS,
+				target: ts.ScriptTarget.ES2022,
+				esModuleInterop: true,
+			},
 			fileName: file,
 		});
 		const out = join(outDir, file.replace(/\.ts$/, '.js'));
@@ -286,18 +318,34 @@ class Bench {
 		const path = this.sandbox.pathOf('INTEST', name);
 		const actual = existsSync(path) ? statSync(path).size : -1;
 		rmSync(path, { force: true });
-		if (actual !== size) throw new Error(`${who}: the server has ${actual < 0 ? 'no file' : `${actual} bytes`} after the upload, ${size} expected`);
+		if (actual !== size)
+			throw new Error(
+				`${who}: the server has ${actual < 0 ? 'no file' : `${actual} bytes`} after the upload, ${size} expected`,
+			);
 	}
 
 	ours(target: Target, file: string, size: number, depth: number): Promise<OursMeasurement> {
-		return withOneRetry(`ours ${formatSize(size)}`, () => this.oursOnce(target, file, size, depth), this.log);
+		return withOneRetry(
+			`ours ${formatSize(size)}`,
+			() => this.oursOnce(target, file, size, depth),
+			this.log,
+		);
 	}
 
 	sftp(target: Target, file: string, size: number, extra: string[] = []): Promise<SftpMeasurement> {
-		return withOneRetry(`sftp ${formatSize(size)}`, () => this.sftpOnce(target, file, size, extra), this.log);
+		return withOneRetry(
+			`sftp ${formatSize(size)}`,
+			() => this.sftpOnce(target, file, size, extra),
+			this.log,
+		);
 	}
 
-	private async oursOnce(target: Target, file: string, size: number, depth: number): Promise<OursMeasurement> {
+	private async oursOnce(
+		target: Target,
+		file: string,
+		size: number,
+		depth: number,
+	): Promise<OursMeasurement> {
 		const name = this.remoteName();
 		const config = {
 			host: target.host,
@@ -312,12 +360,24 @@ class Bench {
 		};
 		let m: Ran;
 		try {
-			m = await run([...target.exec, process.execPath, this.child.file, JSON.stringify(config)], this.child.env, timeoutFor(size));
+			m = await run(
+				[...target.exec, process.execPath, this.child.file, JSON.stringify(config)],
+				this.child.env,
+				timeoutFor(size),
+			);
 		} catch (error) {
 			rmSync(this.sandbox.pathOf('INTEST', name), { force: true });
 			throw error;
 		}
-		const r = JSON.parse(m.stdout) as { connectMs: number; uploadMs: number; size: number; vmHwmKiB: number; maxWriteLen: number; cipher: string; cpuMs: number };
+		const r = JSON.parse(m.stdout) as {
+			connectMs: number;
+			uploadMs: number;
+			size: number;
+			vmHwmKiB: number;
+			maxWriteLen: number;
+			cipher: string;
+			cpuMs: number;
+		};
 		if (r.size !== size) throw new Error(`ours: uploaded ${r.size} bytes instead of ${size}`);
 		this.checkAndDelete(name, size, 'ours');
 		return {
@@ -331,7 +391,12 @@ class Bench {
 		};
 	}
 
-	private async sftpOnce(target: Target, file: string, size: number, extra: string[]): Promise<SftpMeasurement> {
+	private async sftpOnce(
+		target: Target,
+		file: string,
+		size: number,
+		extra: string[],
+	): Promise<SftpMeasurement> {
 		const name = this.remoteName();
 		const batch = join(this.dir, `batch-${name}`);
 		writeFileSync(batch, `put ${file} /INTEST/${name}\n`);
@@ -393,7 +458,10 @@ const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice
 export async function runUploadBench(options: UploadBenchOptions = {}): Promise<UploadBenchResult> {
 	const reason = sandboxUnavailableReason();
 	if (reason) throw new Error(`The upload benchmark needs the sandbox sshd: ${reason}`);
-	if (!existsSync('/usr/bin/sftp')) throw new Error('The upload benchmark needs the OpenSSH sftp client (/usr/bin/sftp): apt-get install -y openssh-client');
+	if (!existsSync('/usr/bin/sftp'))
+		throw new Error(
+			'The upload benchmark needs the OpenSSH sftp client (/usr/bin/sftp): apt-get install -y openssh-client',
+		);
 	const sizes = options.sizes ?? [100 * MIB, 1024 * MIB];
 	const runs = options.runs ?? 3;
 	const depths = options.depths ?? [1, 16, 64];
@@ -411,7 +479,8 @@ export async function runUploadBench(options: UploadBenchOptions = {}): Promise<
 	if (latency === 'auto' || (latency === 'netns' && oneWayDelayMs > 0)) {
 		const why = netemUnavailableReason();
 		if (why && latency === 'netns') throw new Error(`--latency netns: ${why}`);
-		if (why) latencyNote = `netns + tc netem unavailable (${why}), so a delaying TCP proxy on loopback was used`;
+		if (why)
+			latencyNote = `netns + tc netem unavailable (${why}), so a delaying TCP proxy on loopback was used`;
 		latency = why ? 'proxy' : 'netns';
 	}
 	if (latency === 'off') latencyNote = 'round trip not measured (--latency off)';
@@ -441,15 +510,37 @@ export async function runUploadBench(options: UploadBenchOptions = {}): Promise<
 			authorizedKeys: [key.publicKey],
 			extraConfig: link ? [`ListenAddress ${link.hostAddress}`] : [],
 		});
-		const bench = new Bench(sandbox, buildUploadChild(join(dir, 'build')), key.path, options.highWaterMark ?? MIB, dir, log);
-		const loopback: Target = { label: 'loopback', host: sandbox.host, port: sandbox.port, exec: [] };
+		const bench = new Bench(
+			sandbox,
+			buildUploadChild(join(dir, 'build')),
+			key.path,
+			options.highWaterMark ?? MIB,
+			dir,
+			log,
+		);
+		const loopback: Target = {
+			label: 'loopback',
+			host: sandbox.host,
+			port: sandbox.port,
+			exec: [],
+		};
 		let delayed: Target | undefined;
 		if (latency === 'netns' && link) {
 			const how = oneWayDelayMs > 0 ? 'netns + tc netem' : 'netns, veth without netem';
-			delayed = { label: `${2 * oneWayDelayMs} ms RTT (${how})`, host: link.hostAddress, port: sandbox.port, exec: link.exec };
+			delayed = {
+				label: `${2 * oneWayDelayMs} ms RTT (${how})`,
+				host: link.hostAddress,
+				port: sandbox.port,
+				exec: link.exec,
+			};
 		} else if (latency === 'proxy') {
 			proxy = await startDelayProxy(sandbox.host, sandbox.port, oneWayDelayMs);
-			delayed = { label: `${2 * oneWayDelayMs} ms RTT (delaying proxy)`, host: proxy.host, port: proxy.port, exec: [] };
+			delayed = {
+				label: `${2 * oneWayDelayMs} ms RTT (delaying proxy)`,
+				host: proxy.host,
+				port: proxy.port,
+				exec: [],
+			};
 		}
 
 		const files = new Map<number, string>();
@@ -470,7 +561,8 @@ export async function runUploadBench(options: UploadBenchOptions = {}): Promise<
 		const sftpSetupMs: Record<string, number> = {};
 		const setupCost = async (target: Target) => {
 			const ms: number[] = [];
-			for (let i = 0; i < Math.max(3, runs); i++) ms.push((await bench.sftp(target, empty, 0)).wallMs);
+			for (let i = 0; i < Math.max(3, runs); i++)
+				ms.push((await bench.sftp(target, empty, 0)).wallMs);
 			sftpSetupMs[target.label] = median(ms);
 		};
 
@@ -496,7 +588,9 @@ export async function runUploadBench(options: UploadBenchOptions = {}): Promise<
 				ours: medianOurs(ours),
 				sftp: medianSftp(sftp),
 				pairedRatios: ours.map((o, i) => sftp[i].wallMs / o.wallMs),
-				pairedTransferRatios: ours.map((o, i) => Math.max(1, sftp[i].wallMs - setupMs) / o.uploadMs),
+				pairedTransferRatios: ours.map(
+					(o, i) => Math.max(1, sftp[i].wallMs - setupMs) / o.uploadMs,
+				),
 			};
 			cases.push(row);
 			log(
@@ -513,12 +607,21 @@ export async function runUploadBench(options: UploadBenchOptions = {}): Promise<
 		if ((options.sameCipherSftp ?? true) && ssh2Cipher && ssh2Cipher !== '?') {
 			const size = sizes[0];
 			const ms: SftpMeasurement[] = [];
-			for (let i = 0; i < runs; i++) ms.push(await bench.sftp(loopback, fileOf(size), size, ['-c', ssh2Cipher]));
+			for (let i = 0; i < runs; i++)
+				ms.push(await bench.sftp(loopback, fileOf(size), size, ['-c', ssh2Cipher]));
 			sameCipher = { sizeBytes: size, cipher: ssh2Cipher, sftp: medianSftp(ms) };
-			log(`loopback ${formatSize(size)} sftp -c ${ssh2Cipher}: ${sameCipher.sftp.wallMs.toFixed(0)} ms`);
+			log(
+				`loopback ${formatSize(size)} sftp -c ${ssh2Cipher}: ${sameCipher.sftp.wallMs.toFixed(0)} ms`,
+			);
 		}
 		for (const depth of depths) {
-			if (cases.some((c) => c.network === loopback.label && c.sizeBytes === depthSweepSize && c.depth === depth)) continue;
+			if (
+				cases.some(
+					(c) =>
+						c.network === loopback.label && c.sizeBytes === depthSweepSize && c.depth === depth,
+				)
+			)
+				continue;
 			await measure(loopback, depthSweepSize, depth);
 		}
 		if (delayed) {
@@ -530,7 +633,12 @@ export async function runUploadBench(options: UploadBenchOptions = {}): Promise<
 		for (const file of files.values()) rmSync(file, { force: true });
 
 		const targets = checkTargets(cases, loopback.label);
-		const context = { runs, loadBefore, loadAfter: loadAverage(), hwm: options.highWaterMark ?? MIB };
+		const context = {
+			runs,
+			loadBefore,
+			loadAfter: loadAverage(),
+			hwm: options.highWaterMark ?? MIB,
+		};
 		return {
 			cases,
 			sftpSetupMs,
@@ -560,7 +668,9 @@ function checkTargets(cases: UploadCase[], loopback: string): UploadBenchResult[
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const ratioCell = (ratios: number[]) =>
-	ratios.length > 1 ? `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : `${ratios[0].toFixed(2)}×`;
+	ratios.length > 1
+		? `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+		: `${ratios[0].toFixed(2)}×`;
 const rate = (bytes: number, ms: number) => (bytes / MB / (ms / 1000)).toFixed(0);
 
 function formatTables(
@@ -617,11 +727,15 @@ function formatTables(
 		const main = cases.find((c) => c.sizeBytes === sameCipher.sizeBytes);
 		lines.push(
 			`sftp -c ${sameCipher.cipher} (ssh2's cipher) at ${formatSize(sameCipher.sizeBytes)}: ${seconds(sameCipher.sftp.wallMs)}, ${rate(sameCipher.sizeBytes, sameCipher.sftp.wallMs)} MB/s, CPU ${seconds(sameCipher.sftp.cpuMs)}` +
-				(main ? ` → throughput ours/sftp ${(sameCipher.sftp.wallMs / main.ours.wallMs).toFixed(2)}× (wall)` : ''),
+				(main
+					? ` → throughput ours/sftp ${(sameCipher.sftp.wallMs / main.ours.wallMs).toFixed(2)}× (wall)`
+					: ''),
 		);
 	}
 	if (latencyNote) lines.push(`Round trip: ${latencyNote}.`);
-	const worst = Math.max(...cases.filter((c) => c.depth === DEFAULT_DEPTH).map((c) => c.ours.peakRssMiB));
+	const worst = Math.max(
+		...cases.filter((c) => c.depth === DEFAULT_DEPTH).map((c) => c.ours.peakRssMiB),
+	);
 	lines.push(
 		'',
 		`Targets (loopback, default pipelineDepth ${DEFAULT_DEPTH}): throughput ≥ OpenSSH sftp (process wall) → ${targets.throughputMet ? 'met' : 'NOT met'}; ` +
@@ -636,7 +750,11 @@ if (require.main === module) {
 		const at = args.indexOf(flag);
 		return at >= 0 ? args[at + 1] : undefined;
 	};
-	const flagged = new Set(['--runs', '--depths', '--latency', '--delay'].flatMap((f) => (args.indexOf(f) >= 0 ? [args.indexOf(f) + 1] : [])));
+	const flagged = new Set(
+		['--runs', '--depths', '--latency', '--delay'].flatMap((f) =>
+			args.indexOf(f) >= 0 ? [args.indexOf(f) + 1] : [],
+		),
+	);
 	const sizes = args.filter((a, i) => !a.startsWith('--') && !flagged.has(i)).map(parseSize);
 	runUploadBench({
 		sizes: sizes.length ? sizes : undefined,

@@ -13,7 +13,8 @@ export class BelgianSocialSecuritySftpApi implements ICredentialType {
 
 	icon = { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-socialsecurity-be/n8n-nodes-socialsecurity-be#credential';
+	documentationUrl =
+		'https://github.com/n8n-nodes-socialsecurity-be/n8n-nodes-socialsecurity-be#credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -22,7 +23,8 @@ export class BelgianSocialSecuritySftpApi implements ICredentialType {
 			type: 'string',
 			default: 'sftp.socialsecurity.be',
 			required: true,
-			description: 'The SFTP server of the batch channel. Keep the default unless you test against a sandbox.',
+			description:
+				'The SFTP server of the batch channel. Keep the default unless you test against a sandbox.',
 		},
 		{
 			displayName: 'Port',
@@ -39,7 +41,8 @@ export class BelgianSocialSecuritySftpApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'EXP12345',
-			description: 'The technical user of the channel, as shown on the portal (starts with EXP, older ones with UM)',
+			description:
+				'The technical user of the channel, as shown on the portal (starts with EXP, older ones with UM)',
 		},
 		{
 			displayName: 'Sender Number',
@@ -138,7 +141,8 @@ export class BelgianSocialSecuritySftpApi implements ICredentialType {
 					name: 'operationTimeout',
 					type: 'number',
 					default: 60,
-					description: 'How long one file operation may stay without progress before it is abandoned',
+					description:
+						'How long one file operation may stay without progress before it is abandoned',
 				},
 			],
 		},

@@ -44,7 +44,12 @@ interface BrowserContext {
 	close(): Promise<void>;
 }
 interface PlaywrightCore {
-	chromium: { launchPersistentContext(userDataDir: string, options: Record<string, unknown>): Promise<BrowserContext> };
+	chromium: {
+		launchPersistentContext(
+			userDataDir: string,
+			options: Record<string, unknown>,
+		): Promise<BrowserContext>;
+	};
 }
 
 const MAX_BYTES = 400 * 1024;
@@ -88,7 +93,14 @@ async function main(): Promise<void> {
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
 		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			'--no-first-run',
+		],
 		viewport: { width: 1440, height: 900 },
 		deviceScaleFactor: 1,
 	});
@@ -145,6 +157,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-	process.stderr.write(`The screenshots failed: ${error instanceof Error ? error.message : String(error)}\n`);
+	process.stderr.write(
+		`The screenshots failed: ${error instanceof Error ? error.message : String(error)}\n`,
+	);
 	process.exit(1);
 });

@@ -100,12 +100,16 @@ export interface SandboxEnvironment extends SandboxEnvironmentInfo {
 	stop(): Promise<void>;
 }
 
-export async function startSandboxEnvironment(options: SandboxEnvironmentOptions = {}): Promise<SandboxEnvironment> {
+export async function startSandboxEnvironment(
+	options: SandboxEnvironmentOptions = {},
+): Promise<SandboxEnvironment> {
 	const dir = resolve(options.dir ?? join(process.cwd(), '.sandbox'));
 	const sender = options.sender ?? DEFAULT_SANDBOX_SENDER;
-	if (!/^\d{6}$/.test(sender)) throw new Error(`The sender number must be exactly 6 digits, got "${sender}"`);
+	if (!/^\d{6}$/.test(sender))
+		throw new Error(`The sender number must be exactly 6 digits, got "${sender}"`);
 	if (options.port !== undefined) {
-		if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new Error(`Invalid port ${options.port}`);
+		if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
+			throw new Error(`Invalid port ${options.port}`);
 		await assertPortFree(options.port);
 	}
 	mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -116,7 +120,19 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
 	const publicKeyPath = join(dir, 'id_rsa.pub');
 	rmSync(privateKeyPath, { force: true });
 	rmSync(publicKeyPath, { force: true });
-	execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '3072', '-N', '', '-C', 'n8n-socialsecurity-sandbox', '-f', privateKeyPath]);
+	execFileSync('ssh-keygen', [
+		'-q',
+		'-t',
+		'rsa',
+		'-b',
+		'3072',
+		'-N',
+		'',
+		'-C',
+		'n8n-socialsecurity-sandbox',
+		'-f',
+		privateKeyPath,
+	]);
 	chmodSync(privateKeyPath, 0o600);
 	chmodSync(publicKeyPath, 0o600);
 	const privateKey = readFileSync(privateKeyPath, 'utf8');
@@ -131,17 +147,45 @@ export async function startSandboxEnvironment(options: SandboxEnvironmentOptions
 	execFileSync(
 		'openssl',
 		[
-			'req', '-x509', '-newkey', 'rsa:3072', '-nodes', '-sha256', '-days', '365',
-			'-subj', `/C=BE/O=Sandbox employer ${sender}/CN=Sandbox signer ${sender}`,
-			'-addext', 'keyUsage=critical,digitalSignature,nonRepudiation',
-			'-keyout', certificateKeyPath, '-out', certificatePath,
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:3072',
+			'-nodes',
+			'-sha256',
+			'-days',
+			'365',
+			'-subj',
+			`/C=BE/O=Sandbox employer ${sender}/CN=Sandbox signer ${sender}`,
+			'-addext',
+			'keyUsage=critical,digitalSignature,nonRepudiation',
+			'-keyout',
+			certificateKeyPath,
+			'-out',
+			certificatePath,
 		],
 		{ stdio: ['ignore', 'ignore', 'pipe'] },
 	);
 	execFileSync(
 		'openssl',
-		['pkcs12', '-export', '-in', certificatePath, '-inkey', certificateKeyPath, '-name', `Sandbox signer ${sender}`, '-out', p12Path, '-passout', 'env:SANDBOX_P12_PASSWORD'],
-		{ env: { ...process.env, SANDBOX_P12_PASSWORD: certificatePassword }, stdio: ['ignore', 'ignore', 'pipe'] },
+		[
+			'pkcs12',
+			'-export',
+			'-in',
+			certificatePath,
+			'-inkey',
+			certificateKeyPath,
+			'-name',
+			`Sandbox signer ${sender}`,
+			'-out',
+			p12Path,
+			'-passout',
+			'env:SANDBOX_P12_PASSWORD',
+		],
+		{
+			env: { ...process.env, SANDBOX_P12_PASSWORD: certificatePassword },
+			stdio: ['ignore', 'ignore', 'pipe'],
+		},
 	);
 	const certificateP12 = readFileSync(p12Path).toString('base64');
 	writeSecret(p12Base64Path, certificateP12);
@@ -271,7 +315,9 @@ export interface CliArguments {
 export function parseCliArguments(argv: string[]): CliArguments {
 	const result: CliArguments = { once: false, legacySshRsa: false, help: false };
 	for (let i = 0; i < argv.length; i++) {
-		const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+		const [flag, inline] = argv[i].includes('=')
+			? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)]
+			: [argv[i], undefined];
 		const value = () => {
 			const v = inline ?? argv[++i];
 			if (v === undefined || v === '') throw new Error(`${flag} needs a value`);
@@ -346,7 +392,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 		env.stop().then(
 			() => process.exit(0),
 			(error: unknown) => {
-				process.stderr.write(`could not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+				process.stderr.write(
+					`could not stop cleanly: ${error instanceof Error ? error.message : String(error)}\n`,
+				);
 				process.exit(1);
 			},
 		);
@@ -368,7 +416,9 @@ async function assertPortFree(port: number): Promise<void> {
 			server.listen(port, '127.0.0.1', () => resolvePromise());
 		});
 	} catch (error) {
-		throw new Error(`Port ${port} on 127.0.0.1 is not free: ${error instanceof Error ? error.message : String(error)}`);
+		throw new Error(
+			`Port ${port} on 127.0.0.1 is not free: ${error instanceof Error ? error.message : String(error)}`,
+		);
 	}
 	server.close();
 	await once(server, 'close');
@@ -394,7 +444,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 
 if (require.main === module) {
 	main().catch((error: unknown) => {
-		process.stderr.write(`The sandbox could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.stderr.write(
+			`The sandbox could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+		);
 		process.exit(1);
 	});
 }

@@ -86,7 +86,17 @@
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate, randomBytes } from 'node:crypto';
-import { constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chownSync } from 'node:fs';
+import {
+	constants as fsConstants,
+	existsSync,
+	mkdirSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+	chownSync,
+} from 'node:fs';
 import { mkdtemp, open, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -203,12 +213,17 @@ interface StoredState {
 }
 
 const UPLOAD_FOLDERS: readonly UploadFolder[] = ['IN', 'INTEST', 'INTEST-S'];
-const ENV_OF_UPLOAD_FOLDER: Record<UploadFolder, Environment> = { IN: 'R', INTEST: 'T', 'INTEST-S': 'S' };
+const ENV_OF_UPLOAD_FOLDER: Record<UploadFolder, Environment> = {
+	IN: 'R',
+	INTEST: 'T',
+	'INTEST-S': 'S',
+};
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
 	const sandbox = options.sandbox;
 	const sender = options.sender ?? DEFAULT_SANDBOX_SENDER;
-	if (!/^\d{6}$/.test(sender)) throw new Error(`The simulator's sender must be 6 digits, got "${sender}"`);
+	if (!/^\d{6}$/.test(sender))
+		throw new Error(`The simulator's sender must be 6 digits, got "${sender}"`);
 	const pollIntervalMs = options.pollIntervalMs ?? 200;
 	const notiDelayMs = options.notiDelayMs ?? 500;
 	const signatureInTest = options.signatureInTest ?? 'optional';
@@ -236,7 +251,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 	const messages: string[] = [];
 	const processed: ProcessedRecord[] = [];
 	const answers: AnswerRecord[] = [];
-	const waiters: Array<{ fileName: string; type: AnswerType; resolve: (a: AnswerRecord) => void }> = [];
+	const waiters: Array<{ fileName: string; type: AnswerType; resolve: (a: AnswerRecord) => void }> =
+		[];
 	const loggedOnce = new Set<string>();
 	const previousFingerprints = new Map<string, string>();
 	const notiTimers = new Set<NodeJS.Timeout>();
@@ -262,7 +278,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		return promise;
 	};
 	const saveState = () => {
-		const data: StoredState = { version: 1, usedNames: [...used], answerCounter: state.answerCounter, ticketCounter: state.ticketCounter };
+		const data: StoredState = {
+			version: 1,
+			usedNames: [...used],
+			answerCounter: state.answerCounter,
+			ticketCounter: state.ticketCounter,
+		};
 		const tmp = `${stateFile}.${process.pid}.tmp`;
 		writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
 		renameSync(tmp, stateFile);
@@ -324,7 +345,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			const derFile = join(work, 'fs.der');
 			await writeFile(foFile, fo);
 			await execFileAsync('openssl', [
-				'cms', '-sign', '-binary', '-in', foFile, '-signer', ssCertFile, '-inkey', ssKeyFile, '-md', 'sha256', '-outform', 'DER', '-out', derFile,
+				'cms',
+				'-sign',
+				'-binary',
+				'-in',
+				foFile,
+				'-signer',
+				ssCertFile,
+				'-inkey',
+				ssKeyFile,
+				'-md',
+				'sha256',
+				'-outform',
+				'DER',
+				'-out',
+				derFile,
 			]);
 			const fsText = readFileSync(derFile).toString('base64');
 			const owner = statSync(sandbox.pathOf(folder));
@@ -340,7 +375,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		} finally {
 			await rm(work, { recursive: true, force: true });
 		}
-		log(`${folder}/${record.foName}: ${type} ${resultCode === 1 ? 'positive' : 'negative'} for ${fileName}${errors.length ? ` (${errors.join(', ')})` : ''}`);
+		log(
+			`${folder}/${record.foName}: ${type} ${resultCode === 1 ? 'positive' : 'negative'} for ${fileName}${errors.length ? ` (${errors.join(', ')})` : ''}`,
+		);
 		return record;
 	};
 
@@ -355,13 +392,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		}
 	};
 
-	const scheduleNoti = (folder: string, environment: Environment, goName: string, application: string, ticket: string) => {
+	const scheduleNoti = (
+		folder: string,
+		environment: Environment,
+		goName: string,
+		application: string,
+		ticket: string,
+	) => {
 		if (notiDelayMs < 0) return;
 		const t = setTimeout(() => {
 			notiTimers.delete(t);
 			if (stopped) return;
 			const xml = buildNotiXml({ fileName: goName, ticket, application, now: now() });
-			track(writeAnswer('NOTI', folder, environment, xml, goName, ticket, 1, []).then(publish)).catch((error: unknown) =>
+			track(
+				writeAnswer('NOTI', folder, environment, xml, goName, ticket, 1, []).then(publish),
+			).catch((error: unknown) =>
 				log(`could not write the NOTI of ${goName}: ${messageOf(error)}`),
 			);
 		}, notiDelayMs);
@@ -377,11 +422,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		for (const entry of entries) {
 			const name = entry.name;
 			if (!entry.isFile()) {
-				logOnce(`${folder}/${name}:type`, `${folder}/${printable(name)}: not a regular file, left alone`);
+				logOnce(
+					`${folder}/${name}:type`,
+					`${folder}/${printable(name)}: not a regular file, left alone`,
+				);
 				continue;
 			}
 			if (!/^(FI|FS|GO|TD)\./.test(name)) {
-				logOnce(`${folder}/${name}:name`, `${folder}/${printable(name)}: not an FI/FS/GO/TD name, left alone`);
+				logOnce(
+					`${folder}/${name}:name`,
+					`${folder}/${printable(name)}: not an FI/FS/GO/TD name, left alone`,
+				);
 				continue;
 			}
 			try {
@@ -396,7 +447,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
 	/** Reads a file that the SFTP user wrote, never following a link it may have put there. */
 	const readInput = async (folder: string, name: string): Promise<Buffer> => {
-		const handle = await open(sandbox.pathOf(folder, name), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+		const handle = await open(
+			sandbox.pathOf(folder, name),
+			fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW,
+		);
 		try {
 			const s = await handle.stat();
 			if (!s.isFile()) throw new Error('not a regular file');
@@ -414,7 +468,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 				await unlink(sandbox.pathOf(folder, name));
 				removed.push(name);
 			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log(`could not remove ${folder}/${printable(name)}: ${messageOf(error)}`);
+				if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+					log(`could not remove ${folder}/${printable(name)}: ${messageOf(error)}`);
 			}
 		}
 		return removed;
@@ -434,24 +489,47 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			await writeFile(derFile, der);
 			try {
 				await execFileAsync('openssl', [
-					'cms', '-verify', '-binary', '-inform', 'DER', '-in', derFile, '-content', fiFile, '-noverify', '-certfile', registeredFile,
-					'-signer', signerFile, '-out', '/dev/null',
+					'cms',
+					'-verify',
+					'-binary',
+					'-inform',
+					'DER',
+					'-in',
+					derFile,
+					'-content',
+					fiFile,
+					'-noverify',
+					'-certfile',
+					registeredFile,
+					'-signer',
+					signerFile,
+					'-out',
+					'/dev/null',
 				]);
 			} catch (error) {
 				const stderr = String((error as { stderr?: unknown }).stderr ?? '');
 				return /signer certificate not found/i.test(stderr) ? 'ACRF-153' : 'ACRF-125';
 			}
 			const signers = pemCertificates(readFileSync(signerFile, 'utf8'));
-			if (signers.length === 0 || signers.some((pem) => !new X509Certificate(pem).raw.equals(registered.raw))) return 'ACRF-153';
+			if (
+				signers.length === 0 ||
+				signers.some((pem) => !new X509Certificate(pem).raw.equals(registered.raw))
+			)
+				return 'ACRF-153';
 			return undefined;
 		} finally {
 			await rm(work, { recursive: true, force: true });
 		}
 	};
 
-	const policyOf = (env: Environment): SimulatorSignaturePolicy => (env === 'R' ? 'required' : env === 'T' ? signatureInTest : signatureInDmfaTest);
+	const policyOf = (env: Environment): SimulatorSignaturePolicy =>
+		env === 'R' ? 'required' : env === 'T' ? signatureInTest : signatureInDmfaTest;
 
-	const judgeSet = async (folder: UploadFolder, goName: string, related: string[]): Promise<string[]> => {
+	const judgeSet = async (
+		folder: UploadFolder,
+		goName: string,
+		related: string[],
+	): Promise<string[]> => {
 		const parsed = parseSubmissionFileName(goName, {
 			expectedSender: sender,
 			today: brusselsToday(now()),
@@ -481,7 +559,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		const policy = policyOf(set.environment);
 		const fsPresent = expectedFs.filter((n) => present.has(n));
 		if (policy === 'omit' && fsPresent.length > 0) errors.push('ACRF-121');
-		else if (fsPresent.length < set.parts && (policy === 'required' || fsPresent.length > 0)) errors.push('ACRF-122');
+		else if (fsPresent.length < set.parts && (policy === 'required' || fsPresent.length > 0))
+			errors.push('ACRF-122');
 
 		for (let part = 1; part <= set.parts; part++) {
 			const fiName = expectedFi[part - 1];
@@ -518,7 +597,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		const fields = trigger.split('.');
 		if (fields.length !== 7) return [];
 		const setBase = fields.slice(1, 6).join('.') + '.';
-		return [...files.keys()].filter((n) => /^(FI|FS)\./.test(n) && n.slice(3).startsWith(setBase)).sort();
+		return [...files.keys()]
+			.filter((n) => /^(FI|FS)\./.test(n) && n.slice(3).startsWith(setBase))
+			.sort();
 	};
 
 	const handleGo = async (folder: UploadFolder, goName: string, files: Map<string, FileState>) => {
@@ -543,17 +624,47 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		const env = ENV_OF_UPLOAD_FOLDER[folder];
 		const outFolder = ENVIRONMENTS[env].responseFolder;
 		const ticket = nextTicket();
-		const xml = buildAcrfXml({ fileName: goName, ticket, resultCode: accepted ? 1 : 0, errors, now: now() });
-		const acrf = await writeAnswer('ACRF', outFolder, env, xml, goName, ticket, accepted ? 1 : 0, errors);
-		processed.push({ trigger: 'GO', name: goName, folder, accepted, cancelled: false, errors, ticket, removed, acrf, processedAt: now() });
+		const xml = buildAcrfXml({
+			fileName: goName,
+			ticket,
+			resultCode: accepted ? 1 : 0,
+			errors,
+			now: now(),
+		});
+		const acrf = await writeAnswer(
+			'ACRF',
+			outFolder,
+			env,
+			xml,
+			goName,
+			ticket,
+			accepted ? 1 : 0,
+			errors,
+		);
+		processed.push({
+			trigger: 'GO',
+			name: goName,
+			folder,
+			accepted,
+			cancelled: false,
+			errors,
+			ticket,
+			removed,
+			acrf,
+			processedAt: now(),
+		});
 		publish(acrf);
-		if (accepted && parsed.valid) scheduleNoti(outFolder, env, goName, parsed.value.application, ticket);
+		if (accepted && parsed.valid)
+			scheduleNoti(outFolder, env, goName, parsed.value.application, ticket);
 	};
 
 	const handleTd = async (folder: UploadFolder, tdName: string, files: Map<string, FileState>) => {
 		const parsed = parseSubmissionFileName(tdName, { today: brusselsToday(now()), maxAgeDays: -1 });
 		if (!parsed.valid) {
-			logOnce(`${folder}/${tdName}:td`, `${folder}/${printable(tdName)}: TD name breaks a rule (${parsed.violations.map((v) => v.message).join('; ')}), left alone`);
+			logOnce(
+				`${folder}/${tdName}:td`,
+				`${folder}/${printable(tdName)}: TD name breaks a rule (${parsed.violations.map((v) => v.message).join('; ')}), left alone`,
+			);
 			return;
 		}
 		const goName = `GO.${tdName.slice(3)}`;
@@ -578,15 +689,34 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		const ticket = nextTicket();
 		const xml = buildAcrfXml({ fileName: tdName, ticket, resultCode: 0, errors: [], now: now() });
 		const acrf = await writeAnswer('ACRF', outFolder, env, xml, tdName, ticket, 0, []);
-		processed.push({ trigger: 'TD', name: tdName, folder, accepted: false, cancelled: true, errors: [], ticket, removed, acrf, processedAt: now() });
+		processed.push({
+			trigger: 'TD',
+			name: tdName,
+			folder,
+			accepted: false,
+			cancelled: true,
+			errors: [],
+			ticket,
+			removed,
+			acrf,
+			processedAt: now(),
+		});
 		publish(acrf);
 	};
 
 	/** A GO/TD is handled once it and every file of its set looked the same in two polls in a row. */
-	const isStable = (folder: string, trigger: string, files: Map<string, FileState>, seen: Set<string>): boolean => {
+	const isStable = (
+		folder: string,
+		trigger: string,
+		files: Map<string, FileState>,
+		seen: Set<string>,
+	): boolean => {
 		const names = [trigger, ...relatedNames(trigger, files)];
-		if (trigger.startsWith('GO.') && files.has(`TD.${trigger.slice(3)}`)) names.push(`TD.${trigger.slice(3)}`);
-		const fingerprint = names.map((n) => `${n}:${files.get(n)?.size}:${files.get(n)?.mtimeMs}`).join('|');
+		if (trigger.startsWith('GO.') && files.has(`TD.${trigger.slice(3)}`))
+			names.push(`TD.${trigger.slice(3)}`);
+		const fingerprint = names
+			.map((n) => `${n}:${files.get(n)?.size}:${files.get(n)?.mtimeMs}`)
+			.join('|');
 		const key = `${folder}/${trigger}`;
 		seen.add(key);
 		const before = previousFingerprints.get(key);
@@ -616,7 +746,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 					if (trigger.startsWith('TD.')) await handleTd(folder, trigger, files);
 					else await handleGo(folder, trigger, files);
 				} catch (error) {
-					logOnce(`fail:${folder}/${trigger}`, `${folder}/${printable(trigger)}: could not be handled: ${messageOf(error)}`);
+					logOnce(
+						`fail:${folder}/${trigger}`,
+						`${folder}/${printable(trigger)}: could not be handled: ${messageOf(error)}`,
+					);
 					continue;
 				}
 				previousFingerprints.delete(`${folder}/${trigger}`);
@@ -628,7 +761,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 				}
 			}
 		}
-		for (const key of [...previousFingerprints.keys()]) if (!seen.has(key)) previousFingerprints.delete(key);
+		for (const key of [...previousFingerprints.keys()])
+			if (!seen.has(key)) previousFingerprints.delete(key);
 	};
 
 	const runCycle = (): Promise<void> => {
@@ -708,7 +842,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 // ---- the XML ---------------------------------------------------------------------------------------
 
 /** The lines every answer form starts with: identification, creation moment, and the file it answers. */
-function formHeader(identification: string, input: { fileName: string; ticket: string; now: Date }): string[] {
+function formHeader(
+	identification: string,
+	input: { fileName: string; ticket: string; now: Date },
+): string[] {
 	const { date, time } = formDateTime(input.now);
 	return [
 		'  <Form>',
@@ -724,7 +861,13 @@ function formHeader(identification: string, input: { fileName: string; ticket: s
 	];
 }
 
-export function buildAcrfXml(input: { fileName: string; ticket: string; resultCode: 0 | 1; errors: string[]; now: Date }): string {
+export function buildAcrfXml(input: {
+	fileName: string;
+	ticket: string;
+	resultCode: 0 | 1;
+	errors: string[];
+	now: Date;
+}): string {
 	return [
 		'<?xml version="1.0" encoding="UTF-8"?>',
 		'<ACRF>',
@@ -739,7 +882,12 @@ export function buildAcrfXml(input: { fileName: string; ticket: string; resultCo
 	].join('\n');
 }
 
-export function buildNotiXml(input: { fileName: string; ticket: string; application: string; now: Date }): string {
+export function buildNotiXml(input: {
+	fileName: string;
+	ticket: string;
+	application: string;
+	now: Date;
+}): string {
 	return [
 		'<?xml version="1.0" encoding="UTF-8"?>',
 		'<NOTI>',
@@ -806,16 +954,33 @@ function pemCertificates(text: string): string[] {
 	return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-async function makeSocialSecurityIdentity(workRoot: string): Promise<{ certificatePem: string; privateKeyPem: string }> {
+async function makeSocialSecurityIdentity(
+	workRoot: string,
+): Promise<{ certificatePem: string; privateKeyPem: string }> {
 	const dir = await mkdtemp(join(workRoot, 'identity-'));
 	try {
 		await execFileAsync('openssl', [
-			'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '365',
-			'-subj', '/C=BE/O=Sandbox social security (simulated)/CN=Sandbox RSZ-ONSS answers',
-			'-addext', 'keyUsage=critical,digitalSignature,nonRepudiation',
-			'-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-sha256',
+			'-days',
+			'365',
+			'-subj',
+			'/C=BE/O=Sandbox social security (simulated)/CN=Sandbox RSZ-ONSS answers',
+			'-addext',
+			'keyUsage=critical,digitalSignature,nonRepudiation',
+			'-keyout',
+			join(dir, 'key.pem'),
+			'-out',
+			join(dir, 'cert.pem'),
 		]);
-		return { certificatePem: readFileSync(join(dir, 'cert.pem'), 'utf8'), privateKeyPem: readFileSync(join(dir, 'key.pem'), 'utf8') };
+		return {
+			certificatePem: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+			privateKeyPem: readFileSync(join(dir, 'key.pem'), 'utf8'),
+		};
 	} finally {
 		await rm(dir, { recursive: true, force: true });
 	}
@@ -828,7 +993,9 @@ function loadState(file: string): StoredState {
 		const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredState>;
 		return {
 			version: 1,
-			usedNames: Array.isArray(data.usedNames) ? data.usedNames.filter((n): n is string => typeof n === 'string') : [],
+			usedNames: Array.isArray(data.usedNames)
+				? data.usedNames.filter((n): n is string => typeof n === 'string')
+				: [],
 			answerCounter: Number.isInteger(data.answerCounter) ? Number(data.answerCounter) : 0,
 			ticketCounter: Number.isInteger(data.ticketCounter) ? Number(data.ticketCounter) : 0,
 		};

@@ -8,7 +8,19 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync, chownSync, appendFileSync, openSync, closeSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	rmSync,
+	writeFileSync,
+	readFileSync,
+	chmodSync,
+	chownSync,
+	appendFileSync,
+	openSync,
+	closeSync,
+} from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ALL_FOLDERS } from '../nodes/domain/names/environments';
@@ -62,7 +74,8 @@ export interface SshdSandbox {
 }
 
 export function sandboxUnavailableReason(): string | undefined {
-	if (!existsSync(SSHD_PATH)) return `${SSHD_PATH} is missing: install the Debian package openssh-server`;
+	if (!existsSync(SSHD_PATH))
+		return `${SSHD_PATH} is missing: install the Debian package openssh-server`;
 	if (typeof process.getuid === 'function' && process.getuid() !== 0) {
 		return 'the sandbox needs root (sshd chroot and a sandbox account)';
 	}
@@ -95,16 +108,37 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 	const hostKeyLines: string[] = [];
 	for (const type of hostKeyTypes) {
 		const file = join(etc, `ssh_host_${type}_key`);
-		execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '3072'] : []), '-N', '', '-f', file]);
+		execFileSync('ssh-keygen', [
+			'-q',
+			'-t',
+			type,
+			...(type === 'rsa' ? ['-b', '3072'] : []),
+			'-N',
+			'',
+			'-f',
+			file,
+		]);
 		hostKeyLines.push(`HostKey ${file}`);
-		const listed = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`]).toString().trim();
-		hostKeys.push({ type, fingerprint: listed.split(/\s+/)[1], publicKey: readFileSync(`${file}.pub`, 'utf8').trim() });
+		const listed = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`])
+			.toString()
+			.trim();
+		hostKeys.push({
+			type,
+			fingerprint: listed.split(/\s+/)[1],
+			publicKey: readFileSync(`${file}.pub`, 'utf8').trim(),
+		});
 	}
 	const authorizedKeys = join(etc, 'authorized_keys');
-	writeFileSync(authorizedKeys, (options.authorizedKeys ?? []).map((k) => `${k.trim()}\n`).join(''), { mode: 0o644 });
+	writeFileSync(
+		authorizedKeys,
+		(options.authorizedKeys ?? []).map((k) => `${k.trim()}\n`).join(''),
+		{ mode: 0o644 },
+	);
 
 	const logFile = join(base, 'sshd.log');
-	const userAuth = options.onlyLegacySshRsa ? ['PubkeyAcceptedAlgorithms ssh-rsa'] : ['PubkeyAcceptedAlgorithms +ssh-rsa'];
+	const userAuth = options.onlyLegacySshRsa
+		? ['PubkeyAcceptedAlgorithms ssh-rsa']
+		: ['PubkeyAcceptedAlgorithms +ssh-rsa'];
 	const port = await freeLoopbackPort();
 	const config = [
 		`Port ${port}`,
@@ -174,13 +208,16 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 		},
 		kill: (signal = 'SIGKILL') => killTree(signal),
 		freezeSessions: () => {
-			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGSTOP');
+			if (child.pid !== undefined)
+				for (const pid of descendants(child.pid)) safeKill(pid, 'SIGSTOP');
 		},
 		killSessions: () => {
-			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGKILL');
+			if (child.pid !== undefined)
+				for (const pid of descendants(child.pid)) safeKill(pid, 'SIGKILL');
 		},
 		thawSessions: () => {
-			if (child.pid !== undefined) for (const pid of descendants(child.pid)) safeKill(pid, 'SIGCONT');
+			if (child.pid !== undefined)
+				for (const pid of descendants(child.pid)) safeKill(pid, 'SIGCONT');
 		},
 		stop: async () => {
 			if (stopped) return;
@@ -218,7 +255,15 @@ function ensureSandboxUser(): { uid: number; gid: number } {
 	try {
 		uid = lookup();
 	} catch {
-		execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/', '--shell', '/usr/sbin/nologin', SANDBOX_USER]);
+		execFileSync('useradd', [
+			'--system',
+			'--no-create-home',
+			'--home-dir',
+			'/',
+			'--shell',
+			'/usr/sbin/nologin',
+			SANDBOX_USER,
+		]);
 		uid = lookup();
 	}
 	// A "!" password marks the account locked, and sshd (without PAM) then refuses even key logins.
@@ -238,10 +283,16 @@ export async function freeLoopbackPort(): Promise<number> {
 	return port;
 }
 
-async function waitForListening(port: number, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
+async function waitForListening(
+	port: number,
+	child: ChildProcess,
+	timeoutMs: number,
+	log: () => string,
+): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		if (child.exitCode !== null) throw new Error(`sshd exited with code ${child.exitCode}: ${log()}`);
+		if (child.exitCode !== null)
+			throw new Error(`sshd exited with code ${child.exitCode}: ${log()}`);
 		const ok = await new Promise<boolean>((resolve) => {
 			const socket = new Socket();
 			socket.once('connect', () => {
@@ -265,7 +316,10 @@ export function descendants(pid: number): number[] {
 		const parent = queue.shift() as number;
 		let children: string[] = [];
 		try {
-			children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+			children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8')
+				.trim()
+				.split(/\s+/)
+				.filter(Boolean);
 		} catch {
 			// The process is already gone.
 		}

@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxEnvironment, SandboxEnvironment } from '../sandbox/cli';
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
-import { N8nUserFolder, REPO, WorkflowRun, ensureN8n, exampleWorkflow, packPackage } from '../test/e2e/harness';
+import {
+	N8nUserFolder,
+	REPO,
+	WorkflowRun,
+	ensureN8n,
+	exampleWorkflow,
+	packPackage,
+} from '../test/e2e/harness';
 
 const VERSION = '2.8.4';
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -26,7 +33,10 @@ async function main(): Promise<number> {
 	let env: SandboxEnvironment | undefined;
 	let n8n: N8nUserFolder | undefined;
 	try {
-		step(1, `Getting n8n ${VERSION} (the first run installs it into a cache; this takes a few minutes)...`);
+		step(
+			1,
+			`Getting n8n ${VERSION} (the first run installs it into a cache; this takes a few minutes)...`,
+		);
 		const install = ensureN8n(VERSION);
 		say(`      n8n ${VERSION} ready.`);
 
@@ -34,17 +44,33 @@ async function main(): Promise<number> {
 		const tarball = packPackage(work);
 		say(`      ${tarball}`);
 
-		step(3, 'Starting the simulated social security (real OpenSSH sshd + answer simulator on 127.0.0.1)...');
+		step(
+			3,
+			'Starting the simulated social security (real OpenSSH sshd + answer simulator on 127.0.0.1)...',
+		);
 		env = await startSandboxEnvironment({ dir: join(work, 'sandbox'), logger: () => undefined });
-		say(`      sftp://${env.username}@${env.host}:${env.port}  host key ${env.hostFingerprint}  sender ${env.sender}`);
+		say(
+			`      sftp://${env.username}@${env.host}:${env.port}  host key ${env.hostFingerprint}  sender ${env.sender}`,
+		);
 
-		step(4, 'Installing the package into an isolated n8n user folder, as n8n installs community packages...');
+		step(
+			4,
+			'Installing the package into an isolated n8n user folder, as n8n installs community packages...',
+		);
 		n8n = new N8nUserFolder(install, join(work, 'n8n'));
 		n8n.installPackage(tarball);
 		await n8n.importCredentials([env.credential]);
-		await n8n.importWorkflow(exampleWorkflow('submit-declaration.json', 'SsBeDemo', { id: env.credential.id, name: env.credential.name }));
+		await n8n.importWorkflow(
+			exampleWorkflow('submit-declaration.json', 'SsBeDemo', {
+				id: env.credential.id,
+				name: env.credential.name,
+			}),
+		);
 
-		step(5, 'Running the example workflow: export → Build Filenames → Sign FI → check → Submit → wait → Poll Responses...');
+		step(
+			5,
+			'Running the example workflow: export → Build Filenames → Sign FI → check → Submit → wait → Poll Responses...',
+		);
 		const run = await n8n.execute('SsBeDemo');
 		if (run.error) {
 			say(`      The workflow failed: ${run.error}`);
@@ -62,9 +88,17 @@ async function main(): Promise<number> {
 
 function report(run: WorkflowRun, n8n: N8nUserFolder, env: SandboxEnvironment): number {
 	const [submitted] = run.items('Submit to Social Security');
-	const files = submitted.files as Array<{ name: string; role: string; size: number; sha256: string }>;
+	const files = submitted.files as Array<{
+		name: string;
+		role: string;
+		size: number;
+		sha256: string;
+	}>;
 	say(`      Sent to ${String(submitted.folder)} (the test environment):`);
-	for (const f of files) say(`        ${f.role}  ${f.name}  ${f.size} bytes${f.role === 'GO' ? '' : `  sha256 ${f.sha256.slice(0, 16)}…`}`);
+	for (const f of files)
+		say(
+			`        ${f.role}  ${f.name}  ${f.size} bytes${f.role === 'GO' ? '' : `  sha256 ${f.sha256.slice(0, 16)}…`}`,
+		);
 	const answers = run.items('Poll Social Security Responses');
 	const acrf = answers.find((a) => a.answersFile === submitted.go);
 	if (!acrf) {
@@ -72,7 +106,9 @@ function report(run: WorkflowRun, n8n: N8nUserFolder, env: SandboxEnvironment): 
 		return 1;
 	}
 	const errors = (acrf.errors as Array<{ code: string; meaning: string }>) ?? [];
-	say(`      Acknowledgement ${String(acrf.answerName)}: ${String(acrf.status).toUpperCase()}, ticket ${String(acrf.ticket)}`);
+	say(
+		`      Acknowledgement ${String(acrf.answerName)}: ${String(acrf.status).toUpperCase()}, ticket ${String(acrf.ticket)}`,
+	);
 	for (const e of errors) say(`        ${e.code}: ${e.meaning}`);
 
 	const out = join(REPO, 'demo-output');
@@ -80,7 +116,9 @@ function report(run: WorkflowRun, n8n: N8nUserFolder, env: SandboxEnvironment): 
 	mkdirSync(out);
 	const saved: string[] = [];
 	const keep = (node: string, property: string, index = 0) => {
-		const binary = run.binaries(node)[index]?.[property] as { id?: string; fileName?: string } | undefined;
+		const binary = run.binaries(node)[index]?.[property] as
+			| { id?: string; fileName?: string }
+			| undefined;
 		const path = binary?.id ? n8n.binaryPath(binary.id) : undefined;
 		if (path && existsSync(path) && binary?.fileName) {
 			copyFileSync(path, join(out, binary.fileName));
@@ -93,14 +131,18 @@ function report(run: WorkflowRun, n8n: N8nUserFolder, env: SandboxEnvironment): 
 	writeFileSync(join(out, 'submission.json'), `${JSON.stringify(submitted, null, 2)}\n`);
 	writeFileSync(join(out, 'acrf.json'), `${JSON.stringify(acrf, null, 2)}\n`);
 	say(`      Files kept in ${out}: ${[...saved, 'submission.json', 'acrf.json'].join(', ')}`);
-	say(`      The simulator checked the signature with openssl against the registered certificate (${env.credential.name}).`);
+	say(
+		`      The simulator checked the signature with openssl against the registered certificate (${env.credential.name}).`,
+	);
 	return acrf.status === 'accepted' ? 0 : 1;
 }
 
 main().then(
 	(code) => process.exit(code),
 	(error: unknown) => {
-		process.stderr.write(`The demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.stderr.write(
+			`The demo failed: ${error instanceof Error ? error.message : String(error)}\n`,
+		);
 		process.exit(1);
 	},
 );

@@ -22,7 +22,14 @@ import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { SandboxEnvironment, startSandboxEnvironment } from '../sandbox/cli';
 import { freeLoopbackPort, sandboxUnavailableReason } from '../sandbox/sshdSandbox';
-import { N8nUserFolder, PACKAGE_NAME, REPO, StartedN8n, ensureN8n, packPackage } from '../test/e2e/harness';
+import {
+	N8nUserFolder,
+	PACKAGE_NAME,
+	REPO,
+	StartedN8n,
+	ensureN8n,
+	packPackage,
+} from '../test/e2e/harness';
 
 const VERSION = '2.8.4';
 const DEV_DIR = join(REPO, '.n8n-dev');
@@ -36,7 +43,12 @@ const STATE_FILE = join(DEV_DIR, 'dev-state.json');
 const LOCK_FILE = join(DEV_DIR, 'dev.pid');
 
 /** For this local sandbox only (n8n listens on 127.0.0.1). */
-export const DEMO_LOGIN = { email: 'payroll@example.test', password: 'Sandbox-Only-1', firstName: 'Payroll', lastName: 'Office' };
+export const DEMO_LOGIN = {
+	email: 'payroll@example.test',
+	password: 'Sandbox-Only-1',
+	firstName: 'Payroll',
+	lastName: 'Office',
+};
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const step = (text: string) => say(`\n» ${text}`);
@@ -62,7 +74,8 @@ export function parseDevArguments(argv: string[]): DevArguments {
 		const inline = eq > 0 ? argv[i].slice(eq + 1) : undefined;
 		const port = () => {
 			const v = inline ?? argv[++i];
-			if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new Error(`${flag} needs a port number, got "${v ?? ''}"`);
+			if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+				throw new Error(`${flag} needs a port number, got "${v ?? ''}"`);
 			return Number(v);
 		};
 		switch (flag) {
@@ -107,7 +120,9 @@ async function main(): Promise<number> {
 	mkdirSync(DEV_DIR, { recursive: true });
 	const other = runningInstance();
 	if (other) {
-		say(`npm run dev is already running (process ${other}) with ${relative(REPO, DEV_DIR)}/. Stop it first (Ctrl+C in its terminal).`);
+		say(
+			`npm run dev is already running (process ${other}) with ${relative(REPO, DEV_DIR)}/. Stop it first (Ctrl+C in its terminal).`,
+		);
 		return 1;
 	}
 	await assertPortFree(args.port);
@@ -148,7 +163,9 @@ async function main(): Promise<number> {
 	process.on('SIGTERM', onSignal);
 
 	const setUp = async (): Promise<void> => {
-		step(`Getting n8n ${VERSION} (the first run installs it into a cache; this takes a few minutes)...`);
+		step(
+			`Getting n8n ${VERSION} (the first run installs it into a cache; this takes a few minutes)...`,
+		);
 		const install = ensureN8n(VERSION);
 		if (interrupted) return;
 
@@ -172,7 +189,9 @@ async function main(): Promise<number> {
 		installFresh(n8n, tarball);
 		if (interrupted) return;
 
-		step('Starting the simulated social security (real OpenSSH sshd + answer simulator on 127.0.0.1)...');
+		step(
+			'Starting the simulated social security (real OpenSSH sshd + answer simulator on 127.0.0.1)...',
+		);
 		env = await startSandboxEnvironment({
 			dir: SANDBOX_DIR,
 			port: args.sandboxPort,
@@ -241,10 +260,13 @@ function treeHash(dir: string): string {
 	const hash = createHash('sha256');
 	if (!existsSync(dir)) return 'missing';
 	const walk = (path: string) => {
-		for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+		for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) =>
+			a.name.localeCompare(b.name),
+		)) {
 			const full = join(path, entry.name);
 			if (entry.isDirectory()) walk(full);
-			else if (entry.isFile()) hash.update(relative(dir, full)).update('\0').update(readFileSync(full));
+			else if (entry.isFile())
+				hash.update(relative(dir, full)).update('\0').update(readFileSync(full));
 		}
 	};
 	walk(dir);
@@ -256,11 +278,19 @@ interface DevState {
 	examples: Record<string, string>;
 }
 
-async function importExamples(n8n: N8nUserFolder, credential: { id: string; name: string }, force: boolean): Promise<void> {
-	const state: DevState = existsSync(STATE_FILE) ? (JSON.parse(readFileSync(STATE_FILE, 'utf8')) as DevState) : { examples: {} };
+async function importExamples(
+	n8n: N8nUserFolder,
+	credential: { id: string; name: string },
+	force: boolean,
+): Promise<void> {
+	const state: DevState = existsSync(STATE_FILE)
+		? (JSON.parse(readFileSync(STATE_FILE, 'utf8')) as DevState)
+		: { examples: {} };
 	// A user folder without a database (first run, or deleted by hand) has none of the examples.
 	const fresh = !existsSync(join(n8n.folder, '.n8n', 'database.sqlite'));
-	for (const file of readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort()) {
+	for (const file of readdirSync(EXAMPLES_DIR)
+		.filter((f) => f.endsWith('.json'))
+		.sort()) {
 		const text = readFileSync(join(EXAMPLES_DIR, file), 'utf8');
 		const workflow = forThisMachine(JSON.parse(text) as ExampleWorkflow, credential);
 		const hash = createHash('sha256').update(JSON.stringify(workflow)).digest('hex');
@@ -280,16 +310,29 @@ async function importExamples(n8n: N8nUserFolder, credential: { id: string; name
 interface ExampleWorkflow {
 	id: string;
 	name: string;
-	nodes: Array<{ name: string; type: string; parameters: Record<string, unknown>; credentials?: Record<string, { id: string; name: string }> }>;
+	nodes: Array<{
+		name: string;
+		type: string;
+		parameters: Record<string, unknown>;
+		credentials?: Record<string, { id: string; name: string }>;
+	}>;
 }
 
 /** Channel credentials → the sandbox one; files under the Docker image's ~/.n8n-files → .n8n-dev/files. */
-function forThisMachine(workflow: ExampleWorkflow, credential: { id: string; name: string }): ExampleWorkflow {
+function forThisMachine(
+	workflow: ExampleWorkflow,
+	credential: { id: string; name: string },
+): ExampleWorkflow {
 	if (!workflow.id) throw new Error(`an example has no fixed "id": ${workflow.name}`);
 	for (const node of workflow.nodes) {
-		if (node.credentials?.belgianSocialSecuritySftpApi) node.credentials.belgianSocialSecuritySftpApi = { ...credential };
+		if (node.credentials?.belgianSocialSecuritySftpApi)
+			node.credentials.belgianSocialSecuritySftpApi = { ...credential };
 		const fileName = node.parameters.fileName;
-		if (node.type === 'n8n-nodes-base.readWriteFile' && typeof fileName === 'string' && fileName.includes(DOCKER_FILES_DIR)) {
+		if (
+			node.type === 'n8n-nodes-base.readWriteFile' &&
+			typeof fileName === 'string' &&
+			fileName.includes(DOCKER_FILES_DIR)
+		) {
 			const local = fileName.split(DOCKER_FILES_DIR).join(`${FILES_DIR}/`);
 			node.parameters.fileName = local;
 			// n8n's Write node does not create folders.
@@ -303,10 +346,15 @@ function forThisMachine(workflow: ExampleWorkflow, credential: { id: string; nam
 /** Creates the owner with the demo login, or checks that the demo login still works on an existing one. */
 async function ensureOwner(base: string): Promise<{ created: boolean; works: boolean }> {
 	const headers = { 'content-type': 'application/json', 'browser-id': 'npm-run-dev' };
-	const setup = await fetch(`${base}/rest/owner/setup`, { method: 'POST', headers, body: JSON.stringify(DEMO_LOGIN) });
+	const setup = await fetch(`${base}/rest/owner/setup`, {
+		method: 'POST',
+		headers,
+		body: JSON.stringify(DEMO_LOGIN),
+	});
 	if (setup.ok) return { created: true, works: true };
 	const body = await setup.text();
-	if (setup.status !== 400 || !/already/i.test(body)) throw new Error(`n8n refused to create the owner (${setup.status}): ${body.slice(0, 300)}`);
+	if (setup.status !== 400 || !/already/i.test(body))
+		throw new Error(`n8n refused to create the owner (${setup.status}): ${body.slice(0, 300)}`);
 	const login = await fetch(`${base}/rest/login`, {
 		method: 'POST',
 		headers,
@@ -315,7 +363,11 @@ async function ensureOwner(base: string): Promise<{ created: boolean; works: boo
 	return { created: false, works: login.ok };
 }
 
-function printReady(base: string, env: SandboxEnvironment, login: { created: boolean; works: boolean }): void {
+function printReady(
+	base: string,
+	env: SandboxEnvironment,
+	login: { created: boolean; works: boolean },
+): void {
 	const row = (label: string, value: string) => say(`  ${label.padEnd(22)}${value}`);
 	say('');
 	say('─'.repeat(78));
@@ -326,7 +378,10 @@ function printReady(base: string, env: SandboxEnvironment, login: { created: boo
 		row('Email', DEMO_LOGIN.email);
 		row('Password', `${DEMO_LOGIN.password}   (a demo login for this local sandbox only)`);
 	} else {
-		row('Login', `the owner of ${relative(REPO, DEV_DIR)}/ has another password now (delete the folder to reset it)`);
+		row(
+			'Login',
+			`the owner of ${relative(REPO, DEV_DIR)}/ has another password now (delete the folder to reset it)`,
+		);
 	}
 	say('');
 	say('The sandbox (a simulated Belgian social security):');
@@ -339,7 +394,9 @@ function printReady(base: string, env: SandboxEnvironment, login: { created: boo
 	say('');
 	row('Workflows may use', `${relative(REPO, FILES_DIR)}/ (the daily archive writes there)`);
 	row('n8n log', `${relative(REPO, join(DEV_DIR, 'n8n.log'))}`);
-	say('The simulator answers an upload within seconds; run "Social security: sign and submit a declaration".');
+	say(
+		'The simulator answers an upload within seconds; run "Social security: sign and submit a declaration".',
+	);
 	say('─'.repeat(78));
 }
 
@@ -396,7 +453,9 @@ async function assertPortFree(port: number): Promise<void> {
 			server.listen(port, '127.0.0.1', () => resolvePromise());
 		});
 	} catch (error) {
-		throw new Error(`port ${port} on 127.0.0.1 is in use (another n8n?); choose another with --port: ${messageOf(error)}`);
+		throw new Error(
+			`port ${port} on 127.0.0.1 is in use (another n8n?); choose another with --port: ${messageOf(error)}`,
+		);
 	}
 	server.close();
 	await once(server, 'close');

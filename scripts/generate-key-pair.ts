@@ -13,7 +13,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { isSocialSecurityError } from '../nodes/domain/errors';
-import { generatePortalKeyPair, type PortalKeyBits } from '../nodes/domain/sshKeys/keyPairGenerator';
+import {
+	generatePortalKeyPair,
+	type PortalKeyBits,
+} from '../nodes/domain/sshKeys/keyPairGenerator';
 
 const USAGE =
 	'Usage: generate-key-pair [--bits 2048|3072|4096] [--comment text] [--out dir]\n' +
@@ -37,7 +40,10 @@ function parseArgs(argv: string[]): CliArgs {
 		if (flag === '--bits') args.bits = Number(value());
 		else if (flag === '--comment') args.comment = value();
 		else if (flag === '--out') args.out = value();
-		else if (flag === '--passphrase') throw new UsageError('the passphrase is read from SSH_KEY_PASSPHRASE, not from the command line');
+		else if (flag === '--passphrase')
+			throw new UsageError(
+				'the passphrase is read from SSH_KEY_PASSPHRASE, not from the command line',
+			);
 		else if (flag === '--help' || flag === '-h') throw new UsageError('');
 		else throw new UsageError(`unknown argument ${flag}`);
 	}
@@ -81,16 +87,24 @@ async function main(): Promise<number> {
 		mkdirSync(args.out, { recursive: true, mode: 0o700 });
 		const base = join(args.out, 'socialsecurity_rsa');
 		if ([base, `${base}.pub`, `${base}.rfc4716.pub`].some((f) => existsSync(f))) {
-			process.stderr.write(`generate-key-pair: ${base} (or its .pub) already exists; choose another --out.\n`);
+			process.stderr.write(
+				`generate-key-pair: ${base} (or its .pub) already exists; choose another --out.\n`,
+			);
 			return 1;
 		}
 		// 'wx': refuse to overwrite an existing key; mode applies on creation.
 		writeFileSync(base, pair.privateKeyOpenSsh, { mode: 0o600, flag: 'wx' });
 		writeFileSync(`${base}.pub`, pair.publicKeyOpenSsh + '\n', { mode: 0o644, flag: 'wx' });
 		writeFileSync(`${base}.rfc4716.pub`, pair.publicKeyRfc4716, { mode: 0o644, flag: 'wx' });
-		out.push(`Private key written to ${base} (mode 0600).`, `Public keys written to ${base}.pub and ${base}.rfc4716.pub.`);
+		out.push(
+			`Private key written to ${base} (mode 0600).`,
+			`Public keys written to ${base}.pub and ${base}.rfc4716.pub.`,
+		);
 	} else {
-		out.push('Private key (OpenSSH) — store it safely, it is shown only once:', pair.privateKeyOpenSsh);
+		out.push(
+			'Private key (OpenSSH) — store it safely, it is shown only once:',
+			pair.privateKeyOpenSsh,
+		);
 	}
 	process.stdout.write(out.join('\n') + '\n');
 	return 0;
@@ -102,11 +116,17 @@ main().then(
 	},
 	(error: unknown) => {
 		if (isSocialSecurityError(error)) {
-			process.stderr.write(`generate-key-pair: ${error.message}${error.hint ? `\n${error.hint}` : ''}\n`);
+			process.stderr.write(
+				`generate-key-pair: ${error.message}${error.hint ? `\n${error.hint}` : ''}\n`,
+			);
 		} else if ((error as { code?: string })?.code === 'EEXIST') {
-			process.stderr.write('generate-key-pair: a key file already exists in that folder; choose another --out.\n');
+			process.stderr.write(
+				'generate-key-pair: a key file already exists in that folder; choose another --out.\n',
+			);
 		} else {
-			process.stderr.write(`generate-key-pair: ${error instanceof Error ? error.message : String(error)}\n`);
+			process.stderr.write(
+				`generate-key-pair: ${error instanceof Error ? error.message : String(error)}\n`,
+			);
 		}
 		process.exitCode = 1;
 	},

@@ -39,7 +39,11 @@ const applicationOptions: INodePropertyOptions[] = [
 	...sendingApplicationCodes()
 		.map((entry) => ({ name: `${entry.code} – ${entry.label}`, value: entry.code }))
 		.sort((a, b) => a.name.localeCompare(b.name)),
-	{ name: 'Custom Code', value: CUSTOM_APPLICATION, description: 'An application code that is not in this list yet' },
+	{
+		name: 'Custom Code',
+		value: CUSTOM_APPLICATION,
+		description: 'An application code that is not in this list yet',
+	},
 ];
 
 /**
@@ -71,7 +75,8 @@ export class BuildFilenames implements INodeType {
 					{
 						name: 'Build',
 						value: 'build',
-						description: 'Make the FI, FS, GO and TD names of one declaration set with a new sequence',
+						description:
+							'Make the FI, FS, GO and TD names of one declaration set with a new sequence',
 						action: 'Build the names of a declaration set',
 					},
 					{
@@ -135,7 +140,8 @@ export class BuildFilenames implements INodeType {
 					{
 						name: 'DmfA Declaration Test (S)',
 						value: 'S',
-						description: 'Trial of DmfA declarations, nothing is processed. Files go to INTEST-S, answers come in OUTTEST-S.',
+						description:
+							'Trial of DmfA declarations, nothing is processed. Files go to INTEST-S, answers come in OUTTEST-S.',
 					},
 					{
 						name: 'Production (R)',
@@ -145,7 +151,8 @@ export class BuildFilenames implements INodeType {
 					{
 						name: 'Test / Simulation (T)',
 						value: 'T',
-						description: 'Circuit test: the file is checked as in production but not processed. Files go to INTEST, answers come in OUTTEST.',
+						description:
+							'Circuit test: the file is checked as in production but not processed. Files go to INTEST, answers come in OUTTEST.',
 					},
 				],
 				default: 'T',
@@ -274,7 +281,8 @@ export class BuildFilenames implements INodeType {
 						type: 'string',
 						default: '',
 						placeholder: '101380',
-						description: 'The 6-digit sender number of your channel; a name with another sender is reported (ACRF-108)',
+						description:
+							'The 6-digit sender number of your channel; a name with another sender is reported (ACRF-108)',
 					},
 					{
 						displayName: 'Fail on Invalid Name',
@@ -298,7 +306,8 @@ export class BuildFilenames implements INodeType {
 						name: 'knownApplicationsOnly',
 						type: 'boolean',
 						default: false,
-						description: 'Whether to report application codes that are not known sending codes (ACRF-154)',
+						description:
+							'Whether to report application codes that are not known sending codes (ACRF-154)',
 					},
 				],
 			},
@@ -312,7 +321,10 @@ export class BuildFilenames implements INodeType {
 			try {
 				const operation = this.getNodeParameter('operation', itemIndex) as string;
 				const item = items[itemIndex];
-				const result = operation === 'parse' ? parseName(this, itemIndex, item) : buildNames(this, itemIndex, item);
+				const result =
+					operation === 'parse'
+						? parseName(this, itemIndex, item)
+						: buildNames(this, itemIndex, item);
 				const output: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
 				if (result.binary) output.binary = result.binary;
 				returnData.push(output);
@@ -337,7 +349,11 @@ interface ItemResult {
 	binary?: IBinaryKeyData;
 }
 
-function buildNames(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): ItemResult {
+function buildNames(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	item: INodeExecutionData,
+): ItemResult {
 	const node = ctx.getNode();
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const now = new Date();
@@ -374,7 +390,9 @@ function buildNames(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecut
 	const renameList = parseBinaryList(options.renameBinaries);
 	if (renameList.length > 0) checkBinaries(node, itemIndex, item, renameList, parts);
 
-	const generator = sharedTimeSequenceGenerator(typeof options.sequenceFolder === 'string' ? options.sequenceFolder : undefined);
+	const generator = sharedTimeSequenceGenerator(
+		typeof options.sequenceFolder === 'string' ? options.sequenceFolder : undefined,
+	);
 	const warnings: string[] = [];
 	let sequence: string;
 	if (mode === 'fixed') {
@@ -387,11 +405,18 @@ function buildNames(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecut
 			}
 		} catch (error) {
 			// A fixed value does not depend on the folder; say that the other modes cannot see it.
-			warnings.push(`The sequence could not be recorded for the other modes: ${(error as Error).message}`);
+			warnings.push(
+				`The sequence could not be recorded for the other modes: ${(error as Error).message}`,
+			);
 		}
 	} else if (mode === 'dailyCounter') {
 		const staticData = ctx.getWorkflowStaticData('node');
-		const result = allocateDailyCounter(staticData[COUNTER_STATE_KEY], date, environment, generator.store);
+		const result = allocateDailyCounter(
+			staticData[COUNTER_STATE_KEY],
+			date,
+			environment,
+			generator.store,
+		);
 		staticData[COUNTER_STATE_KEY] = result.state as unknown as IDataObject;
 		sequence = result.sequence;
 	} else if (mode === 'automatic') {
@@ -428,45 +453,65 @@ function parseBinaryList(value: unknown): string[] {
 		.filter((entry) => entry !== '');
 }
 
-function checkBinaries(node: INode, itemIndex: number, item: INodeExecutionData, list: string[], parts: number): void {
+function checkBinaries(
+	node: INode,
+	itemIndex: number,
+	item: INodeExecutionData,
+	list: string[],
+	parts: number,
+): void {
 	if (list.length !== parts) {
 		throw new NodeOperationError(
 			node,
 			`"Rename Binaries to FI Names" lists ${list.length} binary propert${list.length === 1 ? 'y' : 'ies'} but the set has ${parts} part${parts === 1 ? '' : 's'}`,
 			{
 				itemIndex,
-				description: 'List one binary property per part, in part order, separated by commas (e.g. data,data2,data3), or change the number of parts.',
+				description:
+					'List one binary property per part, in part order, separated by commas (e.g. data,data2,data3), or change the number of parts.',
 			},
 		);
 	}
 	const duplicate = list.find((entry, index) => list.indexOf(entry) !== index);
 	if (duplicate !== undefined) {
-		throw new NodeOperationError(node, `The binary property "${duplicate}" is listed twice in "Rename Binaries to FI Names"`, {
-			itemIndex,
-			description: 'Each part needs its own file: list each binary property once.',
-		});
+		throw new NodeOperationError(
+			node,
+			`The binary property "${duplicate}" is listed twice in "Rename Binaries to FI Names"`,
+			{
+				itemIndex,
+				description: 'Each part needs its own file: list each binary property once.',
+			},
+		);
 	}
 	const available = Object.keys(item.binary ?? {});
 	const missing = list.filter((entry) => !available.includes(entry));
 	if (missing.length > 0) {
-		throw new NodeOperationError(node, `The input item has no binary property ${missing.map((m) => `"${m}"`).join(', ')}`, {
-			itemIndex,
-			description:
-				available.length > 0
-					? `Binary properties of this item: ${available.join(', ')}. Use these names in "Rename Binaries to FI Names".`
-					: 'This item has no file at all: read the declaration files first (e.g. with Read/Write Files from Disk) or remove the option.',
-		});
+		throw new NodeOperationError(
+			node,
+			`The input item has no binary property ${missing.map((m) => `"${m}"`).join(', ')}`,
+			{
+				itemIndex,
+				description:
+					available.length > 0
+						? `Binary properties of this item: ${available.join(', ')}. Use these names in "Rename Binaries to FI Names".`
+						: 'This item has no file at all: read the declaration files first (e.g. with Read/Write Files from Disk) or remove the option.',
+			},
+		);
 	}
 }
 
-function parseName(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData): ItemResult {
+function parseName(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	item: INodeExecutionData,
+): ItemResult {
 	const rawName = ctx.getNodeParameter('name', itemIndex, '');
 	const name = typeof rawName === 'string' ? rawName.trim() : String(rawName ?? '');
 	const options = ctx.getNodeParameter('parseOptions', itemIndex, {}) as IDataObject;
 	const result = parseFileName(name, {
 		maxAgeDays: Number(options.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS),
 		knownApplicationsOnly: options.knownApplicationsOnly === true,
-		expectedSender: typeof options.expectedSender === 'string' ? options.expectedSender.trim() : undefined,
+		expectedSender:
+			typeof options.expectedSender === 'string' ? options.expectedSender.trim() : undefined,
 	});
 	if (result.valid) {
 		const value = result.value;
@@ -510,7 +555,9 @@ function violationJson(violation: NameRuleViolation): IDataObject {
 
 /** The item of a failed input under "Continue on Fail": the message, and the code and hint when known. */
 function errorJson(error: unknown, nodeError: NodeOperationError): IDataObject {
-	const json: IDataObject = { error: isSocialSecurityError(error) ? error.message : nodeError.message };
+	const json: IDataObject = {
+		error: isSocialSecurityError(error) ? error.message : nodeError.message,
+	};
 	if (isSocialSecurityError(error)) json.code = error.code;
 	if (nodeError.description) json.hint = nodeError.description;
 	return json;

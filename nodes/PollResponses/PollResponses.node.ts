@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { socialSecurityChannelTest } from '../shared/credentialTest';
 import { ChannelSession } from '../shared/channelSession';
@@ -14,14 +19,21 @@ export class PollResponses implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: 'Collect answers (ACRF, NOTI, …)',
-		description: 'Collect, read and clear the answers of the Belgian social security (ACRF, NOTI, …) from the OUT folders',
+		description:
+			'Collect, read and clear the answers of the Belgian social security (ACRF, NOTI, …) from the OUT folders',
 		defaults: { name: 'Poll Social Security Responses' },
 		// Answers arrive as binary files; an AI agent tool call cannot carry them.
 		usableAsTool: undefined,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Answers', 'Summary'],
-		credentials: [{ name: 'belgianSocialSecuritySftpApi', required: true, testedBy: 'socialSecurityChannelTest' }],
+		credentials: [
+			{
+				name: 'belgianSocialSecuritySftpApi',
+				required: true,
+				testedBy: 'socialSecurityChannelTest',
+			},
+		],
 		properties: [
 			{
 				displayName: 'Operation',
@@ -33,7 +45,8 @@ export class PollResponses implements INodeType {
 						name: 'Collect Answers',
 						value: 'collect',
 						action: 'Collect the answers waiting on the server',
-						description: 'Take every complete answer from the answer folders, read it, and (by default) delete it from the server',
+						description:
+							'Take every complete answer from the answer folders, read it, and (by default) delete it from the server',
 					},
 					{
 						name: 'Delete Answer',
@@ -45,7 +58,10 @@ export class PollResponses implements INodeType {
 				],
 				default: 'collect',
 			},
-			...answerQueryProperties.map((p) => ({ ...p, displayOptions: { show: { operation: ['collect'] } } })),
+			...answerQueryProperties.map((p) => ({
+				...p,
+				displayOptions: { show: { operation: ['collect'] } },
+			})),
 			{
 				displayName: 'Answer ID',
 				name: 'answerId',
@@ -62,7 +78,8 @@ export class PollResponses implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		// Delete Answer puts its items on the first output; the summary output stays empty.
-		if (this.getNodeParameter('operation', 0, 'collect') === 'delete') return [await deleteAnswers.call(this), []];
+		if (this.getNodeParameter('operation', 0, 'collect') === 'delete')
+			return [await deleteAnswers.call(this), []];
 		// Polling is one action per execution, not per item: the first item's parameters decide.
 		const query = answerQueryFrom(
 			this.getNodeParameter('environments', 0),
@@ -72,9 +89,13 @@ export class PollResponses implements INodeType {
 		const session = new ChannelSession(this);
 		try {
 			const { items, summary } = await collectAnswerItems(this, session, query);
-			return [items.map((item) => ({ ...item, pairedItem: { item: 0 } })), [{ json: summary as INodeExecutionData['json'], pairedItem: { item: 0 } }]];
+			return [
+				items.map((item) => ({ ...item, pairedItem: { item: 0 } })),
+				[{ json: summary as INodeExecutionData['json'], pairedItem: { item: 0 } }],
+			];
 		} catch (error) {
-			if (this.continueOnFail()) return [[], [{ json: { ...errorItemJson(error), delivered: 0 }, pairedItem: { item: 0 } }]];
+			if (this.continueOnFail())
+				return [[], [{ json: { ...errorItemJson(error), delivered: 0 }, pairedItem: { item: 0 } }]];
 			throw toNodeError(this.getNode(), error, 0);
 		} finally {
 			await session.close();
@@ -90,12 +111,25 @@ async function deleteAnswers(this: IExecuteFunctions): Promise<INodeExecutionDat
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
 			try {
 				const answerId = String(this.getNodeParameter('answerId', itemIndex, '')).trim();
-				const folder = typeof items[itemIndex].json.folder === 'string' ? (items[itemIndex].json.folder as string) : undefined;
+				const folder =
+					typeof items[itemIndex].json.folder === 'string'
+						? (items[itemIndex].json.folder as string)
+						: undefined;
 				const result = await deleteAnswer(await session.open(), answerId, folder);
-				output.push({ json: { ...items[itemIndex].json, deletedFromServer: result.deleted.length > 0, deletedFiles: result.deleted }, pairedItem: { item: itemIndex } });
+				output.push({
+					json: {
+						...items[itemIndex].json,
+						deletedFromServer: result.deleted.length > 0,
+						deletedFiles: result.deleted,
+					},
+					pairedItem: { item: itemIndex },
+				});
 			} catch (error) {
 				if (this.continueOnFail()) {
-					output.push({ json: { ...items[itemIndex].json, ...errorItemJson(error) }, pairedItem: { item: itemIndex } });
+					output.push({
+						json: { ...items[itemIndex].json, ...errorItemJson(error) },
+						pairedItem: { item: itemIndex },
+					});
 					continue;
 				}
 				throw toNodeError(this.getNode(), error, itemIndex);

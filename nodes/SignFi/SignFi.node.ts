@@ -1,6 +1,18 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { assertSignatureValid, signatureFileName, signDeclaration, verifyDetachedOrInvalid } from '../domain/signing/declarationSigner';
+import {
+	assertSignatureValid,
+	signatureFileName,
+	signDeclaration,
+	verifyDetachedOrInvalid,
+} from '../domain/signing/declarationSigner';
 import { createCrlfTransform } from '../domain/signing/lineEndings';
 import type { SignDigest } from '../domain/signing/cmsSignature';
 import type { SignatureLayout } from '../domain/signing/signatureLayout';
@@ -25,8 +37,10 @@ export class SignFi implements INodeType {
 		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "verify" ? "Verify a signature" : "Sign a declaration" }}',
-		description: 'Make or check the signature file (FS) of a declaration for the Belgian social security',
+		subtitle:
+			'={{ $parameter["operation"] === "verify" ? "Verify a signature" : "Sign a declaration" }}',
+		description:
+			'Make or check the signature file (FS) of a declaration for the Belgian social security',
 		defaults: { name: 'Sign FI' },
 		// Works on binary files, which an AI agent cannot pass as tool arguments.
 		usableAsTool: undefined,
@@ -52,10 +66,18 @@ export class SignFi implements INodeType {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
 			try {
 				const operation = this.getNodeParameter('operation', itemIndex) as string;
-				output.push(operation === 'verify' ? await verifyItem.call(this, itemIndex) : await signItem.call(this, session, itemIndex));
+				output.push(
+					operation === 'verify'
+						? await verifyItem.call(this, itemIndex)
+						: await signItem.call(this, session, itemIndex),
+				);
 			} catch (error) {
 				if (this.continueOnFail()) {
-					output.push({ json: errorItemJson(error), binary: items[itemIndex].binary, pairedItem: { item: itemIndex } });
+					output.push({
+						json: errorItemJson(error),
+						binary: items[itemIndex].binary,
+						pairedItem: { item: itemIndex },
+					});
 					continue;
 				}
 				throw toNodeError(this.getNode(), error, itemIndex);
@@ -65,7 +87,11 @@ export class SignFi implements INodeType {
 	}
 }
 
-async function signItem(this: IExecuteFunctions, session: ChannelSession, itemIndex: number): Promise<INodeExecutionData> {
+async function signItem(
+	this: IExecuteFunctions,
+	session: ChannelSession,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
 	const fiProperty = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const fsProperty = this.getNodeParameter('signaturePropertyName', itemIndex) as string;
 	const options = this.getNodeParameter('signOptions', itemIndex, {}) as SignOptions;
@@ -80,12 +106,21 @@ async function signItem(this: IExecuteFunctions, session: ChannelSession, itemIn
 		fi = await this.helpers.prepareBinaryData(converted, fi.fileName, fi.mimeType);
 		binary[fiProperty] = fi;
 	}
-	const signature = await signDeclaration(await openBinary(this, fi), fi.fileName, await session.signingIdentity(), {
-		digest: options.digest,
-		layout: options.layout,
-		includeChain: options.includeChain,
-	});
-	binary[fsProperty] = await this.helpers.prepareBinaryData(signature.content, fsName, 'text/plain');
+	const signature = await signDeclaration(
+		await openBinary(this, fi),
+		fi.fileName,
+		await session.signingIdentity(),
+		{
+			digest: options.digest,
+			layout: options.layout,
+			includeChain: options.includeChain,
+		},
+	);
+	binary[fsProperty] = await this.helpers.prepareBinaryData(
+		signature.content,
+		fsName,
+		'text/plain',
+	);
 	const json: IDataObject = {
 		fi: fi.fileName,
 		fs: fsName,
@@ -103,7 +138,10 @@ async function signItem(this: IExecuteFunctions, session: ChannelSession, itemIn
 async function verifyItem(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
 	const fiProperty = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const fsProperty = this.getNodeParameter('signaturePropertyName', itemIndex) as string;
-	const options = this.getNodeParameter('verifyOptions', itemIndex, {}) as { failWhenInvalid?: boolean; trustedCertificatesPem?: string };
+	const options = this.getNodeParameter('verifyOptions', itemIndex, {}) as {
+		failWhenInvalid?: boolean;
+		trustedCertificatesPem?: string;
+	};
 	const item = this.getInputData()[itemIndex];
 	const fi = this.helpers.assertBinaryData(itemIndex, fiProperty);
 	const fs = this.helpers.assertBinaryData(itemIndex, fsProperty);
@@ -111,7 +149,8 @@ async function verifyItem(this: IExecuteFunctions, itemIndex: number): Promise<I
 	const result = await verifyDetachedOrInvalid(fsBytes, await openBinary(this, fi), {
 		trustedCertificatesPem: options.trustedCertificatesPem?.trim() || undefined,
 	});
-	if (options.failWhenInvalid) assertSignatureValid(result, fs.fileName ?? fsProperty, fi.fileName ?? fiProperty);
+	if (options.failWhenInvalid)
+		assertSignatureValid(result, fs.fileName ?? fsProperty, fi.fileName ?? fiProperty);
 	const json: IDataObject = {
 		valid: result.valid,
 		...(result.reason ? { reason: result.reason } : {}),
@@ -129,5 +168,9 @@ async function verifyItem(this: IExecuteFunctions, itemIndex: number): Promise<I
 				}
 			: {}),
 	};
-	return { json: { ...item.json, verification: json }, binary: item.binary, pairedItem: { item: itemIndex } };
+	return {
+		json: { ...item.json, verification: json },
+		binary: item.binary,
+		pairedItem: { item: itemIndex },
+	};
 }

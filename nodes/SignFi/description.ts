@@ -12,13 +12,15 @@ export const signFiDescription: INodeProperties[] = [
 				name: 'Sign',
 				value: 'sign',
 				action: 'Sign a declaration',
-				description: 'Make the signature file (FS) of a declaration file (FI) with the certificate of the credential',
+				description:
+					'Make the signature file (FS) of a declaration file (FI) with the certificate of the credential',
 			},
 			{
 				name: 'Verify',
 				value: 'verify',
 				action: 'Verify a signature',
-				description: 'Check that a signature file (FS) matches its file, e.g. before upload or for the FS that comes with an answer',
+				description:
+					'Check that a signature file (FS) matches its file, e.g. before upload or for the FS that comes with an answer',
 			},
 		],
 		default: 'sign',
@@ -69,7 +71,8 @@ export const signFiDescription: INodeProperties[] = [
 				name: 'includeChain',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to also embed the issuing certificates found in the .p12 (by default only the signer certificate, as OpenSSL does)',
+				description:
+					'Whether to also embed the issuing certificates found in the .p12 (by default only the signer certificate, as OpenSSL does)',
 			},
 			{
 				displayName: 'Signature File Layout',
@@ -85,7 +88,8 @@ export const signFiDescription: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'FS.DMFA.101380.20260110.00001.T.1.1',
-				description: 'Name of the FS file. Empty: made from the FI name (FI.… becomes FS.…); a file not named FI.… then needs a name here.',
+				description:
+					'Name of the FS file. Empty: made from the FI name (FI.… becomes FS.…); a file not named FI.… then needs a name here.',
 			},
 		],
 	},
@@ -102,7 +106,8 @@ export const signFiDescription: INodeProperties[] = [
 				name: 'failWhenInvalid',
 				type: 'boolean',
 				default: false,
-				description: 'Whether an invalid signature stops the workflow; otherwise the item says valid: false and why',
+				description:
+					'Whether an invalid signature stops the workflow; otherwise the item says valid: false and why',
 			},
 			{
 				displayName: 'Trusted Certificates (PEM)',
@@ -110,7 +115,8 @@ export const signFiDescription: INodeProperties[] = [
 				type: 'string',
 				typeOptions: { rows: 4 },
 				default: '',
-				description: 'The signer must chain to one of these CA certificates. Empty: the signature is checked, not who issued the signer certificate.',
+				description:
+					'The signer must chain to one of these CA certificates. Empty: the signature is checked, not who issued the signer certificate.',
 			},
 		],
 	},

@@ -1,8 +1,18 @@
-import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
+import type {
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IPollFunctions,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { socialSecurityChannelTest } from '../shared/credentialTest';
 import { ChannelSession } from '../shared/channelSession';
-import { SAMPLE_ANSWER_JSON, answerQueryFrom, answerQueryProperties, collectAnswerItems } from '../shared/answerItems';
+import {
+	SAMPLE_ANSWER_JSON,
+	answerQueryFrom,
+	answerQueryProperties,
+	collectAnswerItems,
+} from '../shared/answerItems';
 import { toNodeError } from '../shared/nodeErrors';
 import { answersFailedError } from '../domain/responses/collectAnswers';
 
@@ -22,12 +32,19 @@ export class SocialSecurityTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: 'When answers arrive',
-		description: 'Starts the workflow for each new answer of the Belgian social security (ACRF, NOTI, …)',
+		description:
+			'Starts the workflow for each new answer of the Belgian social security (ACRF, NOTI, …)',
 		defaults: { name: 'Social Security Trigger' },
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'belgianSocialSecuritySftpApi', required: true, testedBy: 'socialSecurityChannelTest' }],
+		credentials: [
+			{
+				name: 'belgianSocialSecuritySftpApi',
+				required: true,
+				testedBy: 'socialSecurityChannelTest',
+			},
+		],
 		properties: [
 			{
 				displayName: 'Only Rejections',
@@ -46,7 +63,10 @@ export class SocialSecurityTrigger implements INodeType {
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const manual = this.getMode() === 'manual';
 		const state = this.getWorkflowStaticData('node') as TriggerState;
-		const query = answerQueryFrom(this.getNodeParameter('environments', ['R', 'T', 'S']), this.getNodeParameter('options', {}) as object);
+		const query = answerQueryFrom(
+			this.getNodeParameter('environments', ['R', 'T', 'S']),
+			this.getNodeParameter('options', {}) as object,
+		);
 		query.onlyRejections = this.getNodeParameter('onlyRejections', false) as boolean;
 		if (manual) {
 			// A test run shows one real answer so fields can be mapped, and leaves the server untouched.
@@ -60,11 +80,15 @@ export class SocialSecurityTrigger implements INodeType {
 		try {
 			const { items, result } = await collectAnswerItems(this, session, query);
 			if (!manual) {
-				state.delivered = [...(state.delivered ?? []), ...result.answers.map((a) => a.answer.answerId)].slice(-REMEMBERED);
+				state.delivered = [
+					...(state.delivered ?? []),
+					...result.answers.map((a) => a.answer.answerId),
+				].slice(-REMEMBERED);
 				state.ignored = [...(state.ignored ?? []), ...result.notAccepted].slice(-REMEMBERED);
 			}
 			// Answers that fail on every poll must not go unnoticed: n8n shows a failed poll to the user.
-			if (items.length === 0 && result.failures.length > 0) throw toNodeError(this.getNode(), answersFailedError(result.failures));
+			if (items.length === 0 && result.failures.length > 0)
+				throw toNodeError(this.getNode(), answersFailedError(result.failures));
 			if (items.length === 0 && manual) return [[{ json: { ...SAMPLE_ANSWER_JSON } }]];
 			return items.length > 0 ? [items] : null;
 		} catch (error) {

@@ -20,14 +20,22 @@ export class SubmitToSocialSecurity implements INodeType {
 		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "cancel" ? "Cancel a set (TD)" : "Submit a declaration set" }}',
-		description: 'Upload a complete, verified declaration set (FI, FS, GO) to the Belgian social security batch channel',
+		subtitle:
+			'={{ $parameter["operation"] === "cancel" ? "Cancel a set (TD)" : "Submit a declaration set" }}',
+		description:
+			'Upload a complete, verified declaration set (FI, FS, GO) to the Belgian social security batch channel',
 		defaults: { name: 'Submit to Social Security' },
 		// Declarations are large binaries, which an AI agent cannot provide as tool arguments.
 		usableAsTool: undefined,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'belgianSocialSecuritySftpApi', required: true, testedBy: 'socialSecurityChannelTest' }],
+		credentials: [
+			{
+				name: 'belgianSocialSecuritySftpApi',
+				required: true,
+				testedBy: 'socialSecurityChannelTest',
+			},
+		],
 		properties: submitDescription,
 	};
 
@@ -43,11 +51,16 @@ export class SubmitToSocialSecurity implements INodeType {
 			for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
 				try {
 					const json: IDataObject =
-						operation === 'cancel' ? await cancelSet.call(this, session, itemIndex) : await submitSet.call(this, session, itemIndex);
+						operation === 'cancel'
+							? await cancelSet.call(this, session, itemIndex)
+							: await submitSet.call(this, session, itemIndex);
 					output.push({ json, binary: items[itemIndex].binary, pairedItem: { item: itemIndex } });
 				} catch (error) {
 					if (this.continueOnFail()) {
-						output.push({ json: { ...errorItemJson(error), ...failureDetails(error) }, pairedItem: { item: itemIndex } });
+						output.push({
+							json: { ...errorItemJson(error), ...failureDetails(error) },
+							pairedItem: { item: itemIndex },
+						});
 						continue;
 					}
 					throw toNodeError(this.getNode(), error, itemIndex);

@@ -18,7 +18,8 @@ export const submitDescription: INodeProperties[] = [
 				name: 'Submit',
 				value: 'submit',
 				action: 'Submit a declaration set',
-				description: 'Check the set, upload every FI and FS, then the GO that tells the server the set is complete',
+				description:
+					'Check the set, upload every FI and FS, then the GO that tells the server the set is complete',
 			},
 			{
 				name: 'Cancel',
@@ -56,7 +57,8 @@ export const submitDescription: INodeProperties[] = [
 		displayOptions: { show: { operation: ['submit'], filesFrom: ['properties'] } },
 		default: 'data',
 		placeholder: 'data, data2, data3',
-		description: 'The binary properties holding the FI parts, comma-separated. Their file names must be FI names.',
+		description:
+			'The binary properties holding the FI parts, comma-separated. Their file names must be FI names.',
 	},
 	{
 		displayName: 'Signature Binary Properties',
@@ -65,7 +67,8 @@ export const submitDescription: INodeProperties[] = [
 		displayOptions: { show: { operation: ['submit'], filesFrom: ['properties'] } },
 		default: '',
 		placeholder: 'signature, signature2',
-		description: 'The binary properties holding the FS files, comma-separated. Leave empty when none are given (DmfA test, or with "Sign Missing Signatures").',
+		description:
+			'The binary properties holding the FS files, comma-separated. Leave empty when none are given (DmfA test, or with "Sign Missing Signatures").',
 	},
 	{
 		displayName: 'Set Name (GO)',
@@ -74,7 +77,8 @@ export const submitDescription: INodeProperties[] = [
 		displayOptions: { show: { operation: ['cancel'] } },
 		default: '={{ $json.go }}',
 		placeholder: 'GO.DMFA.101380.20260110.00001.T.1',
-		description: 'The GO name of the submitted set, as in the output of the Submit operation; the TD name is made from it',
+		description:
+			'The GO name of the submitted set, as in the output of the Submit operation; the TD name is made from it',
 	},
 	{
 		displayName: 'Options',
@@ -97,14 +101,16 @@ export const submitDescription: INodeProperties[] = [
 				name: 'dryRun',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to only check the set and show what would be sent, without connecting',
+				description:
+					'Whether to only check the set and show what would be sent, without connecting',
 			},
 			{
 				displayName: 'Maximum Age of Date (Days)',
 				name: 'maxAgeDays',
 				type: 'number',
 				default: 30,
-				description: 'How old the creation date in the names may be; the server refuses old dates (ACRF-126). 0 turns the check off.',
+				description:
+					'How old the creation date in the names may be; the server refuses old dates (ACRF-126). 0 turns the check off.',
 			},
 			{
 				displayName: 'Resume Interrupted Submission',
@@ -144,7 +150,8 @@ export const submitDescription: INodeProperties[] = [
 				type: 'options',
 				options: signaturePolicyOptions,
 				default: 'omit',
-				description: 'Whether FS files are sent to INTEST-S. The DmfA declaration test does not need them.',
+				description:
+					'Whether FS files are sent to INTEST-S. The DmfA declaration test does not need them.',
 			},
 			{
 				displayName: 'Signatures in Test (T)',

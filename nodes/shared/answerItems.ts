@@ -2,7 +2,13 @@
  * Collecting answers into n8n items, shared by Poll Responses and the trigger: each answer's content is
  * streamed into n8n's binary store before the domain may delete it from the server.
  */
-import type { IBinaryData, IExecuteFunctions, INodeExecutionData, INodeProperties, IPollFunctions } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	IPollFunctions,
+} from 'n8n-workflow';
 import { collectAnswers, CollectResult } from '../domain/responses/collectAnswers';
 import { answerStatus, summarizeAnswer, summarizeRun } from '../domain/responses/answerSummary';
 import { APPLICATION_CODES } from '../domain/names/applicationCodes';
@@ -22,13 +28,21 @@ export interface AnswerQuery {
 	onlyRejections?: boolean;
 }
 
-const MIME: Record<string, string> = { xml: 'application/xml', pdf: 'application/pdf', binary: 'application/octet-stream' };
+const MIME: Record<string, string> = {
+	xml: 'application/xml',
+	pdf: 'application/pdf',
+	binary: 'application/octet-stream',
+};
 
 export async function collectAnswerItems(
 	ctx: IExecuteFunctions | IPollFunctions,
 	session: ChannelSession,
 	query: AnswerQuery,
-): Promise<{ items: INodeExecutionData[]; summary: Record<string, unknown>; result: CollectResult<IBinaryData> }> {
+): Promise<{
+	items: INodeExecutionData[];
+	summary: Record<string, unknown>;
+	result: CollectResult<IBinaryData>;
+}> {
 	const channel = await session.open();
 	const result = await collectAnswers<IBinaryData>(channel, {
 		environments: query.environments,
@@ -38,10 +52,19 @@ export async function collectAnswerItems(
 		alreadyDelivered: query.alreadyDelivered,
 		ignoreIds: query.ignoreIds,
 		// An answer we cannot read (status unknown) counts as a possible rejection: it must not be passed over.
-		accept: query.onlyRejections ? (interpreted) => answerStatus(interpreted) !== 'accepted' : undefined,
-		verifySignature: query.verifySignature ? { trustedCertificatesPem: query.trustedCertificatesPem || undefined } : undefined,
+		accept: query.onlyRejections
+			? (interpreted) => answerStatus(interpreted) !== 'accepted'
+			: undefined,
+		verifySignature: query.verifySignature
+			? { trustedCertificatesPem: query.trustedCertificatesPem || undefined }
+			: undefined,
 		// Resolves once n8n has the bytes in its binary store (filesystem or database): only then may we delete.
-		store: async (file) => ctx.helpers.prepareBinaryData(file.open(), `${file.name}${file.format === 'xml' ? '.xml' : file.format === 'pdf' ? '.pdf' : ''}`, MIME[file.format]),
+		store: async (file) =>
+			ctx.helpers.prepareBinaryData(
+				file.open(),
+				`${file.name}${file.format === 'xml' ? '.xml' : file.format === 'pdf' ? '.pdf' : ''}`,
+				MIME[file.format],
+			),
 	});
 	const items = result.answers.map((answer) => ({
 		json: summarizeAnswer(answer) as INodeExecutionData['json'],
@@ -75,7 +98,10 @@ export const answerQueryProperties: INodeProperties[] = [
 				displayName: 'Answer Types',
 				name: 'types',
 				type: 'multiOptions',
-				options: APPLICATION_CODES.filter((c) => c.direction === 'response').map((c) => ({ name: `${c.code} — ${c.label}`, value: c.code })),
+				options: APPLICATION_CODES.filter((c) => c.direction === 'response').map((c) => ({
+					name: `${c.code} — ${c.label}`,
+					value: c.code,
+				})),
 				default: [],
 				description: 'Only these types of answer; none selected means all',
 			},
@@ -108,7 +134,8 @@ export const answerQueryProperties: INodeProperties[] = [
 				type: 'string',
 				typeOptions: { rows: 4 },
 				default: '',
-				description: 'With "Verify Answer Signatures": the CA certificate(s) the social security signs with. Empty: the signature is checked, not its issuer.',
+				description:
+					'With "Verify Answer Signatures": the CA certificate(s) the social security signs with. Empty: the signature is checked, not its issuer.',
 			},
 			{
 				displayName: 'Verify Answer Signatures',
@@ -130,8 +157,14 @@ interface AnswerOptions {
 	verifySignature?: boolean;
 }
 
-export function answerQueryFrom(environments: unknown, options: AnswerOptions, manualRun = false): AnswerQuery {
-	const envs = (Array.isArray(environments) ? environments : []).filter((e): e is Environment => e === 'R' || e === 'T' || e === 'S');
+export function answerQueryFrom(
+	environments: unknown,
+	options: AnswerOptions,
+	manualRun = false,
+): AnswerQuery {
+	const envs = (Array.isArray(environments) ? environments : []).filter(
+		(e): e is Environment => e === 'R' || e === 'T' || e === 'S',
+	);
 	return {
 		environments: envs.length > 0 ? envs : ['R', 'T', 'S'],
 		types: options.types ?? [],
@@ -164,7 +197,8 @@ export const SAMPLE_ANSWER_JSON = {
 	errors: [
 		{
 			code: 'ACRF-125',
-			meaning: 'The signature (FS) does not match the declaration (FI), or is not a valid signature.',
+			meaning:
+				'The signature (FS) does not match the declaration (FI), or is not a valid signature.',
 			known: true,
 		},
 	],

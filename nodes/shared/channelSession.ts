@@ -3,7 +3,11 @@
  * on first use and shared by every item, closed (with a bounded wait) at the end.
  */
 import type { IExecuteFunctions, IPollFunctions } from 'n8n-workflow';
-import { ChannelCredentialData, ChannelSettings, channelSettingsFromCredential } from '../domain/channel/channelCredential';
+import {
+	ChannelCredentialData,
+	ChannelSettings,
+	channelSettingsFromCredential,
+} from '../domain/channel/channelCredential';
 import { SigningIdentity } from '../domain/signing/pkcs12';
 import { loadSigningIdentity } from '../domain/signing/declarationSigner';
 import { SftpChannel } from '../domain/transport/sftpChannel';
@@ -23,15 +27,26 @@ export class ChannelSession {
 	}
 
 	async channelSettings(): Promise<ChannelSettings> {
-		this.settings ??= this.credentialData().then((data) => channelSettingsFromCredential(data, { requireFingerprint: true }));
+		this.settings ??= this.credentialData().then((data) =>
+			channelSettingsFromCredential(data, { requireFingerprint: true }),
+		);
 		return this.settings;
 	}
 
 	async open(): Promise<SftpChannel> {
 		// A connection that died (server gone, timeout) is replaced for the next item instead of failing it too.
-		if (this.channel && (await this.channel.then((c) => c.usable === false, () => true))) this.channel = undefined;
+		if (
+			this.channel &&
+			(await this.channel.then(
+				(c) => c.usable === false,
+				() => true,
+			))
+		)
+			this.channel = undefined;
 		if (!this.channel) {
-			const pending = this.channelSettings().then((settings) => SftpChannel.open(settings.connection));
+			const pending = this.channelSettings().then((settings) =>
+				SftpChannel.open(settings.connection),
+			);
 			// Let the next item try again instead of failing on a cached rejection forever.
 			pending.catch(() => {
 				if (this.channel === pending) this.channel = undefined;

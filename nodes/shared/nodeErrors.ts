@@ -24,13 +24,26 @@ const REMOTE_CODES = new Set([
 	'SUBMISSION_FAILED',
 ]);
 
-export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError | ExpressionError {
+export function toNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex?: number,
+): NodeApiError | NodeOperationError | ExpressionError {
 	// n8n's own errors (a parameter expression that fails, …) already speak to the user.
-	if (error instanceof NodeApiError || error instanceof NodeOperationError || error instanceof ExpressionError) return error;
+	if (
+		error instanceof NodeApiError ||
+		error instanceof NodeOperationError ||
+		error instanceof ExpressionError
+	)
+		return error;
 	if (error instanceof SocialSecurityError) {
 		const options = { message: error.message, description: error.hint, itemIndex };
 		if (REMOTE_CODES.has(error.code)) {
-			const apiError = new NodeApiError(node, { message: error.message, code: error.code } as JsonObject, options);
+			const apiError = new NodeApiError(
+				node,
+				{ message: error.message, code: error.code } as JsonObject,
+				options,
+			);
 			// NodeApiError swaps any message holding a Node error code (ECONNRESET, …) for a generic text; ours is better.
 			apiError.message = error.message;
 			return apiError;
@@ -52,7 +65,11 @@ export function errorItemJson(error: unknown): JsonObject {
 	if (error instanceof SocialSecurityError) {
 		return { error: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) };
 	}
-	if (error instanceof NodeApiError || error instanceof NodeOperationError || error instanceof ExpressionError) {
+	if (
+		error instanceof NodeApiError ||
+		error instanceof NodeOperationError ||
+		error instanceof ExpressionError
+	) {
 		return { error: error.message, ...(error.description ? { hint: error.description } : {}) };
 	}
 	return { error: 'An unexpected error occurred in the social security node.' };

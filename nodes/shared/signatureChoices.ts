@@ -7,11 +7,20 @@ export const DIGEST_CHOICES: INodePropertyOptions[] = [
 ];
 
 export const LAYOUT_CHOICES: INodePropertyOptions[] = [
-	{ name: 'One Line (Recommended)', value: 'single-line', description: 'Base64 on a single line, as the social security documents first' },
-	{ name: '76-Column Lines Separated by CR', value: 'cr-76', description: 'The other official layout' },
+	{
+		name: 'One Line (Recommended)',
+		value: 'single-line',
+		description: 'Base64 on a single line, as the social security documents first',
+	},
+	{
+		name: '76-Column Lines Separated by CR',
+		value: 'cr-76',
+		description: 'The other official layout',
+	},
 	{
 		name: 'PEM Body (64 Columns, CRLF)',
 		value: 'pem-body',
-		description: 'What the OpenSSL recipe of the guide produces once the BEGIN/END lines are removed',
+		description:
+			'What the OpenSSL recipe of the guide produces once the BEGIN/END lines are removed',
 	},
 ];

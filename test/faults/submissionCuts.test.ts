@@ -17,8 +17,25 @@ import { SocialSecurityError } from '../../nodes/domain/errors';
 import { SftpChannel } from '../../nodes/domain/transport/sftpChannel';
 import { describeWithSshd } from '../helpers/sandbox';
 import { Ledger } from './helpers/ledger';
-import { CutHooks, DiskFile, SetContent, dataComplete, onDisk, reachedProblems, setContent, setFiles, strangers } from './helpers/sets';
-import { activeHandles, expectDomainError, expectHandlesBackTo, expectNoSessions, settle, useSandbox } from './helpers/world';
+import {
+	CutHooks,
+	DiskFile,
+	SetContent,
+	dataComplete,
+	onDisk,
+	reachedProblems,
+	setContent,
+	setFiles,
+	strangers,
+} from './helpers/sets';
+import {
+	activeHandles,
+	expectDomainError,
+	expectHandlesBackTo,
+	expectNoSessions,
+	settle,
+	useSandbox,
+} from './helpers/world';
 
 jest.setTimeout(60_000);
 
@@ -51,8 +68,12 @@ const CUTS: Array<[string, Cut]> = [
 
 const today = brusselsToday();
 // One set of contents for every scenario (each scenario has its own sequence, so its own names).
-const FI = [2 * 1024 * 1024 + 11, 5 * 1024 * 1024 + 7, 8 * 1024 * 1024 - 5].map((size) => randomBytes(size));
-const FS = [2900, 3100, 2711].map((size) => Buffer.from(randomBytes(size).toString('base64').slice(0, size)));
+const FI = [2 * 1024 * 1024 + 11, 5 * 1024 * 1024 + 7, 8 * 1024 * 1024 - 5].map((size) =>
+	randomBytes(size),
+);
+const FS = [2900, 3100, 2711].map((size) =>
+	Buffer.from(randomBytes(size).toString('base64').slice(0, size)),
+);
 
 describeWithSshd('Submitting a 3-part set while the connection is cut', () => {
 	const world = useSandbox({}, { operationTimeoutMs: OPERATION_TIMEOUT_MS });
@@ -64,88 +85,126 @@ describeWithSshd('Submitting a 3-part set while the connection is cut', () => {
 	});
 	afterAll(() => ledger.report());
 
-	const scenarios = CUTS.flatMap(([label, cut]) => (['kill', 'stall'] as Mode[]).map((mode) => [`${label} (${mode})`, cut, mode] as const));
+	const scenarios = CUTS.flatMap(([label, cut]) =>
+		(['kill', 'stall'] as Mode[]).map((mode) => [`${label} (${mode})`, cut, mode] as const),
+	);
 
-	it.each(scenarios)('%s: no GO for an incomplete set, an honest report, and a safe resume', async (label, cut, mode) => {
-		const { sandbox } = world;
-		scenario += 1;
-		const set = setContent(`DMFA.000123.${today}.${mode === 'kill' ? 'K' : 'S'}${String(scenario).padStart(4, '0')}.T.3`, FI, FS);
-		const problems: string[] = [];
-		let fired = false;
-		const fire = () => {
-			if (fired) return;
-			fired = true;
-			ledger.add('faultsInjected');
-			if (mode === 'kill') sandbox.killSessions();
-			else sandbox.freezeSessions();
-		};
-		const hooks: CutHooks = {};
-		if (cut.at === 'during') hooks.during = { role: cut.role, part: cut.part, fire };
-		if (cut.at === 'before-open') hooks.beforeOpen = (role, part) => role === cut.role && part === cut.part && fire();
-		const files = setFiles(set, sandbox, FOLDER, hooks);
+	it.each(scenarios)(
+		'%s: no GO for an incomplete set, an honest report, and a safe resume',
+		async (label, cut, mode) => {
+			const { sandbox } = world;
+			scenario += 1;
+			const set = setContent(
+				`DMFA.000123.${today}.${mode === 'kill' ? 'K' : 'S'}${String(scenario).padStart(4, '0')}.T.3`,
+				FI,
+				FS,
+			);
+			const problems: string[] = [];
+			let fired = false;
+			const fire = () => {
+				if (fired) return;
+				fired = true;
+				ledger.add('faultsInjected');
+				if (mode === 'kill') sandbox.killSessions();
+				else sandbox.freezeSessions();
+			};
+			const hooks: CutHooks = {};
+			if (cut.at === 'during') hooks.during = { role: cut.role, part: cut.part, fire };
+			if (cut.at === 'before-open')
+				hooks.beforeOpen = (role, part) => role === cut.role && part === cut.part && fire();
+			const files = setFiles(set, sandbox, FOLDER, hooks);
 
-		// ---- First attempt, cut ----------------------------------------------------------------------
-		const channel = await world.open();
-		if (cut.at === 'before-go' || cut.at === 'after-go') wrapGoCreation(channel, set.go, cut.at, fire);
-		const attempt = await settle(submitPlannedSet(channel, planSubmission(files.fi, files.fs)), FAILURE_BOUND_MS, ledger, `${label}: first attempt`);
-		// The folder as it is when the error is reported (a frozen server changes nothing until thawed).
-		const atFailure = onDisk(sandbox, FOLDER, set);
-		expect(fired).toBe(true);
-		expect(attempt.hung).toBe(false);
-		if (cut.at === 'after-go') {
-			// The server confirmed the GO before the cut: the set is complete and submitted, and Submit says so
-			// (it does not look at the GO again: the server may take it away at once).
-			expect(attempt.error).toBeUndefined();
-			expect(attempt.value?.go).toBe(set.go);
-			if (!(atFailure.has(set.go) && dataComplete(set, atFailure))) problems.push('reported success but the set is not complete on the server');
+			// ---- First attempt, cut ----------------------------------------------------------------------
+			const channel = await world.open();
+			if (cut.at === 'before-go' || cut.at === 'after-go')
+				wrapGoCreation(channel, set.go, cut.at, fire);
+			const attempt = await settle(
+				submitPlannedSet(channel, planSubmission(files.fi, files.fs)),
+				FAILURE_BOUND_MS,
+				ledger,
+				`${label}: first attempt`,
+			);
+			// The folder as it is when the error is reported (a frozen server changes nothing until thawed).
+			const atFailure = onDisk(sandbox, FOLDER, set);
+			expect(fired).toBe(true);
+			expect(attempt.hung).toBe(false);
+			if (cut.at === 'after-go') {
+				// The server confirmed the GO before the cut: the set is complete and submitted, and Submit says so
+				// (it does not look at the GO again: the server may take it away at once).
+				expect(attempt.error).toBeUndefined();
+				expect(attempt.value?.go).toBe(set.go);
+				if (!(atFailure.has(set.go) && dataComplete(set, atFailure)))
+					problems.push('reported success but the set is not complete on the server');
+				if (mode === 'stall') sandbox.thawSessions();
+				expect(
+					(await settle(channel.close(), 5000, ledger, `${label}: close after the cut`)).hung,
+				).toBe(false);
+				await expectNoSessions(sandbox, ledger, label);
+				for (const problem of problems) ledger.note(`${label}: ${problem}`);
+				expect(problems).toEqual([]);
+				return;
+			}
+			if (attempt.value) problems.push('the cut submission reported success');
+			const failure = expectDomainError(attempt.error, ledger, label) as SubmissionFailedError;
+			expect(failure).toBeInstanceOf(SubmissionFailedError);
+			problems.push(...reportProblems(failure, set, atFailure));
+			problems.push(...goProblems('at the failure', set, atFailure));
+
+			// ---- The fault ends: a frozen server resumes (and carries out what it had buffered) ---------
 			if (mode === 'stall') sandbox.thawSessions();
-			expect((await settle(channel.close(), 5000, ledger, `${label}: close after the cut`)).hung).toBe(false);
+			const closed = await settle(channel.close(), 5000, ledger, `${label}: close after the cut`);
+			expect(closed.hung).toBe(false);
 			await expectNoSessions(sandbox, ledger, label);
+			const beforeRetry = onDisk(sandbox, FOLDER, set);
+			problems.push(...goProblems('once the server resumed', set, beforeRetry));
+			// What the server did late must still fit the report ("may be there" notes allow it).
+			problems.push(
+				...reportProblems(failure, set, beforeRetry).map((p) => `once the server resumed: ${p}`),
+			);
+
+			// ---- Retry of the same set with resume ------------------------------------------------------
+			const plain = setFiles(set, sandbox, FOLDER);
+			const retryChannel = await world.open({ operationTimeoutMs: 10_000 });
+			const retry = await settle(
+				submitPlannedSet(retryChannel, planSubmission(plain.fi, plain.fs), { resume: true }),
+				30_000,
+				ledger,
+				`${label}: resume`,
+			);
+			await retryChannel.close();
+			const final = onDisk(sandbox, FOLDER, set);
+			problems.push(...goProblems('after the resume', set, final));
+			problems.push(...outcomeProblems(set, beforeRetry, final, retry.value, retry.error));
+
 			for (const problem of problems) ledger.note(`${label}: ${problem}`);
 			expect(problems).toEqual([]);
-			return;
-		}
-		if (attempt.value) problems.push('the cut submission reported success');
-		const failure = expectDomainError(attempt.error, ledger, label) as SubmissionFailedError;
-		expect(failure).toBeInstanceOf(SubmissionFailedError);
-		problems.push(...reportProblems(failure, set, atFailure));
-		problems.push(...goProblems('at the failure', set, atFailure));
-
-		// ---- The fault ends: a frozen server resumes (and carries out what it had buffered) ---------
-		if (mode === 'stall') sandbox.thawSessions();
-		const closed = await settle(channel.close(), 5000, ledger, `${label}: close after the cut`);
-		expect(closed.hung).toBe(false);
-		await expectNoSessions(sandbox, ledger, label);
-		const beforeRetry = onDisk(sandbox, FOLDER, set);
-		problems.push(...goProblems('once the server resumed', set, beforeRetry));
-		// What the server did late must still fit the report ("may be there" notes allow it).
-		problems.push(...reportProblems(failure, set, beforeRetry).map((p) => `once the server resumed: ${p}`));
-
-		// ---- Retry of the same set with resume ------------------------------------------------------
-		const plain = setFiles(set, sandbox, FOLDER);
-		const retryChannel = await world.open({ operationTimeoutMs: 10_000 });
-		const retry = await settle(submitPlannedSet(retryChannel, planSubmission(plain.fi, plain.fs), { resume: true }), 30_000, ledger, `${label}: resume`);
-		await retryChannel.close();
-		const final = onDisk(sandbox, FOLDER, set);
-		problems.push(...goProblems('after the resume', set, final));
-		problems.push(...outcomeProblems(set, beforeRetry, final, retry.value, retry.error));
-
-		for (const problem of problems) ledger.note(`${label}: ${problem}`);
-		expect(problems).toEqual([]);
-		await expectNoSessions(sandbox, ledger, `${label}: after the resume`);
-		await expectHandlesBackTo(baselineHandles, ledger, label);
-	});
+			await expectNoSessions(sandbox, ledger, `${label}: after the resume`);
+			await expectHandlesBackTo(baselineHandles, ledger, label);
+		},
+	);
 
 	it('counted every cut as a fault and found nothing lost, misreported or duplicated', () => {
 		expect(ledger.get('faultsInjected')).toBe(scenarios.length);
-		for (const counter of ['setsLost', 'goForIncompleteSet', 'misreported', 'duplicates', 'hangs', 'unclearErrors'] as const) {
+		for (const counter of [
+			'setsLost',
+			'goForIncompleteSet',
+			'misreported',
+			'duplicates',
+			'hangs',
+			'unclearErrors',
+		] as const) {
 			expect([counter, ledger.get(counter)]).toEqual([counter, 0]);
 		}
 	});
 });
 
 /** Cuts the connection when the GO is created: before its request, or once it is on the server. */
-function wrapGoCreation(channel: SftpChannel, go: string, at: 'before-go' | 'after-go', fire: () => void): void {
+function wrapGoCreation(
+	channel: SftpChannel,
+	go: string,
+	at: 'before-go' | 'after-go',
+	fire: () => void,
+): void {
 	const original = channel.createEmptyExclusive.bind(channel);
 	channel.createEmptyExclusive = async (remotePath: string) => {
 		const isGo = remotePath.endsWith(`/${go}`);
@@ -158,15 +217,23 @@ function wrapGoCreation(channel: SftpChannel, go: string, at: 'before-go' | 'aft
 function goProblems(when: string, set: SetContent, files: Map<string, DiskFile>): string[] {
 	if (!files.has(set.go) || dataComplete(set, files)) return [];
 	ledger.add('goForIncompleteSet');
-	return [`${when}: GO on the server with ${[...files.values()].map((f) => `${f.name}=${f.size}${f.identical ? '' : '!'}`).join(' ')}`];
+	return [
+		`${when}: GO on the server with ${[...files.values()].map((f) => `${f.name}=${f.size}${f.identical ? '' : '!'}`).join(' ')}`,
+	];
 }
 
 /** The error lists what is on the server, and says the truth about the GO. */
-function reportProblems(failure: SubmissionFailedError, set: SetContent, files: Map<string, DiskFile>): string[] {
+function reportProblems(
+	failure: SubmissionFailedError,
+	set: SetContent,
+	files: Map<string, DiskFile>,
+): string[] {
 	const problems = reachedProblems(failure.reached, files);
 	const goThere = files.has(set.go);
-	if (goThere && /No GO was sent/.test(failure.message)) problems.push('the GO is on the server but the message says "No GO was sent"');
-	if (!goThere && !/No GO was sent|GO may have/.test(failure.message)) problems.push('the message does not say whether a GO was sent');
+	if (goThere && /No GO was sent/.test(failure.message))
+		problems.push('the GO is on the server but the message says "No GO was sent"');
+	if (!goThere && !/No GO was sent|GO may have/.test(failure.message))
+		problems.push('the message does not say whether a GO was sent');
 	if (!failure.hint) problems.push('the error has no hint');
 	if (problems.length > 0) {
 		ledger.add('misreported');
@@ -194,7 +261,11 @@ function outcomeProblems(
 		problems.push(`unexpected files ${extra.join(', ')}`);
 	}
 	if (error !== undefined) {
-		const clearRefusal = error instanceof SocialSecurityError && error.code === 'SET_ALREADY_SUBMITTED' && before.has(set.go) && complete;
+		const clearRefusal =
+			error instanceof SocialSecurityError &&
+			error.code === 'SET_ALREADY_SUBMITTED' &&
+			before.has(set.go) &&
+			complete;
 		if (!clearRefusal) {
 			ledger.add('setsLost');
 			problems.push(
@@ -217,19 +288,27 @@ function outcomeProblems(
 		problems.push('the GO was written before another file of the set');
 	}
 	// Files that were complete before the resume were checked and kept, not sent again.
-	const resentComplete = (record?.files ?? []).filter((f) => f.role !== 'GO' && before.get(f.name)?.identical && !f.resumed);
+	const resentComplete = (record?.files ?? []).filter(
+		(f) => f.role !== 'GO' && before.get(f.name)?.identical && !f.resumed,
+	);
 	if (resentComplete.length > 0) {
 		ledger.add('duplicates', resentComplete.length);
 		problems.push(`resume sent again ${resentComplete.map((f) => f.name).join(', ')}`);
 	}
 	const names = record?.files.map((f) => f.name) ?? [];
 	const order = [...set.expected.keys()].sort(byUploadOrder(set));
-	if (JSON.stringify(names) !== JSON.stringify(order)) problems.push(`the record lists ${names.join(', ')}`);
+	if (JSON.stringify(names) !== JSON.stringify(order))
+		problems.push(`the record lists ${names.join(', ')}`);
 	return problems;
 }
 
 function summary(files: Map<string, DiskFile>): string {
-	return [...files.values()].map((f) => `${f.name.split('.').slice(0, 1).concat(f.name.split('.').slice(-2)).join('.')}=${f.size}${f.identical ? '' : '!'}`).join(' ');
+	return [...files.values()]
+		.map(
+			(f) =>
+				`${f.name.split('.').slice(0, 1).concat(f.name.split('.').slice(-2)).join('.')}=${f.size}${f.identical ? '' : '!'}`,
+		)
+		.join(' ');
 }
 
 function byUploadOrder(set: SetContent): (a: string, b: string) => number {

@@ -35,7 +35,11 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { SocialSecurityError } from '../../nodes/domain/errors';
-import { SftpChannel, type RemoteEntry, type TransferResult } from '../../nodes/domain/transport/sftpChannel';
+import {
+	SftpChannel,
+	type RemoteEntry,
+	type TransferResult,
+} from '../../nodes/domain/transport/sftpChannel';
 import { makeRsaKeyPair } from './keys';
 import { exportP12, selfSigned, tempDir } from '../unit/signing/fixtures';
 
@@ -71,7 +75,8 @@ function prettyBytes(bytes: number): string {
 async function readAll(source: Buffer | Readable): Promise<Buffer> {
 	if (Buffer.isBuffer(source)) return source;
 	const chunks: Buffer[] = [];
-	for await (const chunk of source) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+	for await (const chunk of source)
+		chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
 	return Buffer.concat(chunks);
 }
 
@@ -116,10 +121,19 @@ export class BinaryStore {
 	}
 
 	/** n8n's prepareBinaryData: the file name is the base of `filePath`, the MIME type guessed from it if not given. */
-	async prepare(data: Buffer | Readable, filePath?: string, mimeType?: string): Promise<IBinaryData> {
+	async prepare(
+		data: Buffer | Readable,
+		filePath?: string,
+		mimeType?: string,
+	): Promise<IBinaryData> {
 		const bytes = await readAll(data);
 		const extension = filePath ? extname(filePath).slice(1) : '';
-		const binary = this.add(bytes, filePath ? basename(filePath) : undefined, mimeType ?? MIME_BY_EXTENSION[extension.toLowerCase()] ?? 'text/plain', this.mode);
+		const binary = this.add(
+			bytes,
+			filePath ? basename(filePath) : undefined,
+			mimeType ?? MIME_BY_EXTENSION[extension.toLowerCase()] ?? 'text/plain',
+			this.mode,
+		);
 		if (filePath && dirname(filePath) !== '.') binary.directory = dirname(filePath);
 		this.prepared.push(binary);
 		return binary;
@@ -130,7 +144,8 @@ export class BinaryStore {
 		const { bytes } = this.get(id);
 		const size = Math.max(1, Math.min(chunkSize, this.maxChunkSize));
 		const chunks: Buffer[] = [];
-		for (let offset = 0; offset < bytes.length; offset += size) chunks.push(bytes.subarray(offset, offset + size));
+		for (let offset = 0; offset < bytes.length; offset += size)
+			chunks.push(bytes.subarray(offset, offset + size));
 		return Readable.from(chunks);
 	}
 
@@ -147,7 +162,12 @@ export class BinaryStore {
 		return stored;
 	}
 
-	private add(bytes: Buffer, fileName: string | undefined, mimeType: string | undefined, mode: BinaryMode): IBinaryData {
+	private add(
+		bytes: Buffer,
+		fileName: string | undefined,
+		mimeType: string | undefined,
+		mode: BinaryMode,
+	): IBinaryData {
 		const type = mimeType ?? 'application/octet-stream';
 		const extension = fileName ? extname(fileName).slice(1) : '';
 		const binary: IBinaryData = {
@@ -220,7 +240,9 @@ function nodeFor(options: StubOptions): INode {
 		id: 'stub-node-1',
 		name: description?.defaults.name ?? 'Stub Node',
 		type: `n8n-nodes-socialsecurity-be.${description?.name ?? 'stub'}`,
-		typeVersion: Array.isArray(description?.version) ? Math.max(...description.version) : (description?.version ?? 1),
+		typeVersion: Array.isArray(description?.version)
+			? Math.max(...description.version)
+			: (description?.version ?? 1),
 		position: [0, 0],
 		parameters: {},
 		...options.node,
@@ -240,7 +262,11 @@ function isShown(property: INodeProperties, values: Params, typeVersion: number)
 }
 
 /** The node's parameters as n8n stores them: the ones set, plus the defaults of the other visible ones. */
-export function withDefaults(description: INodeTypeDescription | undefined, given: Params, typeVersion = 1): Params {
+export function withDefaults(
+	description: INodeTypeDescription | undefined,
+	given: Params,
+	typeVersion = 1,
+): Params {
 	const values: Params = { ...given };
 	if (!description) return values;
 	// Two passes: a property may be shown by the default of one that comes after it.
@@ -257,7 +283,8 @@ function lookup(values: Params, path: string): unknown {
 	if (path in values) return values[path];
 	let current: unknown = values;
 	for (const part of path.split('.')) {
-		if (current === null || typeof current !== 'object' || !(part in (current as object))) return undefined;
+		if (current === null || typeof current !== 'object' || !(part in (current as object)))
+			return undefined;
 		current = (current as Record<string, unknown>)[part];
 	}
 	return current;
@@ -267,7 +294,8 @@ function lookup(values: Params, path: string): unknown {
 function evaluate(value: unknown, item: INodeExecutionData | undefined, name: string): unknown {
 	if (typeof value !== 'string' || !value.startsWith('=')) return value;
 	const match = /^=\{\{\s*\$json\.([\w.]+)\s*\}\}$/.exec(value);
-	if (!match || !item) throw new Error(`The stub cannot evaluate the expression of parameter "${name}": ${value}`);
+	if (!match || !item)
+		throw new Error(`The stub cannot evaluate the expression of parameter "${name}": ${value}`);
 	return lookup(item.json as Params, match[1]);
 }
 
@@ -283,7 +311,14 @@ interface Base {
 	calls: StubCalls;
 	parameter: (name: string, itemIndex: number, fallback: unknown) => unknown;
 	common: Record<string, unknown>;
-	binaryHelpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData' | 'getBinaryStream' | 'getBinaryMetadata' | 'binaryToBuffer' | 'binaryToString'>;
+	binaryHelpers: Pick<
+		IExecuteFunctions['helpers'],
+		| 'prepareBinaryData'
+		| 'getBinaryStream'
+		| 'getBinaryMetadata'
+		| 'binaryToBuffer'
+		| 'binaryToString'
+	>;
 }
 
 function base(options: StubOptions, defaultMode: WorkflowExecuteMode): Base {
@@ -292,7 +327,12 @@ function base(options: StubOptions, defaultMode: WorkflowExecuteMode): Base {
 	const staticData = options.staticData ?? {};
 	const globalStaticData: IDataObject = {};
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
-	const calls: StubCalls = { getNodeParameter: [], getCredentials: [], getWorkflowStaticData: [], logs: [] };
+	const calls: StubCalls = {
+		getNodeParameter: [],
+		getCredentials: [],
+		getWorkflowStaticData: [],
+		logs: [],
+	};
 	const params = options.params ?? {};
 
 	const parameter = (name: string, itemIndex: number, fallback: unknown): unknown => {
@@ -316,7 +356,10 @@ function base(options: StubOptions, defaultMode: WorkflowExecuteMode): Base {
 		getCredentials: async (type: string) => {
 			calls.getCredentials.push(type);
 			const credential = options.credentials?.[type];
-			if (!credential) throw new NodeOperationError(node, 'Node does not have any credentials set', { level: 'warning' });
+			if (!credential)
+				throw new NodeOperationError(node, 'Node does not have any credentials set', {
+					level: 'warning',
+				});
 			return clone(credential);
 		},
 		getWorkflowStaticData: (type: string) => {
@@ -324,7 +367,13 @@ function base(options: StubOptions, defaultMode: WorkflowExecuteMode): Base {
 			return type === 'node' ? staticData : globalStaticData;
 		},
 		getTimezone: () => 'Europe/Brussels',
-		logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), verbose: log('verbose') },
+		logger: {
+			debug: log('debug'),
+			info: log('info'),
+			warn: log('warn'),
+			error: log('error'),
+			verbose: log('verbose'),
+		},
 	};
 
 	const binaryHelpers: Base['binaryHelpers'] = {
@@ -342,7 +391,10 @@ function base(options: StubOptions, defaultMode: WorkflowExecuteMode): Base {
 export function executeFunctions(options: StubOptions = {}): Stub<IExecuteFunctions> {
 	const b = base(options, 'manual');
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
-	const helpers: Pick<IExecuteFunctions['helpers'], 'assertBinaryData' | keyof Base['binaryHelpers']> = {
+	const helpers: Pick<
+		IExecuteFunctions['helpers'],
+		'assertBinaryData' | keyof Base['binaryHelpers']
+	> = {
 		...b.binaryHelpers,
 		// n8n-core's assertBinaryData, with its messages.
 		assertBinaryData: (itemIndex, parameterData) => {
@@ -357,11 +409,15 @@ export function executeFunctions(options: StubOptions = {}): Stub<IExecuteFuncti
 			}
 			const data = binary[parameterData];
 			if (data === undefined) {
-				throw new NodeOperationError(b.node, `The item has no binary field '${parameterData}' [item ${itemIndex}]`, {
-					itemIndex,
-					description:
-						'Check that the parameter where you specified the input binary field name is correct, and that it matches a field in the binary input',
-				});
+				throw new NodeOperationError(
+					b.node,
+					`The item has no binary field '${parameterData}' [item ${itemIndex}]`,
+					{
+						itemIndex,
+						description:
+							'Check that the parameter where you specified the input binary field name is correct, and that it matches a field in the binary input',
+					},
+				);
 			}
 			return data;
 		},
@@ -372,11 +428,19 @@ export function executeFunctions(options: StubOptions = {}): Stub<IExecuteFuncti
 			if (inputIndex !== 0) throw new Error(`the stub has one input, not input ${inputIndex}`);
 			return items;
 		},
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => b.parameter(name, itemIndex, fallback),
+		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) =>
+			b.parameter(name, itemIndex, fallback),
 		continueOnFail: () => options.continueOnFail ?? false,
 		helpers,
 	} as unknown as IExecuteFunctions;
-	return { ctx, store: b.store, staticData: b.staticData, globalStaticData: b.globalStaticData, node: b.node, calls: b.calls };
+	return {
+		ctx,
+		store: b.store,
+		staticData: b.staticData,
+		globalStaticData: b.globalStaticData,
+		node: b.node,
+		calls: b.calls,
+	};
 }
 
 /** An IPollFunctions for `node.poll.call(stub.ctx)`; mode 'trigger' is an active workflow, 'manual' a test run. */
@@ -394,7 +458,14 @@ export function pollFunctions(options: StubOptions = {}): Stub<IPollFunctions> {
 			throw new Error('a polling node throws its errors; it does not emit them');
 		},
 	} as unknown as IPollFunctions;
-	return { ctx, store: b.store, staticData: b.staticData, globalStaticData: b.globalStaticData, node: b.node, calls: b.calls };
+	return {
+		ctx,
+		store: b.store,
+		staticData: b.staticData,
+		globalStaticData: b.globalStaticData,
+		node: b.node,
+		calls: b.calls,
+	};
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -416,7 +487,13 @@ export class FakeChannel {
 	readonly files = new Map<string, { bytes: Buffer; modifyTime: number }>();
 	readonly log: string[] = [];
 	private readonly folders = new Set(CHANNEL_FOLDERS.map((f) => `/${f}`));
-	private readonly failures: Array<{ operation: FakeOperation; path: string | RegExp; error: Error; times: number; partial?: number }> = [];
+	private readonly failures: Array<{
+		operation: FakeOperation;
+		path: string | RegExp;
+		error: Error;
+		times: number;
+		partial?: number;
+	}> = [];
 
 	constructor(presentedFingerprint = 'SHA256:stubstubstubstubstubstubstubstubstubstubstu') {
 		this.presentedFingerprint = presentedFingerprint;
@@ -424,7 +501,10 @@ export class FakeChannel {
 
 	/** Puts a file on the "server". */
 	put(path: string, content: Buffer | string): this {
-		this.files.set(path, { bytes: Buffer.from(content), modifyTime: 1_700_000_000_000 + this.files.size * 1000 });
+		this.files.set(path, {
+			bytes: Buffer.from(content),
+			modifyTime: 1_700_000_000_000 + this.files.size * 1000,
+		});
 		return this;
 	}
 
@@ -434,7 +514,10 @@ export class FakeChannel {
 
 	/** The paths in a folder, sorted. */
 	namesIn(folder: string): string[] {
-		return [...this.files.keys()].filter((p) => posix.dirname(p) === folder).map((p) => posix.basename(p)).sort();
+		return [...this.files.keys()]
+			.filter((p) => posix.dirname(p) === folder)
+			.map((p) => posix.basename(p))
+			.sort();
 	}
 
 	/** The log entries of these operations only. */
@@ -446,8 +529,19 @@ export class FakeChannel {
 	 * The next `times` calls of `operation` on a matching path fail with `error`. For an upload, `partial`
 	 * bytes are left on the server first, as a transfer cut in the middle does.
 	 */
-	failOn(operation: FakeOperation, path: string | RegExp, error: Error, options: { times?: number; partial?: number } = {}): this {
-		this.failures.push({ operation, path, error, times: options.times ?? 1, partial: options.partial });
+	failOn(
+		operation: FakeOperation,
+		path: string | RegExp,
+		error: Error,
+		options: { times?: number; partial?: number } = {},
+	): this {
+		this.failures.push({
+			operation,
+			path,
+			error,
+			times: options.times ?? 1,
+			partial: options.partial,
+		});
 		return this;
 	}
 
@@ -456,7 +550,10 @@ export class FakeChannel {
 		if (failure) throw failure.error;
 		if (!this.folders.has(folder)) throw notFound('Listing', folder);
 		return this.namesIn(folder).map((name) => {
-			const file = this.files.get(posix.join(folder, name)) as { bytes: Buffer; modifyTime: number };
+			const file = this.files.get(posix.join(folder, name)) as {
+				bytes: Buffer;
+				modifyTime: number;
+			};
 			return { name, type: 'file', size: file.bytes.length, modifyTime: file.modifyTime };
 		});
 	}
@@ -465,8 +562,16 @@ export class FakeChannel {
 		const failure = this.record('stat', path);
 		if (failure) throw failure.error;
 		const file = this.files.get(path);
-		if (file) return { name: posix.basename(path), type: 'file', size: file.bytes.length, modifyTime: file.modifyTime };
-		return this.folders.has(path) ? { name: posix.basename(path), type: 'dir', size: 0, modifyTime: 0 } : undefined;
+		if (file)
+			return {
+				name: posix.basename(path),
+				type: 'file',
+				size: file.bytes.length,
+				modifyTime: file.modifyTime,
+			};
+		return this.folders.has(path)
+			? { name: posix.basename(path), type: 'dir', size: 0, modifyTime: 0 }
+			: undefined;
 	}
 
 	async uploadExclusive(source: Readable, path: string): Promise<TransferResult> {
@@ -511,10 +616,16 @@ export class FakeChannel {
 		this.log.push('close');
 	}
 
-	private record(operation: FakeOperation, path: string): { error: Error; partial?: number } | undefined {
+	private record(
+		operation: FakeOperation,
+		path: string,
+	): { error: Error; partial?: number } | undefined {
 		this.log.push(`${operation} ${path}`);
 		const index = this.failures.findIndex(
-			(f) => f.operation === operation && f.times > 0 && (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
+			(f) =>
+				f.operation === operation &&
+				f.times > 0 &&
+				(typeof f.path === 'string' ? f.path === path : f.path.test(path)),
 		);
 		if (index < 0) return undefined;
 		const failure = this.failures[index];
@@ -525,18 +636,27 @@ export class FakeChannel {
 	private assertCanCreate(path: string): void {
 		if (!this.folders.has(posix.dirname(path))) throw notFound('Creating', path);
 		if (this.files.has(path)) {
-			throw new SocialSecurityError('REMOTE_EXISTS', `${path} already exists on the server; it was not overwritten.`, 'A name can be used only once (ACRF-133).');
+			throw new SocialSecurityError(
+				'REMOTE_EXISTS',
+				`${path} already exists on the server; it was not overwritten.`,
+				'A name can be used only once (ACRF-133).',
+			);
 		}
 	}
 }
 
 function notFound(operation: string, path: string): SocialSecurityError {
-	return new SocialSecurityError('REMOTE_NOT_FOUND', `${operation} ${path}: it does not exist on the server.`);
+	return new SocialSecurityError(
+		'REMOTE_NOT_FOUND',
+		`${operation} ${path}: it does not exist on the server.`,
+	);
 }
 
 /** Makes `SftpChannel.open` resolve to the fake (restore with jest.restoreAllMocks). */
 export function useFakeChannel(fake: FakeChannel): jest.SpyInstance {
-	return jest.spyOn(SftpChannel, 'open').mockImplementation(async () => fake as unknown as SftpChannel);
+	return jest
+		.spyOn(SftpChannel, 'open')
+		.mockImplementation(async () => fake as unknown as SftpChannel);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -559,7 +679,9 @@ export interface TestCredential {
  * A channel credential with a real RSA SSH key (ssh-keygen), a pinned (made-up) host fingerprint and a
  * real .p12 signing certificate (openssl), self-signed with `subject`.
  */
-export function makeTestCredential(options: { subject?: string; password?: string; sender?: string; withCertificate?: boolean } = {}): TestCredential {
+export function makeTestCredential(
+	options: { subject?: string; password?: string; sender?: string; withCertificate?: boolean } = {},
+): TestCredential {
 	const { dir, cleanup: removeDir } = tempDir('n8n-stub-credential');
 	const password = options.password ?? 'p12 pass';
 	const key = makeRsaKeyPair(2048);
@@ -582,8 +704,18 @@ export function makeTestCredential(options: { subject?: string; password?: strin
 	};
 	let certificatePem = '';
 	if (options.withCertificate !== false) {
-		const signer = selfSigned(dir, 'signer', 'rsa2048', options.subject ?? '/C=BE/O=Test Payroll/CN=Test Signer');
-		data.certificateP12 = exportP12(dir, 'signer', password, ['-in', signer.cert, '-inkey', signer.key]).toString('base64');
+		const signer = selfSigned(
+			dir,
+			'signer',
+			'rsa2048',
+			options.subject ?? '/C=BE/O=Test Payroll/CN=Test Signer',
+		);
+		data.certificateP12 = exportP12(dir, 'signer', password, [
+			'-in',
+			signer.cert,
+			'-inkey',
+			signer.key,
+		]).toString('base64');
 		data.certificatePassword = password;
 		certificatePem = posix.join(dir, signer.cert);
 	}

@@ -29,7 +29,11 @@ export function fingerprintHex(fingerprint: string): string {
 }
 
 /** Channel options for logging in to a sandbox with a key, its first host key pinned, short timeouts. */
-export function sandboxChannelOptions(sandbox: SshdSandbox, privateKey: string, extra: Partial<SftpChannelOptions> = {}): SftpChannelOptions {
+export function sandboxChannelOptions(
+	sandbox: SshdSandbox,
+	privateKey: string,
+	extra: Partial<SftpChannelOptions> = {},
+): SftpChannelOptions {
 	return {
 		host: sandbox.host,
 		port: sandbox.port,

@@ -88,11 +88,11 @@ export async function deflatedZeros(size: number): Promise<Buffer> {
 	await pipeline(
 		Readable.from(
 			(function* () {
-				for (let done = 0; done < size; done += chunk.length) yield done + chunk.length <= size ? chunk : chunk.subarray(0, size - done);
+				for (let done = 0; done < size; done += chunk.length)
+					yield done + chunk.length <= size ? chunk : chunk.subarray(0, size - done);
 			})(),
 		),
 		deflate,
 	);
 	return Buffer.concat(out);
 }
-

@@ -12,14 +12,31 @@ describeWithSshd('SFTP sandbox (real OpenSSH sshd)', () => {
 
 	beforeAll(async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'sandbox-test-'));
-		execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', join(dir, 'id_rsa')]);
+		execFileSync('ssh-keygen', [
+			'-q',
+			'-t',
+			'rsa',
+			'-b',
+			'2048',
+			'-N',
+			'',
+			'-f',
+			join(dir, 'id_rsa'),
+		]);
 		privateKey = readFileSync(join(dir, 'id_rsa'));
-		sandbox = await startSshdSandbox({ authorizedKeys: [readFileSync(join(dir, 'id_rsa.pub'), 'utf8')], hostKeyTypes: ['rsa'] });
+		sandbox = await startSshdSandbox({
+			authorizedKeys: [readFileSync(join(dir, 'id_rsa.pub'), 'utf8')],
+			hostKeyTypes: ['rsa'],
+		});
 	});
 	afterAll(async () => sandbox?.stop());
 
 	const connect = (pin: string) => {
-		const client = new SftpClient('sandbox-test', { error: () => undefined, end: () => undefined, close: () => undefined });
+		const client = new SftpClient('sandbox-test', {
+			error: () => undefined,
+			end: () => undefined,
+			close: () => undefined,
+		});
 		return client
 			.connect({
 				host: sandbox.host,
@@ -49,11 +66,15 @@ describeWithSshd('SFTP sandbox (real OpenSSH sshd)', () => {
 		try {
 			await client.put(Buffer.from('hello'), '/INTEST/FI.DMFA.000123.20260101.00001.T.1.1');
 			const listed = await client.list('/INTEST');
-			expect(listed.map((e) => [e.name, e.size])).toEqual([['FI.DMFA.000123.20260101.00001.T.1.1', 5]]);
+			expect(listed.map((e) => [e.name, e.size])).toEqual([
+				['FI.DMFA.000123.20260101.00001.T.1.1', 5],
+			]);
 		} finally {
 			await client.end();
 		}
-		expect(readFileSync(sandbox.pathOf('INTEST', 'FI.DMFA.000123.20260101.00001.T.1.1'), 'utf8')).toBe('hello');
+		expect(
+			readFileSync(sandbox.pathOf('INTEST', 'FI.DMFA.000123.20260101.00001.T.1.1'), 'utf8'),
+		).toBe('hello');
 	});
 
 	it('keeps the login inside the sandbox', async () => {
@@ -77,7 +98,10 @@ describeWithSshd('SFTP sandbox (real OpenSSH sshd)', () => {
 		const root = other.root;
 		await other.stop();
 		expect(existsSync(root)).toBe(false);
-		const stillRunning = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(root));
+		const stillRunning = execFileSync('ps', ['-eo', 'args'])
+			.toString()
+			.split('\n')
+			.filter((l) => l.includes(root));
 		expect(stillRunning).toEqual([]);
 	});
 });

@@ -3,14 +3,27 @@
  * checked by the real openssl command — no code of the package's signer is involved.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
 import { brusselsToday } from '../../nodes/domain/names/brusselsTime';
 import { startSandboxEnvironment, SandboxEnvironment, CREDENTIAL_TYPE } from '../../sandbox/cli';
 import { startSshdSandbox, SshdSandbox } from '../../sandbox/sshdSandbox';
-import { AnswerRecord, Simulator, decodeSignatureText, startSimulator, wrongFolderCode } from '../../sandbox/simulator';
+import {
+	AnswerRecord,
+	Simulator,
+	decodeSignatureText,
+	startSimulator,
+	wrongFolderCode,
+} from '../../sandbox/simulator';
 import { makeRsaKeyPair } from '../helpers/keys';
 import { describeWithSshd, fingerprintHex } from '../helpers/sandbox';
 
@@ -31,7 +44,22 @@ function makeSigner(name: string): Signer {
 	const key = join(work, `${name}.key`);
 	execFileSync(
 		'openssl',
-		['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '30', '-subj', `/C=BE/CN=${name}`, '-keyout', key, '-out', cert],
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-sha256',
+			'-days',
+			'30',
+			'-subj',
+			`/C=BE/CN=${name}`,
+			'-keyout',
+			key,
+			'-out',
+			cert,
+		],
 		{ stdio: 'ignore' },
 	);
 	return { cert, key, pem: readFileSync(cert, 'utf8') };
@@ -44,7 +72,23 @@ function sign(content: Buffer, signer: Signer): string {
 	const input = join(work, `in-${n}`);
 	const der = join(work, `sig-${n}.der`);
 	writeFileSync(input, content);
-	execFileSync('openssl', ['cms', '-sign', '-binary', '-in', input, '-signer', signer.cert, '-inkey', signer.key, '-md', 'sha256', '-outform', 'DER', '-out', der]);
+	execFileSync('openssl', [
+		'cms',
+		'-sign',
+		'-binary',
+		'-in',
+		input,
+		'-signer',
+		signer.cert,
+		'-inkey',
+		signer.key,
+		'-md',
+		'sha256',
+		'-outform',
+		'DER',
+		'-out',
+		der,
+	]);
 	return readFileSync(der).toString('base64');
 }
 
@@ -58,7 +102,21 @@ function opensslVerifies(fsText: string, content: Buffer, caPem: string): boolea
 	try {
 		execFileSync(
 			'openssl',
-			['cms', '-verify', '-binary', '-inform', 'DER', '-in', join(work, `v-${n}.der`), '-content', join(work, `v-${n}.content`), '-CAfile', join(work, `v-${n}.ca`), '-out', '/dev/null'],
+			[
+				'cms',
+				'-verify',
+				'-binary',
+				'-inform',
+				'DER',
+				'-in',
+				join(work, `v-${n}.der`),
+				'-content',
+				join(work, `v-${n}.content`),
+				'-CAfile',
+				join(work, `v-${n}.ca`),
+				'-out',
+				'/dev/null',
+			],
 			{ stdio: 'ignore' },
 		);
 		return true;
@@ -68,16 +126,30 @@ function opensslVerifies(fsText: string, content: Buffer, caPem: string): boolea
 }
 
 const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-const tags = (xml: string, name: string) => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => m[1]);
+const tags = (xml: string, name: string) =>
+	[...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => m[1]);
 
 let seq = 0;
-function names(env: 'R' | 'T' | 'S', parts = 1, options: { sender?: string; sequence?: string; application?: string } = {}) {
+function names(
+	env: 'R' | 'T' | 'S',
+	parts = 1,
+	options: { sender?: string; sequence?: string; application?: string } = {},
+) {
 	const sequence = options.sequence ?? String(++seq).padStart(5, '0');
 	const key = `${options.application ?? 'DMFA'}.${options.sender ?? SENDER}.${TODAY}.${sequence}.${env}.${parts}`;
-	return { key, go: `GO.${key}`, td: `TD.${key}`, fi: (p: number) => `FI.${key}.${p}`, fs: (p: number) => `FS.${key}.${p}` };
+	return {
+		key,
+		go: `GO.${key}`,
+		td: `TD.${key}`,
+		fi: (p: number) => `FI.${key}.${p}`,
+		fs: (p: number) => `FS.${key}.${p}`,
+	};
 }
 
-const declaration = (text: string) => Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<DmfAOriginal><Quarter>${text}</Quarter></DmfAOriginal>\n`);
+const declaration = (text: string) =>
+	Buffer.from(
+		`<?xml version="1.0" encoding="UTF-8"?>\n<DmfAOriginal><Quarter>${text}</Quarter></DmfAOriginal>\n`,
+	);
 
 describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 	let sandbox: SshdSandbox;
@@ -91,7 +163,12 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		for (const [name, content] of files) sandbox.writeFile(folder, name, content);
 	}
 
-	function signedSet(folder: string, n: ReturnType<typeof names>, parts: Buffer[], signer: Signer = registered): void {
+	function signedSet(
+		folder: string,
+		n: ReturnType<typeof names>,
+		parts: Buffer[],
+		signer: Signer = registered,
+	): void {
 		put(folder, [
 			...parts.map((c, i): [string, Buffer] => [n.fi(i + 1), c]),
 			...parts.map((c, i): [string, string] => [n.fs(i + 1), sign(c, signer)]),
@@ -127,7 +204,13 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		registered = makeSigner('registered');
 		other = makeSigner('other');
 		sandbox = await startSshdSandbox({ hostKeyTypes: ['rsa'], authorizedKeys: [key.publicKey] });
-		simulator = await startSimulator({ sandbox, registeredCertificatePem: registered.pem, sender: SENDER, pollIntervalMs: 50, notiDelayMs: 200 });
+		simulator = await startSimulator({
+			sandbox,
+			registeredCertificatePem: registered.pem,
+			sender: SENDER,
+			pollIntervalMs: 50,
+			notiDelayMs: 200,
+		});
 	});
 	afterAll(async () => {
 		await simulator?.stop();
@@ -145,7 +228,9 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 
 			const acrf = await simulator.waitForAnswer(n.go, 'ACRF', 15_000);
 			expect(acrf.folder).toBe('OUTTEST');
-			expect(acrf.foName).toMatch(new RegExp(`^FO\\.ACRF\\.999999\\.${brusselsToday()}\\.[0-9A-Z]{5}\\.T$`));
+			expect(acrf.foName).toMatch(
+				new RegExp(`^FO\\.ACRF\\.999999\\.${brusselsToday()}\\.[0-9A-Z]{5}\\.T$`),
+			);
 			expect(acrf.fsName).toBe(`FS.${acrf.foName.slice(3)}`);
 			expect(acrf.goName).toBe(`GO.${acrf.foName.slice(3)}`);
 
@@ -158,7 +243,13 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 			expect(go.length).toBe(0);
 			expect(fsText).toMatch(/^[A-Za-z0-9+/]+=*$/); // one line
 			expect(opensslVerifies(fsText, fo, simulator.sandboxSocialSecurityCertificatePem)).toBe(true);
-			expect(opensslVerifies(fsText, Buffer.concat([fo, Buffer.from(' ')]), simulator.sandboxSocialSecurityCertificatePem)).toBe(false);
+			expect(
+				opensslVerifies(
+					fsText,
+					Buffer.concat([fo, Buffer.from(' ')]),
+					simulator.sandboxSocialSecurityCertificatePem,
+				),
+			).toBe(false);
 			expect(opensslVerifies(fsText, fo, registered.pem)).toBe(false);
 
 			const xml = fo.toString('utf8');
@@ -186,11 +277,25 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 			expect(tag(notiXml, 'ResultCode')).toBe('1');
 			expect(tag(notiXml, 'NumberOfAnomalies')).toBe('0');
 			const notiFs = ((await client.get(`/OUTTEST/${noti.fsName}`)) as Buffer).toString('latin1');
-			expect(opensslVerifies(notiFs, Buffer.from(notiXml, 'utf8'), simulator.sandboxSocialSecurityCertificatePem)).toBe(true);
+			expect(
+				opensslVerifies(
+					notiFs,
+					Buffer.from(notiXml, 'utf8'),
+					simulator.sandboxSocialSecurityCertificatePem,
+				),
+			).toBe(true);
 			expect(await client.exists(`/OUTTEST/${noti.goName}`)).toBe('-');
 
 			// The client may delete the answers, as the guide asks.
-			for (const name of [acrf.foName, acrf.fsName, acrf.goName, noti.foName, noti.fsName, noti.goName]) await client.delete(`/OUTTEST/${name}`);
+			for (const name of [
+				acrf.foName,
+				acrf.fsName,
+				acrf.goName,
+				noti.foName,
+				noti.fsName,
+				noti.goName,
+			])
+				await client.delete(`/OUTTEST/${name}`);
 			expect(await client.list('/OUTTEST')).toEqual([]);
 		} finally {
 			await client.end();
@@ -266,8 +371,12 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		// Same names again, whatever the content.
 		const before = simulator.answers.length;
 		signedSet('INTEST', n, [declaration('second')]);
-		await waitUntil(() => simulator.answers.slice(before).some((a) => a.type === 'ACRF' && a.fileName === n.go));
-		const second = simulator.answers.slice(before).find((a) => a.type === 'ACRF' && a.fileName === n.go) as AnswerRecord;
+		await waitUntil(() =>
+			simulator.answers.slice(before).some((a) => a.type === 'ACRF' && a.fileName === n.go),
+		);
+		const second = simulator.answers
+			.slice(before)
+			.find((a) => a.type === 'ACRF' && a.fileName === n.go) as AnswerRecord;
 		expect(tag(second.xml, 'ResultCode')).toBe('0');
 		expect(tags(second.xml, 'ErrorID')).toEqual(['ACRF-133']);
 	});
@@ -341,14 +450,17 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		const processedBefore = simulator.processed.length;
 		for (let i = 0; i < 6; i++) await simulator.pollNow();
 		await new Promise((r) => setTimeout(r, 300));
-		expect(readdirSync(sandbox.pathOf('INTEST')).sort()).toEqual(['GO', n.fi(1), n.fs(1), 'readme.txt'].sort());
+		expect(readdirSync(sandbox.pathOf('INTEST')).sort()).toEqual(
+			['GO', n.fi(1), n.fs(1), 'readme.txt'].sort(),
+		);
 		expect(simulator.processed.length).toBe(processedBefore);
 
 		// Then the GO comes: the set is processed; the odd files stay.
 		put('INTEST', [[n.go, '']]);
 		expect(tag((await simulator.waitForAnswer(n.go, 'ACRF', 15_000)).xml, 'ResultCode')).toBe('1');
 		expect(readdirSync(sandbox.pathOf('INTEST')).sort()).toEqual(['GO', 'readme.txt']);
-		for (const name of ['GO', 'readme.txt']) execFileSync('rm', ['-f', sandbox.pathOf('INTEST', name)]);
+		for (const name of ['GO', 'readme.txt'])
+			execFileSync('rm', ['-f', sandbox.pathOf('INTEST', name)]);
 	});
 
 	it('a TD cancels a set that waits for its GO; a TD after processing is only removed', async () => {
@@ -364,7 +476,10 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		expect(tag(acrf.xml, 'FileName')).toBe(n.td);
 		expect(tags(acrf.xml, 'ErrorID')).toEqual([]);
 		expect(readdirSync(sandbox.pathOf('INTEST'))).toEqual([]);
-		expect(simulator.processed.find((p) => p.name === n.td)).toMatchObject({ trigger: 'TD', cancelled: true });
+		expect(simulator.processed.find((p) => p.name === n.td)).toMatchObject({
+			trigger: 'TD',
+			cancelled: true,
+		});
 
 		// The cancelled names are burnt.
 		signedSet('INTEST', n, [fi]);
@@ -419,30 +534,61 @@ describeWithSshd('startSandboxEnvironment (what `npm run sandbox` starts)', () =
 	const dir = join(work, 'env');
 
 	beforeAll(async () => {
-		env = await startSandboxEnvironment({ dir, sender: '012345', simulator: { pollIntervalMs: 50, notiDelayMs: 100 } });
+		env = await startSandboxEnvironment({
+			dir,
+			sender: '012345',
+			simulator: { pollIntervalMs: 50, notiDelayMs: 100 },
+		});
 	});
 	afterAll(async () => env?.stop());
 
 	it('writes its files privately and a credential.json in n8n import format', () => {
 		expect(statSync(dir).mode & 0o777).toBe(0o700);
-		for (const file of readdirSync(dir)) expect([file, statSync(join(dir, file)).mode & 0o777]).toEqual([file, 0o600]);
+		for (const file of readdirSync(dir))
+			expect([file, statSync(join(dir, file)).mode & 0o777]).toEqual([file, 0o600]);
 		const credentials = JSON.parse(readFileSync(join(dir, 'credential.json'), 'utf8'));
 		expect(credentials).toHaveLength(1);
-		expect(credentials[0]).toMatchObject({ id: expect.stringMatching(/^[A-Za-z0-9]{16}$/), name: expect.any(String), type: CREDENTIAL_TYPE });
+		expect(credentials[0]).toMatchObject({
+			id: expect.stringMatching(/^[A-Za-z0-9]{16}$/),
+			name: expect.any(String),
+			type: CREDENTIAL_TYPE,
+		});
 		expect(Object.keys(credentials[0].data).sort()).toEqual(
-			['advanced', 'certificateP12', 'certificatePassword', 'host', 'hostFingerprint', 'passphrase', 'port', 'privateKey', 'sender', 'username'].sort(),
+			[
+				'advanced',
+				'certificateP12',
+				'certificatePassword',
+				'host',
+				'hostFingerprint',
+				'passphrase',
+				'port',
+				'privateKey',
+				'sender',
+				'username',
+			].sort(),
 		);
-		expect(credentials[0].data).toMatchObject({ host: '127.0.0.1', port: env.port, username: env.username, sender: '012345', passphrase: '' });
+		expect(credentials[0].data).toMatchObject({
+			host: '127.0.0.1',
+			port: env.port,
+			username: env.username,
+			sender: '012345',
+			passphrase: '',
+		});
 		expect(credentials[0].data.hostFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
 		expect(credentials[0].data.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
-		expect(execFileSync('ssh-keygen', ['-l', '-f', env.publicKeyPath]).toString()).toMatch(/^3072 .*\(RSA\)/);
+		expect(execFileSync('ssh-keygen', ['-l', '-f', env.publicKeyPath]).toString()).toMatch(
+			/^3072 .*\(RSA\)/,
+		);
 		expect(JSON.parse(readFileSync(join(dir, 'environment.json'), 'utf8'))).toEqual(env.info);
 
 		// The .p12 opens with the password and holds the registered certificate.
 		const p12 = join(work, 'from-credential.p12');
 		writeFileSync(p12, Buffer.from(credentials[0].data.certificateP12, 'base64'));
-		const certs = execFileSync('openssl', ['pkcs12', '-in', p12, '-nokeys', '-passin', 'env:PW'], { env: { ...process.env, PW: credentials[0].data.certificatePassword } }).toString();
-		const pem = (text: string) => /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)?.[0];
+		const certs = execFileSync('openssl', ['pkcs12', '-in', p12, '-nokeys', '-passin', 'env:PW'], {
+			env: { ...process.env, PW: credentials[0].data.certificatePassword },
+		}).toString();
+		const pem = (text: string) =>
+			/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)?.[0];
 		expect(pem(certs)).toBe(pem(env.certificatePem));
 	});
 
@@ -459,10 +605,21 @@ describeWithSshd('startSandboxEnvironment (what `npm run sandbox` starts)', () =
 			readyTimeout: 10_000,
 		} as SftpClient.ConnectOptions);
 		try {
-			expect((await client.list('/')).map((e) => e.name).sort()).toEqual(['IN', 'INTEST', 'INTEST-S', 'OUT', 'OUTTEST', 'OUTTEST-S']);
+			expect((await client.list('/')).map((e) => e.name).sort()).toEqual([
+				'IN',
+				'INTEST',
+				'INTEST-S',
+				'OUT',
+				'OUTTEST',
+				'OUTTEST-S',
+			]);
 			const key = `DIMN.012345.${brusselsToday()}.00001.T.1`;
 			const fi = declaration('dimona');
-			const signer: Signer = { cert: env.certificatePath, key: env.certificateKeyPath, pem: env.certificatePem };
+			const signer: Signer = {
+				cert: env.certificatePath,
+				key: env.certificateKeyPath,
+				pem: env.certificatePem,
+			};
 			await client.put(fi, `/INTEST/FI.${key}.1`);
 			await client.put(Buffer.from(sign(fi, signer)), `/INTEST/FS.${key}.1`);
 			await client.put(Buffer.alloc(0), `/INTEST/GO.${key}`);
@@ -471,7 +628,9 @@ describeWithSshd('startSandboxEnvironment (what `npm run sandbox` starts)', () =
 			expect(tag(acrf.xml, 'ResultCode')).toBe('1');
 			const fsText = ((await client.get(`/OUTTEST/${acrf.fsName}`)) as Buffer).toString('latin1');
 			const fo = (await client.get(`/OUTTEST/${acrf.foName}`)) as Buffer;
-			expect(opensslVerifies(fsText, fo, readFileSync(env.socialSecurityCertificatePath, 'utf8'))).toBe(true);
+			expect(
+				opensslVerifies(fsText, fo, readFileSync(env.socialSecurityCertificatePath, 'utf8')),
+			).toBe(true);
 		} finally {
 			await client.end();
 		}
@@ -481,7 +640,10 @@ describeWithSshd('startSandboxEnvironment (what `npm run sandbox` starts)', () =
 		const root = env.root;
 		await env.stop();
 		expect(existsSync(root)).toBe(false);
-		const stillRunning = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(root));
+		const stillRunning = execFileSync('ps', ['-eo', 'args'])
+			.toString()
+			.split('\n')
+			.filter((l) => l.includes(root));
 		expect(stillRunning).toEqual([]);
 	});
 });

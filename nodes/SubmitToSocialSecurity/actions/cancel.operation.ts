@@ -5,7 +5,11 @@ import { parseSubmissionFileName } from '../../domain/names/fileNames';
 import { sendCancellation } from '../../domain/submission/uploadSet';
 import type { ChannelSession } from '../../shared/channelSession';
 
-export async function cancelSet(this: IExecuteFunctions, session: ChannelSession, itemIndex: number): Promise<IDataObject> {
+export async function cancelSet(
+	this: IExecuteFunctions,
+	session: ChannelSession,
+	itemIndex: number,
+): Promise<IDataObject> {
 	const goName = String(this.getNodeParameter('goName', itemIndex, '')).trim();
 	// A cancellation may concern a set of any age, so the date is not judged here.
 	const parsed = parseSubmissionFileName(goName, { maxAgeDays: 0 });
@@ -17,6 +21,10 @@ export async function cancelSet(this: IExecuteFunctions, session: ChannelSession
 		);
 	}
 	const channel = await session.open();
-	const result = await sendCancellation(channel, ENVIRONMENTS[parsed.value.environment].uploadFolder, `TD.${goName.slice(3)}`);
+	const result = await sendCancellation(
+		channel,
+		ENVIRONMENTS[parsed.value.environment].uploadFolder,
+		`TD.${goName.slice(3)}`,
+	);
 	return { status: 'cancellation-sent', go: goName, ...result };
 }

@@ -2,7 +2,12 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { Readable } from 'node:stream';
 import { SocialSecurityError } from '../../domain/errors';
 import { DEFAULT_MAX_AGE_DAYS } from '../../domain/names/fileNames';
-import { SetFile, SignaturePolicy, planSubmission, SubmissionPlan } from '../../domain/submission/declarationSet';
+import {
+	SetFile,
+	SignaturePolicy,
+	planSubmission,
+	SubmissionPlan,
+} from '../../domain/submission/declarationSet';
 import { submitPlannedSet } from '../../domain/submission/uploadSet';
 import { signDeclaration } from '../../domain/signing/declarationSigner';
 import type { SignDigest } from '../../domain/signing/cmsSignature';
@@ -22,7 +27,11 @@ interface SubmitOptions {
 	signatureInTest?: SignaturePolicy;
 }
 
-export async function submitSet(this: IExecuteFunctions, session: ChannelSession, itemIndex: number): Promise<IDataObject> {
+export async function submitSet(
+	this: IExecuteFunctions,
+	session: ChannelSession,
+	itemIndex: number,
+): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as SubmitOptions;
 	const { declarations, signatures } = await collectSetFiles.call(this, itemIndex);
 	const settings = await session.credentialData();
@@ -31,13 +40,26 @@ export async function submitSet(this: IExecuteFunctions, session: ChannelSession
 		const have = new Set(signatures.map((s) => s.name.slice(3)));
 		for (const fi of declarations) {
 			if (!fi.name.startsWith('FI.') || have.has(fi.name.slice(3))) continue;
-			const signature = await signDeclaration(await fi.open(), fi.name, await session.signingIdentity(), {
-				digest: options.signatureDigest,
-				layout: options.signatureLayout,
-			});
+			const signature = await signDeclaration(
+				await fi.open(),
+				fi.name,
+				await session.signingIdentity(),
+				{
+					digest: options.signatureDigest,
+					layout: options.signatureLayout,
+				},
+			);
 			const content = signature.content;
-			signatures.push({ name: signature.fsName as string, size: content.length, open: () => Readable.from([content]) });
-			madeSignatures.push({ name: signature.fsName, digest: signature.digestHex, signer: signature.signer.subject });
+			signatures.push({
+				name: signature.fsName as string,
+				size: content.length,
+				open: () => Readable.from([content]),
+			});
+			madeSignatures.push({
+				name: signature.fsName,
+				digest: signature.digestHex,
+				signer: signature.signer.subject,
+			});
 		}
 	}
 	const plan = planSubmission(declarations, signatures, {
@@ -46,10 +68,18 @@ export async function submitSet(this: IExecuteFunctions, session: ChannelSession
 		signatureInTest: options.signatureInTest,
 		signatureInDmfaTest: options.signatureInDmfaTest,
 	});
-	if (options.dryRun) return { status: 'dry-run', ...describePlan(plan), signaturesMade: madeSignatures };
+	if (options.dryRun)
+		return { status: 'dry-run', ...describePlan(plan), signaturesMade: madeSignatures };
 	const channel = await session.open();
-	const record = await submitPlannedSet(channel, plan, { cleanupOnFailure: options.cleanupOnFailure, resume: options.resume });
-	return { status: 'submitted', ...(record as unknown as IDataObject), signaturesMade: madeSignatures };
+	const record = await submitPlannedSet(channel, plan, {
+		cleanupOnFailure: options.cleanupOnFailure,
+		resume: options.resume,
+	});
+	return {
+		status: 'submitted',
+		...(record as unknown as IDataObject),
+		signaturesMade: madeSignatures,
+	};
 }
 
 function describePlan(plan: SubmissionPlan): IDataObject {
@@ -59,13 +89,19 @@ function describePlan(plan: SubmissionPlan): IDataObject {
 		folder: plan.folder,
 		responseFolder: plan.responseFolder,
 		set: { ...plan.set },
-		wouldSend: [...plan.files.map((f) => ({ name: f.name, role: f.role, part: f.part, size: f.size })), { name: plan.go, role: 'GO', size: 0 }],
+		wouldSend: [
+			...plan.files.map((f) => ({ name: f.name, role: f.role, part: f.part, size: f.size })),
+			{ name: plan.go, role: 'GO', size: 0 },
+		],
 		signaturesNotSent: plan.signaturesNotSent,
 	};
 }
 
 /** The FI and FS files of the item, as the user chose to find them. */
-async function collectSetFiles(this: IExecuteFunctions, itemIndex: number): Promise<{ declarations: SetFile[]; signatures: SetFile[] }> {
+async function collectSetFiles(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<{ declarations: SetFile[]; signatures: SetFile[] }> {
 	const filesFrom = this.getNodeParameter('filesFrom', itemIndex, 'fileNames') as string;
 	const binaries = this.getInputData()[itemIndex].binary ?? {};
 	const toSetFile = async (property: string, binary: IBinaryData): Promise<SetFile> => {
@@ -76,7 +112,11 @@ async function collectSetFiles(this: IExecuteFunctions, itemIndex: number): Prom
 				'Use Build Filenames with "Rename Binaries to FI Names" before this node.',
 			);
 		}
-		return { name: binary.fileName, size: await binarySize(this, binary), open: () => openBinary(this, binary) };
+		return {
+			name: binary.fileName,
+			size: await binarySize(this, binary),
+			open: () => openBinary(this, binary),
+		};
 	};
 	if (filesFrom === 'properties') {
 		const list = (name: string) =>
@@ -84,7 +124,8 @@ async function collectSetFiles(this: IExecuteFunctions, itemIndex: number): Prom
 				.split(',')
 				.map((p) => p.trim())
 				.filter(Boolean);
-		const read = (property: string) => toSetFile(property, this.helpers.assertBinaryData(itemIndex, property));
+		const read = (property: string) =>
+			toSetFile(property, this.helpers.assertBinaryData(itemIndex, property));
 		return {
 			declarations: await Promise.all(list('declarationProperties').map(read)),
 			signatures: await Promise.all(list('signatureProperties').map(read)),

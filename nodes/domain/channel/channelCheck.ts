@@ -16,13 +16,19 @@ export interface ChannelCheckResult {
 	warnings: string[];
 }
 
-export async function checkChannel(data: ChannelCredentialData, now: Date = new Date()): Promise<ChannelCheckResult> {
+export async function checkChannel(
+	data: ChannelCredentialData,
+	now: Date = new Date(),
+): Promise<ChannelCheckResult> {
 	const warnings: string[] = [];
 	let certificateSummary = '';
 	try {
 		const settings = await channelSettingsFromCredential(data);
 		if (settings.hasCertificate) {
-			const identity = loadPkcs12(String(data.certificateP12), String(data.certificatePassword ?? ''));
+			const identity = loadPkcs12(
+				String(data.certificateP12),
+				String(data.certificatePassword ?? ''),
+			);
 			const validity = checkCertificateValidity(identity.certificate, now, 30);
 			if (!validity.valid) return { ok: false, message: validity.message, warnings };
 			if (validity.expiresSoon) warnings.push(validity.message);
@@ -30,7 +36,9 @@ export async function checkChannel(data: ChannelCredentialData, now: Date = new 
 		}
 		const channel = await SftpChannel.open(settings.connection);
 		try {
-			const present = new Set((await channel.list('/')).filter((e) => e.type === 'dir').map((e) => e.name));
+			const present = new Set(
+				(await channel.list('/')).filter((e) => e.type === 'dir').map((e) => e.name),
+			);
 			const missing = ALL_FOLDERS.filter((f) => !present.has(f));
 			if (missing.length > 0) {
 				return {
@@ -60,6 +68,10 @@ export async function checkChannel(data: ChannelCredentialData, now: Date = new 
 				warnings,
 			};
 		}
-		return { ok: false, message: 'The channel could not be checked because of an unexpected error.', warnings };
+		return {
+			ok: false,
+			message: 'The channel could not be checked because of an unexpected error.',
+			warnings,
+		};
 	}
 }

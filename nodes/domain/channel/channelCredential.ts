@@ -41,17 +41,34 @@ export async function channelSettingsFromCredential(
 	const host = String(data.host ?? '').trim();
 	const port = Number(data.port ?? 8022);
 	const username = String(data.username ?? '').trim();
-	if (!host) throw credentialError('The credential has no host.', 'Fill in the host: sftp.socialsecurity.be for the real channel.');
+	if (!host)
+		throw credentialError(
+			'The credential has no host.',
+			'Fill in the host: sftp.socialsecurity.be for the real channel.',
+		);
 	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw credentialError(`The port "${String(data.port)}" is not a valid port number.`, 'The social security channel uses port 8022.');
+		throw credentialError(
+			`The port "${String(data.port)}" is not a valid port number.`,
+			'The social security channel uses port 8022.',
+		);
 	}
-	if (!username) throw credentialError('The credential has no technical user.', 'Fill in the technical user of the channel (EXP… or UM…).');
+	if (!username)
+		throw credentialError(
+			'The credential has no technical user.',
+			'Fill in the technical user of the channel (EXP… or UM…).',
+		);
 	if (!data.privateKey?.trim()) {
-		throw credentialError('The credential has no SSH private key.', 'Paste the private key whose public key is registered on the portal.');
+		throw credentialError(
+			'The credential has no SSH private key.',
+			'Paste the private key whose public key is registered on the portal.',
+		);
 	}
 	const sender = String(data.sender ?? '').trim();
 	if (sender && !/^\d{6}$/.test(sender)) {
-		throw credentialError(`The sender number "${sender.slice(0, 20)}" must be exactly 6 digits.`, 'Pad it with zeros on the left, e.g. 012345.');
+		throw credentialError(
+			`The sender number "${sender.slice(0, 20)}" must be exactly 6 digits.`,
+			'Pad it with zeros on the left, e.g. 012345.',
+		);
 	}
 	const fingerprints = String(data.hostFingerprint ?? '')
 		.split(/[,\n]+/)
@@ -65,9 +82,13 @@ export async function channelSettingsFromCredential(
 			'Run the credential test once: it shows the fingerprint the server presents. Compare it with the published one and paste it into "Server Host Key Fingerprint".',
 		);
 	}
-	const key = await loadSshPrivateKey(data.privateKey, data.passphrase || undefined, { allowAnyKeyType: data.advanced?.allowAnyKeyType === true });
+	const key = await loadSshPrivateKey(data.privateKey, data.passphrase || undefined, {
+		allowAnyKeyType: data.advanced?.allowAnyKeyType === true,
+	});
 	const seconds = (value: number | undefined, fallback: number) =>
-		value !== undefined && Number.isFinite(Number(value)) && Number(value) > 0 ? Number(value) * 1000 : fallback;
+		value !== undefined && Number.isFinite(Number(value)) && Number(value) > 0
+			? Number(value) * 1000
+			: fallback;
 	const algorithms = String(data.advanced?.hostAlgorithms ?? '')
 		.split(',')
 		.map((a) => a.trim())
@@ -91,7 +112,9 @@ export async function channelSettingsFromCredential(
 }
 
 /** Opens the channel; one per node execution, shared by all items. */
-export async function openChannel(data: ChannelCredentialData): Promise<{ channel: SftpChannel; settings: ChannelSettings }> {
+export async function openChannel(
+	data: ChannelCredentialData,
+): Promise<{ channel: SftpChannel; settings: ChannelSettings }> {
 	const settings = await channelSettingsFromCredential(data);
 	return { channel: await SftpChannel.open(settings.connection), settings };
 }

@@ -9,7 +9,11 @@ export interface ApplicationCode {
 }
 
 export const APPLICATION_CODES: readonly ApplicationCode[] = [
-	{ code: 'AOAT', direction: 'send', label: 'DRS work accident (arbeidsongeval / accident du travail)' },
+	{
+		code: 'AOAT',
+		direction: 'send',
+		label: 'DRS work accident (arbeidsongeval / accident du travail)',
+	},
 	{ code: 'DIMN', direction: 'send', label: 'Dimona (immediate declaration of employment)' },
 	{ code: 'DMFA', direction: 'send', label: 'DmfA quarterly declaration (original)' },
 	{ code: 'DMRQ', direction: 'send', label: 'DmfA consultation request' },

@@ -45,7 +45,11 @@ export function daysBetween(from: string, to: string): number {
 }
 
 function toUtcMidnight(yyyymmdd: string): number {
-	return Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8)));
+	return Date.UTC(
+		Number(yyyymmdd.slice(0, 4)),
+		Number(yyyymmdd.slice(4, 6)) - 1,
+		Number(yyyymmdd.slice(6, 8)),
+	);
 }
 
 /** True when YYYYMMDD is a real calendar date (20230229 is not). */

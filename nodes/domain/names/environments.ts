@@ -11,7 +11,13 @@ export interface EnvironmentFolders {
 }
 
 export const ENVIRONMENTS: Readonly<Record<Environment, EnvironmentFolders>> = {
-	R: { environment: 'R', label: 'Production', uploadFolder: 'IN', responseFolder: 'OUT', signatureRequiredByDefault: true },
+	R: {
+		environment: 'R',
+		label: 'Production',
+		uploadFolder: 'IN',
+		responseFolder: 'OUT',
+		signatureRequiredByDefault: true,
+	},
 	T: {
 		environment: 'T',
 		label: 'Test / simulation (circuit test)',
@@ -28,7 +34,10 @@ export const ENVIRONMENTS: Readonly<Record<Environment, EnvironmentFolders>> = {
 	},
 };
 
-export const ALL_FOLDERS: readonly string[] = Object.values(ENVIRONMENTS).flatMap((e) => [e.uploadFolder, e.responseFolder]);
+export const ALL_FOLDERS: readonly string[] = Object.values(ENVIRONMENTS).flatMap((e) => [
+	e.uploadFolder,
+	e.responseFolder,
+]);
 
 export function isEnvironment(value: string): value is Environment {
 	return value === 'R' || value === 'T' || value === 'S';

@@ -56,7 +56,9 @@ export interface ParsedResponseFileName {
 	name: string;
 }
 
-export type NameParseResult<T> = { valid: true; value: T; violations: [] } | { valid: false; violations: NameRuleViolation[] };
+export type NameParseResult<T> =
+	| { valid: true; value: T; violations: [] }
+	| { valid: false; violations: NameRuleViolation[] };
 
 export interface DateRuleOptions {
 	/** YYYYMMDD taken as today; default: today in Europe/Brussels. */
@@ -89,7 +91,10 @@ function violation(rule: string, acrf: string | undefined, message: string): Nam
 	return acrf ? { rule, acrf, message: `${message} (${acrf})` } : { rule, message };
 }
 
-export function validateApplication(application: string, options: SetRuleOptions = {}): NameRuleViolation[] {
+export function validateApplication(
+	application: string,
+	options: SetRuleOptions = {},
+): NameRuleViolation[] {
 	if (!/^[A-Z]{4}$/.test(application)) {
 		return [
 			violation(
@@ -101,7 +106,13 @@ export function validateApplication(application: string, options: SetRuleOptions
 	}
 	const known = findApplicationCode(application);
 	if (options.knownApplicationsOnly && (!known || known.direction !== 'send')) {
-		return [violation('application-unknown', 'ACRF-154', `application code ${application} is not a known sending code`)];
+		return [
+			violation(
+				'application-unknown',
+				'ACRF-154',
+				`application code ${application} is not a known sending code`,
+			),
+		];
 	}
 	return [];
 }
@@ -117,14 +128,25 @@ export function validateSender(sender: string, expectedSender?: string): NameRul
 		];
 	}
 	if (expectedSender !== undefined && expectedSender !== '' && sender !== expectedSender) {
-		return [violation('sender-mismatch', 'ACRF-108', `sender ${sender} is not the sender of this channel (${expectedSender})`)];
+		return [
+			violation(
+				'sender-mismatch',
+				'ACRF-108',
+				`sender ${sender} is not the sender of this channel (${expectedSender})`,
+			),
+		];
 	}
 	return [];
 }
 
-export function validateCreationDate(date: string, options: DateRuleOptions = {}): NameRuleViolation[] {
+export function validateCreationDate(
+	date: string,
+	options: DateRuleOptions = {},
+): NameRuleViolation[] {
 	if (!/^\d{8}$/.test(date)) {
-		return [violation('date-length', 'ACRF-109', `date "${printable(date)}" must be 8 digits, YYYYMMDD`)];
+		return [
+			violation('date-length', 'ACRF-109', `date "${printable(date)}" must be 8 digits, YYYYMMDD`),
+		];
 	}
 	if (!isCalendarDate(date)) {
 		return [violation('date-invalid', 'ACRF-110', `date ${date} is not a real calendar date`)];
@@ -132,24 +154,54 @@ export function validateCreationDate(date: string, options: DateRuleOptions = {}
 	const today = options.today ?? brusselsToday();
 	const age = daysBetween(date, today);
 	if (age < 0) {
-		return [violation('date-future', 'ACRF-111', `date ${date} is in the future (today in Brussels is ${today})`)];
+		return [
+			violation(
+				'date-future',
+				'ACRF-111',
+				`date ${date} is in the future (today in Brussels is ${today})`,
+			),
+		];
 	}
 	const maxAge = options.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS;
 	if (maxAge > 0 && age > maxAge) {
-		return [violation('date-too-old', 'ACRF-126', `date ${date} is ${age} days old; the server refuses old creation dates`)];
+		return [
+			violation(
+				'date-too-old',
+				'ACRF-126',
+				`date ${date} is ${age} days old; the server refuses old creation dates`,
+			),
+		];
 	}
 	return [];
 }
 
 export function validateSequence(sequence: string): NameRuleViolation[] {
 	if (sequence.length !== 5) {
-		return [violation('sequence-length', 'ACRF-112', `sequence "${printable(sequence)}" must be exactly 5 characters`)];
+		return [
+			violation(
+				'sequence-length',
+				'ACRF-112',
+				`sequence "${printable(sequence)}" must be exactly 5 characters`,
+			),
+		];
 	}
 	if (!/^[0-9A-Za-z]{5}$/.test(sequence)) {
-		return [violation('sequence-not-alphanumeric', 'ACRF-113', `sequence "${printable(sequence)}" may only hold 0-9 and A-Z`)];
+		return [
+			violation(
+				'sequence-not-alphanumeric',
+				'ACRF-113',
+				`sequence "${printable(sequence)}" may only hold 0-9 and A-Z`,
+			),
+		];
 	}
 	if (/[a-z]/.test(sequence)) {
-		return [violation('sequence-lower-case', 'ACRF-367', `sequence "${sequence}" holds lower-case letters; use upper case`)];
+		return [
+			violation(
+				'sequence-lower-case',
+				'ACRF-367',
+				`sequence "${sequence}" holds lower-case letters; use upper case`,
+			),
+		];
 	}
 	if (sequence === '00000') {
 		return [violation('sequence-zero', 'ACRF-127', 'sequence 00000 is not allowed')];
@@ -172,26 +224,48 @@ export function validateEnvironment(environment: string): NameRuleViolation[] {
 export function validatePartCount(parts: string | number): NameRuleViolation[] {
 	const text = String(parts);
 	if (!/^\d$/.test(text)) {
-		return [violation('parts-format', 'ACRF-114', `number of parts "${printable(text)}" must be one digit from 1 to 9`)];
+		return [
+			violation(
+				'parts-format',
+				'ACRF-114',
+				`number of parts "${printable(text)}" must be one digit from 1 to 9`,
+			),
+		];
 	}
-	if (text === '0') return [violation('parts-zero', 'ACRF-115', 'number of parts must be at least 1')];
+	if (text === '0')
+		return [violation('parts-zero', 'ACRF-115', 'number of parts must be at least 1')];
 	return [];
 }
 
 export function validatePartNumber(part: string | number, parts: number): NameRuleViolation[] {
 	const text = String(part);
 	if (!/^\d$/.test(text)) {
-		return [violation('part-format', 'ACRF-128', `part number "${printable(text)}" must be one digit from 1 to 9`)];
+		return [
+			violation(
+				'part-format',
+				'ACRF-128',
+				`part number "${printable(text)}" must be one digit from 1 to 9`,
+			),
+		];
 	}
 	const n = Number(text);
 	if (n < 1 || n > parts) {
-		return [violation('part-out-of-range', 'ACRF-116', `part ${n} does not exist in a set of ${parts} part(s)`)];
+		return [
+			violation(
+				'part-out-of-range',
+				'ACRF-116',
+				`part ${n} does not exist in a set of ${parts} part(s)`,
+			),
+		];
 	}
 	return [];
 }
 
 /** All violations of a declaration set's identity; empty when every name built from it is valid. */
-export function validateDeclarationSet(set: DeclarationSetId, options: SetRuleOptions = {}): NameRuleViolation[] {
+export function validateDeclarationSet(
+	set: DeclarationSetId,
+	options: SetRuleOptions = {},
+): NameRuleViolation[] {
 	return [
 		...validateApplication(set.application, options),
 		...validateSender(set.sender, options.expectedSender),
@@ -203,7 +277,10 @@ export function validateDeclarationSet(set: DeclarationSetId, options: SetRuleOp
 }
 
 /** Throws a SocialSecurityError listing every violation; returns the set otherwise. */
-export function assertValidDeclarationSet(set: DeclarationSetId, options: SetRuleOptions = {}): DeclarationSetId {
+export function assertValidDeclarationSet(
+	set: DeclarationSetId,
+	options: SetRuleOptions = {},
+): DeclarationSetId {
 	const violations = validateDeclarationSet(set, options);
 	if (violations.length > 0) throw namesError(violations);
 	return set;
@@ -221,11 +298,17 @@ export function namesError(violations: NameRuleViolation[]): SocialSecurityError
 
 /** The part of every name of the set after the kind prefix: `DMFA.101380.20100920.00001.T.1`. */
 export function setKey(set: DeclarationSetId): string {
-	return [set.application, set.sender, set.date, set.sequence, set.environment, set.parts].join('.');
+	return [set.application, set.sender, set.date, set.sequence, set.environment, set.parts].join(
+		'.',
+	);
 }
 
 /** Formats FI/FS (with `part`) or GO/TD (without). Does not validate the date against today: see assertValidDeclarationSet. */
-export function formatSubmissionFileName(kind: SubmissionFileKind, set: DeclarationSetId, part?: number): string {
+export function formatSubmissionFileName(
+	kind: SubmissionFileKind,
+	set: DeclarationSetId,
+	part?: number,
+): string {
 	const violations = [
 		...validateApplication(set.application),
 		...validateSender(set.sender),
@@ -236,7 +319,10 @@ export function formatSubmissionFileName(kind: SubmissionFileKind, set: Declarat
 	];
 	const needsPart = kind === 'FI' || kind === 'FS';
 	if (needsPart) {
-		if (part === undefined) violations.push(violation('part-missing', MALFORMED_NAME_ACRF[kind], `${kind} names need a part number`));
+		if (part === undefined)
+			violations.push(
+				violation('part-missing', MALFORMED_NAME_ACRF[kind], `${kind} names need a part number`),
+			);
 		else violations.push(...validatePartNumber(part, set.parts));
 	}
 	if (violations.length > 0) throw namesError(violations);
@@ -272,7 +358,10 @@ export function signatureNameForDeclaration(fiName: string): string | undefined 
 }
 
 /** Parses a name we send (FI, FS, GO, TD) and checks every rule the server checks on it. */
-export function parseSubmissionFileName(name: string, options: SetRuleOptions = {}): NameParseResult<ParsedSubmissionFileName> {
+export function parseSubmissionFileName(
+	name: string,
+	options: SetRuleOptions = {},
+): NameParseResult<ParsedSubmissionFileName> {
 	if (typeof name !== 'string') return notText(name);
 	const fields = name.split('.');
 	const kind = fields[0] as SubmissionFileKind;
@@ -288,7 +377,11 @@ export function parseSubmissionFileName(name: string, options: SetRuleOptions = 
 			? `${kind}.<APP>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>.<PARTS>.<PART>`
 			: `${kind}.<APP>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>.<PARTS>`;
 		return invalid([
-			violation('structure', MALFORMED_NAME_ACRF[kind], `"${printable(name)}" has ${fields.length} elements; the form is ${form}`),
+			violation(
+				'structure',
+				MALFORMED_NAME_ACRF[kind],
+				`"${printable(name)}" has ${fields.length} elements; the form is ${form}`,
+			),
 		]);
 	}
 	const [, application, sender, date, sequence, environment, partsText, partText] = fields;
@@ -323,7 +416,8 @@ export function parseSubmissionFileName(name: string, options: SetRuleOptions = 
  * Strict pattern of a name that comes from the server. Anything else (paths, control characters,
  * unexpected lengths) is never used, so a hostile server cannot make us write outside our folders.
  */
-const RESPONSE_NAME = /^(FO|CO|FS|GO)\.([A-Z0-9]{4})\.(\d{6})\.(\d{8})\.([0-9A-Z]{5})\.([RTS])(?:\.(\d)\.(\d))?$/;
+const RESPONSE_NAME =
+	/^(FO|CO|FS|GO)\.([A-Z0-9]{4})\.(\d{6})\.(\d{8})\.([0-9A-Z]{5})\.([RTS])(?:\.(\d)\.(\d))?$/;
 
 /** Parses a name found in OUT/OUTTEST/OUTTEST-S. */
 export function parseResponseFileName(name: string): NameParseResult<ParsedResponseFileName> {
@@ -339,7 +433,10 @@ export function parseResponseFileName(name: string): NameParseResult<ParsedRespo
 		]);
 	}
 	const [, kind, type, sender, date, sequence, environment, parts, part] = match;
-	if (!isCalendarDate(date)) return invalid([violation('date-invalid', undefined, `date ${date} is not a real calendar date`)]);
+	if (!isCalendarDate(date))
+		return invalid([
+			violation('date-invalid', undefined, `date ${date} is not a real calendar date`),
+		]);
 	const value: ParsedResponseFileName = {
 		kind: kind as ResponseFileKind,
 		type,
@@ -365,7 +462,10 @@ export type ParsedFileName =
  * Parses any name of the channel. FS and GO exist in both directions: a name that fits the answer
  * pattern with sender 999999 (the social security side) is an answer, otherwise it is one of ours.
  */
-export function parseFileName(name: string, options: SetRuleOptions = {}): NameParseResult<ParsedFileName> {
+export function parseFileName(
+	name: string,
+	options: SetRuleOptions = {},
+): NameParseResult<ParsedFileName> {
 	if (typeof name !== 'string') return notText(name);
 	const prefix = name.slice(0, 3);
 	const response = parseResponseFileName(name);
@@ -375,16 +475,26 @@ export function parseFileName(name: string, options: SetRuleOptions = {}): NameP
 	}
 	if (isAnswerPrefix) return { valid: false, violations: response.violations };
 	const submission = parseSubmissionFileName(name, options);
-	if (submission.valid) return { valid: true, value: { direction: 'submission', ...submission.value }, violations: [] };
+	if (submission.valid)
+		return { valid: true, value: { direction: 'submission', ...submission.value }, violations: [] };
 	return submission;
 }
 
 /** A name that is not text at all (e.g. a binary item without a file name, from a JavaScript caller). */
 function notText(name: unknown): { valid: false; violations: NameRuleViolation[] } {
-	return invalid([violation('not-text', undefined, `the file name is missing or not text (${name === null ? 'null' : typeof name})`)]);
+	return invalid([
+		violation(
+			'not-text',
+			undefined,
+			`the file name is missing or not text (${name === null ? 'null' : typeof name})`,
+		),
+	]);
 }
 
-function invalid(violations: NameRuleViolation[]): { valid: false; violations: NameRuleViolation[] } {
+function invalid(violations: NameRuleViolation[]): {
+	valid: false;
+	violations: NameRuleViolation[];
+} {
 	return { valid: false, violations };
 }
 

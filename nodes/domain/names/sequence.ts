@@ -61,7 +61,10 @@ export function encodeSequence(value: number): string {
 /** `0000A` → 10. Throws unless the text is 5 characters of 0-9A-Z (upper case). */
 export function decodeSequence(sequence: string): number {
 	if (!/^[0-9A-Z]{5}$/.test(sequence)) {
-		throw new SocialSecurityError('SEQUENCE_INVALID', `"${sequence.slice(0, 20)}" is not a sequence of 5 characters 0-9A-Z`);
+		throw new SocialSecurityError(
+			'SEQUENCE_INVALID',
+			`"${sequence.slice(0, 20)}" is not a sequence of 5 characters 0-9A-Z`,
+		);
 	}
 	return parseInt(sequence, 36);
 }
@@ -75,7 +78,12 @@ export function decodeSequence(sequence: string): number {
  * than padded, because silently changing a name the user chose would hide the mistake.
  */
 export function fixedSequence(value: unknown): string {
-	const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+	const text =
+		typeof value === 'number'
+			? String(value)
+			: typeof value === 'string'
+				? value.trim()
+				: undefined;
 	if (text === undefined || text === '') {
 		throw new SocialSecurityError(
 			'SEQUENCE_MISSING',
@@ -105,7 +113,11 @@ interface DateTimeLike {
 }
 
 function isDateTimeLike(value: unknown): value is DateTimeLike {
-	return typeof value === 'object' && value !== null && typeof (value as DateTimeLike).toJSDate === 'function';
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		typeof (value as DateTimeLike).toJSDate === 'function'
+	);
 }
 
 /**
@@ -122,7 +134,12 @@ export function resolveCreationDate(value: unknown, now: Date = new Date()): str
 		if (Number.isNaN(date.getTime())) throw creationDateError(String(value));
 		return brusselsToday(date);
 	}
-	if (typeof value === 'number' && Number.isInteger(value) && value >= 10_000_000 && value <= 99_999_999) {
+	if (
+		typeof value === 'number' &&
+		Number.isInteger(value) &&
+		value >= 10_000_000 &&
+		value <= 99_999_999
+	) {
 		return String(value);
 	}
 	if (typeof value !== 'string') throw creationDateError(String(value));
@@ -131,7 +148,10 @@ export function resolveCreationDate(value: unknown, now: Date = new Date()): str
 	if (/^\d{8}$/.test(text)) return text;
 	const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
 	if (dateOnly) return dateOnly.slice(1).join('');
-	const dateTime = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
+	const dateTime =
+		/^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+			text,
+		);
 	if (dateTime) {
 		if (!dateTime[4]) return dateTime.slice(1, 4).join('');
 		const instant = new Date(text.replace(' ', 'T'));
@@ -160,8 +180,13 @@ const midnightCache = new Map<string, number>();
 export function brusselsMidnight(date: string): number {
 	const cached = midnightCache.get(date);
 	if (cached !== undefined) return cached;
-	if (!isCalendarDate(date)) throw new SocialSecurityError('CREATION_DATE_INVALID', `${date} is not a real calendar date`);
-	const utcMidnight = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)));
+	if (!isCalendarDate(date))
+		throw new SocialSecurityError('CREATION_DATE_INVALID', `${date} is not a real calendar date`);
+	const utcMidnight = Date.UTC(
+		Number(date.slice(0, 4)),
+		Number(date.slice(4, 6)) - 1,
+		Number(date.slice(6, 8)),
+	);
 	for (const offset of [HOUR, 2 * HOUR]) {
 		const candidate = utcMidnight - offset;
 		const clock = brusselsClock(new Date(candidate));
@@ -172,7 +197,10 @@ export function brusselsMidnight(date: string): number {
 		}
 	}
 	/* istanbul ignore next: Brussels is UTC+1 or UTC+2 */
-	throw new SocialSecurityError('TIME_ZONE_UNAVAILABLE', 'The Europe/Brussels time zone is not available in this Node.js');
+	throw new SocialSecurityError(
+		'TIME_ZONE_UNAVAILABLE',
+		'The Europe/Brussels time zone is not available in this Node.js',
+	);
 }
 
 /**
@@ -258,14 +286,18 @@ export class SequenceStore {
 			} catch {
 				// another worker is pruning the same folder; it will be gone either way
 			}
-			for (const folder of this.knownFolders) if (folder.startsWith(join(this.directory, entry))) this.knownFolders.delete(folder);
+			for (const folder of this.knownFolders)
+				if (folder.startsWith(join(this.directory, entry))) this.knownFolders.delete(folder);
 		}
 	}
 
 	private folder(date: string, environment: Environment, sequence: string): string {
 		// Only digits, R/T/S and 0-9A-Z ever reach the path: nothing can point outside the directory.
 		if (!/^\d{8}$/.test(date) || !isEnvironment(environment) || !/^[0-9A-Z]{5}$/.test(sequence)) {
-			throw new SocialSecurityError('SEQUENCE_INVALID', `Cannot record sequence ${sequence.slice(0, 10)} for ${date.slice(0, 10)}/${environment}`);
+			throw new SocialSecurityError(
+				'SEQUENCE_INVALID',
+				`Cannot record sequence ${sequence.slice(0, 10)} for ${date.slice(0, 10)}/${environment}`,
+			);
 		}
 		return join(this.directory, date, environment);
 	}
@@ -350,13 +382,19 @@ export class TimeSequenceGenerator {
 	next(request: TimeSequenceRequest): string {
 		const { environment } = request;
 		if (!isEnvironment(environment)) {
-			throw new SocialSecurityError('ENVIRONMENT_INVALID', `"${String(environment).slice(0, 10)}" is not an environment: use R, T or S`);
+			throw new SocialSecurityError(
+				'ENVIRONMENT_INVALID',
+				`"${String(environment).slice(0, 10)}" is not an environment: use R, T or S`,
+			);
 		}
 		const now = this.now();
 		const today = brusselsToday(now);
 		const date = request.date ?? today;
 		if (!isCalendarDate(date)) {
-			throw new SocialSecurityError('CREATION_DATE_INVALID', `${date.slice(0, 20)} is not a real calendar date (YYYYMMDD)`);
+			throw new SocialSecurityError(
+				'CREATION_DATE_INVALID',
+				`${date.slice(0, 20)} is not a real calendar date (YYYYMMDD)`,
+			);
 		}
 		this.forgetOldDays(today);
 
@@ -377,7 +415,10 @@ export class TimeSequenceGenerator {
 		}
 
 		const key = `${date}.${environment}`;
-		const floor = Math.max(this.last.get(key) ?? 0, request.after ? decodeSequence(request.after) : 0);
+		const floor = Math.max(
+			this.last.get(key) ?? 0,
+			request.after ? decodeSequence(request.after) : 0,
+		);
 		let candidate = Math.max(slot, floor + 1);
 		for (let attempt = 0; ; attempt++) {
 			if (candidate > MAX_SEQUENCE_VALUE) {
@@ -422,7 +463,8 @@ const sharedGenerators = new Map<string, TimeSequenceGenerator>();
  * execution in the process must use the same one, or the per-process guard does not see the others.
  */
 export function sharedTimeSequenceGenerator(directory?: string): TimeSequenceGenerator {
-	const resolved = directory && directory.trim() !== '' ? resolve(directory.trim()) : defaultSequenceDirectory();
+	const resolved =
+		directory && directory.trim() !== '' ? resolve(directory.trim()) : defaultSequenceDirectory();
 	let generator = sharedGenerators.get(resolved);
 	if (!generator) {
 		generator = new TimeSequenceGenerator({ directory: resolved });
@@ -454,12 +496,22 @@ export interface DailyCounterResult {
  * far above any real volume, and running out is a clear error instead of a surprising `0000A`.
  * Dates more than SEQUENCE_MEMORY_DAYS before the newest one are dropped so the state stays small.
  */
-export function nextDailyCounter(state: unknown, date: string, environment: Environment): DailyCounterResult {
+export function nextDailyCounter(
+	state: unknown,
+	date: string,
+	environment: Environment,
+): DailyCounterResult {
 	if (!isCalendarDate(date)) {
-		throw new SocialSecurityError('CREATION_DATE_INVALID', `${String(date).slice(0, 20)} is not a real calendar date (YYYYMMDD)`);
+		throw new SocialSecurityError(
+			'CREATION_DATE_INVALID',
+			`${String(date).slice(0, 20)} is not a real calendar date (YYYYMMDD)`,
+		);
 	}
 	if (!isEnvironment(environment)) {
-		throw new SocialSecurityError('ENVIRONMENT_INVALID', `"${String(environment).slice(0, 10)}" is not an environment: use R, T or S`);
+		throw new SocialSecurityError(
+			'ENVIRONMENT_INVALID',
+			`"${String(environment).slice(0, 10)}" is not an environment: use R, T or S`,
+		);
 	}
 	const days = readCounterDays(state);
 	const last = days[date]?.[environment] ?? 0;
@@ -488,7 +540,13 @@ function readCounterDays(state: unknown): DailyCounterState['days'] {
 		const clean: Partial<Record<Environment, number>> = {};
 		for (const env of ['R', 'T', 'S'] as const) {
 			const value = (counters as Record<string, unknown>)[env];
-			if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_DAILY_COUNTER) clean[env] = value;
+			if (
+				typeof value === 'number' &&
+				Number.isInteger(value) &&
+				value >= 0 &&
+				value <= MAX_DAILY_COUNTER
+			)
+				clean[env] = value;
 		}
 		days[day] = clean;
 	}
@@ -517,7 +575,11 @@ export function allocateDailyCounter(
  * Records a fixed sequence in the store so that the automatic mode and the daily counter skip it. Returns
  * false when the value was already recorded on this machine (the name may have been sent before: ACRF-133).
  */
-export function recordFixedSequence(store: SequenceStore, date: string, environment: Environment, sequence: string): boolean {
+export function recordFixedSequence(
+	store: SequenceStore,
+	date: string,
+	environment: Environment,
+	sequence: string,
+): boolean {
 	return store.claim(date, environment, sequence);
 }
-

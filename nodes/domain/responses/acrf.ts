@@ -16,7 +16,17 @@
  */
 import { SocialSecurityError } from '../errors';
 import { describeAcrfError, findAcrfError, normalizeAcrfCode } from './acrfErrorCodes';
-import { SafeXmlOptions, XmlObject, childNamed, childrenNamed, findElements, isXmlObject, nonEmptyText, parseSafeXml, printable } from './safeXml';
+import {
+	SafeXmlOptions,
+	XmlObject,
+	childNamed,
+	childrenNamed,
+	findElements,
+	isXmlObject,
+	nonEmptyText,
+	parseSafeXml,
+	printable,
+} from './safeXml';
 
 export interface AcrfError {
 	/** `ACRF-125` (normalised from `125`, `acrf-125`, …); an unrecognised value as given. */
@@ -69,16 +79,22 @@ export function parseAcrf(xml: string | Buffer, options: SafeXmlOptions = {}): A
 export function acrfFromRoot(root: unknown): AcrfAnswer {
 	const warnings: string[] = [];
 	const forms = childrenNamed(root, 'Form');
-	if (forms.length > 1) warnings.push(`The ACRF holds ${forms.length} forms; only the first one was read.`);
+	if (forms.length > 1)
+		warnings.push(`The ACRF holds ${forms.length} forms; only the first one was read.`);
 	const form: unknown = forms.length > 0 ? forms[0] : root;
-	if (forms.length === 0) warnings.push('The ACRF has no <Form> element; its fields were read directly under <ACRF>.');
+	if (forms.length === 0)
+		warnings.push('The ACRF has no <Form> element; its fields were read directly under <ACRF>.');
 
 	const fileReference = childNamed(form, 'FileReference') ?? form;
 	const receptionResult = childNamed(form, 'ReceptionResult') ?? form;
 
-	const resultCode = nonEmptyText(childNamed(receptionResult, 'ResultCode')) ?? nonEmptyText(findFirst(form, 'ResultCode'));
-	if (resultCode === undefined) warnings.push('The ACRF has no ResultCode; it is treated as not accepted.');
-	else if (resultCode !== '0' && resultCode !== '1') warnings.push(`Unexpected ResultCode "${printable(resultCode)}"; only 1 means accepted.`);
+	const resultCode =
+		nonEmptyText(childNamed(receptionResult, 'ResultCode')) ??
+		nonEmptyText(findFirst(form, 'ResultCode'));
+	if (resultCode === undefined)
+		warnings.push('The ACRF has no ResultCode; it is treated as not accepted.');
+	else if (resultCode !== '0' && resultCode !== '1')
+		warnings.push(`Unexpected ResultCode "${printable(resultCode)}"; only 1 means accepted.`);
 
 	const typeForm = nonEmptyText(childNamed(form, 'TypeForm'))?.toUpperCase();
 	if (typeForm !== undefined && typeForm !== 'FA' && typeForm !== 'PA') {
@@ -86,7 +102,10 @@ export function acrfFromRoot(root: unknown): AcrfAnswer {
 	}
 
 	const errors: AcrfError[] = [];
-	const errorElements = isXmlObject(receptionResult) && receptionResult !== form ? findElements(receptionResult, ['ErrorID']) : findElements(form, ['ErrorID']);
+	const errorElements =
+		isXmlObject(receptionResult) && receptionResult !== form
+			? findElements(receptionResult, ['ErrorID'])
+			: findElements(form, ['ErrorID']);
 	for (const element of errorElements) {
 		const value = nonEmptyText(element.value);
 		if (value === undefined) {
@@ -94,12 +113,18 @@ export function acrfFromRoot(root: unknown): AcrfAnswer {
 			continue;
 		}
 		const code = normalizeAcrfCode(value);
-		errors.push({ code: printable(code, 40), meaning: describeAcrfError(code), known: findAcrfError(code) !== undefined });
+		errors.push({
+			code: printable(code, 40),
+			meaning: describeAcrfError(code),
+			known: findAcrfError(code) !== undefined,
+		});
 	}
 
 	const accepted = resultCode === '1';
-	if (accepted && errors.length > 0) warnings.push('The ACRF says the file was accepted but also lists errors.');
-	if (resultCode === '0' && errors.length === 0) warnings.push('The ACRF says the file was refused but gives no error code.');
+	if (accepted && errors.length > 0)
+		warnings.push('The ACRF says the file was accepted but also lists errors.');
+	if (resultCode === '0' && errors.length === 0)
+		warnings.push('The ACRF says the file was refused but gives no error code.');
 
 	const date = nonEmptyText(childNamed(form, 'FormCreationDate'));
 	const hour = nonEmptyText(childNamed(form, 'FormCreationHour'));
@@ -160,12 +185,18 @@ export function creationMoment(date: string | undefined, hour: string | undefine
 	if (date === undefined) return { text };
 	const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
 	if (!d || !validDate(Number(d[1]), Number(d[2]), Number(d[3]))) {
-		return { text: text && printable(text), warning: `FormCreationDate "${printable(date)}" is not a YYYY-MM-DD date.` };
+		return {
+			text: text && printable(text),
+			warning: `FormCreationDate "${printable(date)}" is not a YYYY-MM-DD date.`,
+		};
 	}
 	if (hour === undefined) return { text };
 	const h = /^(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?$/.exec(hour);
 	if (!h || Number(h[1]) > 23 || Number(h[2]) > 59 || Number(h[3] ?? 0) > 59) {
-		return { text: text && printable(text), warning: `FormCreationHour "${printable(hour)}" is not a HH:MM:SS time.` };
+		return {
+			text: text && printable(text),
+			warning: `FormCreationHour "${printable(hour)}" is not a HH:MM:SS time.`,
+		};
 	}
 	const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
 	const [hh, mm, ss] = [Number(h[1]), Number(h[2]), Number(h[3] ?? 0)];
@@ -176,7 +207,10 @@ export function creationMoment(date: string | undefined, hour: string | undefine
 	return { iso, text };
 }
 
-const offsetFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Brussels', timeZoneName: 'longOffset' });
+const offsetFormat = new Intl.DateTimeFormat('en-GB', {
+	timeZone: 'Europe/Brussels',
+	timeZoneName: 'longOffset',
+});
 
 /** Offset of Europe/Brussels (minutes east of UTC) for a wall time given as if it were UTC. */
 function brusselsOffsetMinutes(wallAsUtc: number): number {
@@ -189,7 +223,9 @@ function brusselsOffsetMinutes(wallAsUtc: number): number {
 }
 
 function offsetAt(instant: number): number {
-	const name = offsetFormat.formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+	const name =
+		offsetFormat.formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName')?.value ??
+		'GMT';
 	const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
 	if (!m) return 0;
 	const minutes = Number(m[2]) * 60 + Number(m[3]);

@@ -37,18 +37,35 @@ const NOTI_ROOTS = new Set(['NOTI', 'NOTIFICATION']);
 export function sniffAnswerFormat(bytes: Buffer): AnswerFormat {
 	let start = 0;
 	if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
-	else if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+	else if (
+		bytes.length >= 2 &&
+		((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+	) {
 		// UTF-16: look at the first non-zero byte of the text.
-		const text = bytes.subarray(2, 202).toString(bytes[0] === 0xff ? 'utf16le' : 'latin1').replace(/\u0000/g, '');
+		const text = bytes
+			.subarray(2, 202)
+			.toString(bytes[0] === 0xff ? 'utf16le' : 'latin1')
+			.replace(/\u0000/g, '');
 		return text.trimStart().startsWith('<') ? 'xml' : 'binary';
 	}
 	if (bytes.subarray(start, start + 5).toString('latin1') === '%PDF-') return 'pdf';
-	while (start < bytes.length && start < 4096 && (bytes[start] === 0x20 || bytes[start] === 0x09 || bytes[start] === 0x0a || bytes[start] === 0x0d)) start++;
+	while (
+		start < bytes.length &&
+		start < 4096 &&
+		(bytes[start] === 0x20 ||
+			bytes[start] === 0x09 ||
+			bytes[start] === 0x0a ||
+			bytes[start] === 0x0d)
+	)
+		start++;
 	return bytes[start] === 0x3c ? 'xml' : 'binary';
 }
 
 /** Reads an answer's content; ACRF and NOTI answers must be XML (RESPONSE_CONTENT_UNEXPECTED otherwise). */
-export function interpretAnswer(input: AnswerContentInput, options: SafeXmlOptions = {}): InterpretedAnswer {
+export function interpretAnswer(
+	input: AnswerContentInput,
+	options: SafeXmlOptions = {},
+): InterpretedAnswer {
 	const type = String(input.type).toUpperCase();
 	const format = sniffAnswerFormat(input.bytes);
 	if (format !== 'xml') {
@@ -61,7 +78,10 @@ export function interpretAnswer(input: AnswerContentInput, options: SafeXmlOptio
 		}
 		return { format };
 	}
-	const doc = parseSafeXml(input.bytes, { ...options, sourceName: options.sourceName ?? input.contentName });
+	const doc = parseSafeXml(input.bytes, {
+		...options,
+		sourceName: options.sourceName ?? input.contentName,
+	});
 	const root = doc.rootElement.toUpperCase();
 	const result: InterpretedAnswer = { format, rootElement: doc.rootElement, object: doc.document };
 	if (type === 'ACRF' || (root === 'ACRF' && type !== 'NOTI')) {

@@ -8,7 +8,12 @@ export type AnswerStatus = 'accepted' | 'rejected' | 'unknown';
 
 /** Whether an answer says our declaration (or file) was accepted. */
 export function answerStatus(interpreted: CollectedAnswer<unknown>['interpreted']): AnswerStatus {
-	const accepted = 'acrf' in interpreted && interpreted.acrf ? interpreted.acrf.accepted : 'noti' in interpreted ? interpreted.noti?.accepted : undefined;
+	const accepted =
+		'acrf' in interpreted && interpreted.acrf
+			? interpreted.acrf.accepted
+			: 'noti' in interpreted
+				? interpreted.noti?.accepted
+				: undefined;
 	return accepted === true ? 'accepted' : accepted === false ? 'rejected' : 'unknown';
 }
 
@@ -33,12 +38,19 @@ export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<str
 		format: interpreted.format,
 		size: collected.size,
 		sha256: collected.sha256,
-		...(collected.signature ? { signatureValid: collected.signature.valid, signatureProblem: collected.signature.valid ? undefined : collected.signature.reason } : {}),
+		...(collected.signature
+			? {
+					signatureValid: collected.signature.valid,
+					signatureProblem: collected.signature.valid ? undefined : collected.signature.reason,
+				}
+			: {}),
 		deletedFromServer: collected.deleted,
 		...(collected.deleteError ? { deleteProblem: collected.deleteError } : {}),
 		...(acrf ? { acrf } : {}),
 		...(noti ? { noti: { ...noti, object: undefined } } : {}),
-		...(!acrf && !noti && 'object' in interpreted && interpreted.object ? { content: interpreted.object } : {}),
+		...(!acrf && !noti && 'object' in interpreted && interpreted.object
+			? { content: interpreted.object }
+			: {}),
 		...('note' in interpreted ? { note: interpreted.note } : {}),
 	};
 }

@@ -12,7 +12,11 @@
  * - Order is deterministic: by date, sequence, type, environment, part.
  */
 import { posix } from 'node:path';
-import { ParsedResponseFileName, ResponseFileKind, parseResponseFileName } from '../names/fileNames';
+import {
+	ParsedResponseFileName,
+	ResponseFileKind,
+	parseResponseFileName,
+} from '../names/fileNames';
 import { Environment } from '../names/environments';
 import { printable } from './safeXml';
 
@@ -100,14 +104,22 @@ export function pairAnswerFiles(entries: FolderEntry[], folder: string): PairedA
 	for (const entry of entries) {
 		const rawName: unknown = entry?.name;
 		if (typeof rawName !== 'string') {
-			skipped.push({ name: printable(String(rawName)), code: 'invalid-name', reason: 'the listing gave an entry without a text name' });
+			skipped.push({
+				name: printable(String(rawName)),
+				code: 'invalid-name',
+				reason: 'the listing gave an entry without a text name',
+			});
 			continue;
 		}
 		const name = printable(rawName);
 		const kind = entryKind(entry.type);
 		if (kind !== 'file') {
 			if (kind === 'dir' && (rawName === '.' || rawName === '..')) continue;
-			skipped.push({ name, code: 'not-a-file', reason: `is ${kind === 'dir' ? 'a directory' : kind === 'symlink' ? 'a symbolic link' : `not a plain file (type ${printable(String(entry.type), 20)})`}; answers are plain files` });
+			skipped.push({
+				name,
+				code: 'not-a-file',
+				reason: `is ${kind === 'dir' ? 'a directory' : kind === 'symlink' ? 'a symbolic link' : `not a plain file (type ${printable(String(entry.type), 20)})`}; answers are plain files`,
+			});
 			continue;
 		}
 		const unsafe = unsafeNameReason(rawName);
@@ -117,15 +129,27 @@ export function pairAnswerFiles(entries: FolderEntry[], folder: string): PairedA
 		}
 		const parsed = parseResponseFileName(rawName);
 		if (!parsed.valid) {
-			skipped.push({ name, code: 'not-an-answer-name', reason: `is not an answer name: ${parsed.violations.map((v) => v.message).join('; ')}` });
+			skipped.push({
+				name,
+				code: 'not-an-answer-name',
+				reason: `is not an answer name: ${parsed.violations.map((v) => v.message).join('; ')}`,
+			});
 			continue;
 		}
 		if (!Number.isFinite(entry.size) || entry.size < 0) {
-			skipped.push({ name, code: 'invalid-size', reason: `the listing gave an invalid size (${printable(String(entry.size), 20)})` });
+			skipped.push({
+				name,
+				code: 'invalid-size',
+				reason: `the listing gave an invalid size (${printable(String(entry.size), 20)})`,
+			});
 			continue;
 		}
 		if (seen.has(rawName)) {
-			skipped.push({ name, code: 'duplicate', reason: 'is listed more than once; the first listing is used' });
+			skipped.push({
+				name,
+				code: 'duplicate',
+				reason: 'is listed more than once; the first listing is used',
+			});
 			continue;
 		}
 		seen.add(rawName);
@@ -137,14 +161,17 @@ export function pairAnswerFiles(entries: FolderEntry[], folder: string): PairedA
 			groups.set(value.answerId, group);
 		}
 		const file: AnswerFile = { name: rawName, path: posix.join(folder, rawName), size: entry.size };
-		if (entry.modifyTime !== undefined && Number.isFinite(entry.modifyTime)) file.modifyTime = entry.modifyTime;
+		if (entry.modifyTime !== undefined && Number.isFinite(entry.modifyTime))
+			file.modifyTime = entry.modifyTime;
 		group.files[value.kind] = file;
 		group.names.push(rawName);
 	}
 
 	const complete: Answer[] = [];
 	const incomplete: IncompleteAnswer[] = [];
-	for (const [answerId, group] of [...groups.entries()].sort(([, a], [, b]) => compareAnswers(a.parsed, b.parsed))) {
+	for (const [answerId, group] of [...groups.entries()].sort(([, a], [, b]) =>
+		compareAnswers(a.parsed, b.parsed),
+	)) {
 		const { FO: fo, CO: co, FS: fs, GO: go } = group.files;
 		if (fo && co) {
 			for (const n of [...group.names].sort()) {
@@ -176,7 +203,9 @@ export function pairAnswerFiles(entries: FolderEntry[], folder: string): PairedA
 			complete.push(answer);
 			continue;
 		}
-		const present = (Object.keys(group.files) as ResponseFileKind[]).sort((a, b) => KIND_ORDER[a] - KIND_ORDER[b]);
+		const present = (Object.keys(group.files) as ResponseFileKind[]).sort(
+			(a, b) => KIND_ORDER[a] - KIND_ORDER[b],
+		);
 		const missing: ResponseFileKind[] = [];
 		if (!content) missing.push('FO');
 		if (!go) missing.push('GO');
@@ -196,11 +225,17 @@ function entryKind(type: string | undefined): 'file' | 'dir' | 'symlink' | 'othe
 function unsafeNameReason(name: string): { code: SkipCode; reason: string } | undefined {
 	if (name.length === 0) return { code: 'invalid-name', reason: 'has an empty name' };
 	if (name.length > MAX_ANSWER_NAME_LENGTH) {
-		return { code: 'name-too-long', reason: `has a name of ${name.length} characters; answer names are at most ${MAX_ANSWER_NAME_LENGTH}` };
+		return {
+			code: 'name-too-long',
+			reason: `has a name of ${name.length} characters; answer names are at most ${MAX_ANSWER_NAME_LENGTH}`,
+		};
 	}
-	if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return { code: 'unsafe-name', reason: 'has control characters in its name' };
-	if (name.includes('/') || name.includes('\\')) return { code: 'unsafe-name', reason: 'has a path separator (/ or \\) in its name' };
-	if (name === '.' || name === '..' || name.startsWith('.')) return { code: 'unsafe-name', reason: 'has a name that starts with a dot' };
+	if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+		return { code: 'unsafe-name', reason: 'has control characters in its name' };
+	if (name.includes('/') || name.includes('\\'))
+		return { code: 'unsafe-name', reason: 'has a path separator (/ or \\) in its name' };
+	if (name === '.' || name === '..' || name.startsWith('.'))
+		return { code: 'unsafe-name', reason: 'has a name that starts with a dot' };
 	return undefined;
 }
 

@@ -63,7 +63,11 @@ const SAFE_OUTPUT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MAX_ENTRY_NAME_LENGTH = 255;
 
 /** Extracts the single FO of a CO archive into `outDir`; see the rules above. */
-export async function extractCoArchive(zipPath: string, outDir: string, limits: CoArchiveOptions = DEFAULT_CO_LIMITS): Promise<ExtractedCo> {
+export async function extractCoArchive(
+	zipPath: string,
+	outDir: string,
+	limits: CoArchiveOptions = DEFAULT_CO_LIMITS,
+): Promise<ExtractedCo> {
 	const settings = {
 		maxUncompressedBytes: limits.maxUncompressedBytes ?? DEFAULT_CO_LIMITS.maxUncompressedBytes,
 		maxEntries: limits.maxEntries ?? DEFAULT_CO_LIMITS.maxEntries,
@@ -81,7 +85,8 @@ export async function extractCoArchive(zipPath: string, outDir: string, limits: 
 
 	const zipfile = await openZip(zipPath, archive);
 	try {
-		if (zipfile.entryCount === 0) throw zipInvalid(`The CO archive ${archive} is empty; it should hold one FO file.`);
+		if (zipfile.entryCount === 0)
+			throw zipInvalid(`The CO archive ${archive} is empty; it should hold one FO file.`);
 		if (zipfile.entryCount > settings.maxEntries) {
 			throw unsafeEntry(
 				`The CO archive ${archive} holds ${zipfile.entryCount} entries (limit ${settings.maxEntries}); a CO holds exactly one FO file.`,
@@ -90,7 +95,9 @@ export async function extractCoArchive(zipPath: string, outDir: string, limits: 
 		const entries = await readAllEntries(zipfile, archive);
 		const names = entries.map((e) => checkEntryName(e, archive));
 		if (entries.length !== 1) {
-			throw unsafeEntry(`The CO archive ${archive} holds ${entries.length} files (${names.join(', ')}); a CO holds exactly one FO file.`);
+			throw unsafeEntry(
+				`The CO archive ${archive} holds ${entries.length} files (${names.join(', ')}); a CO holds exactly one FO file.`,
+			);
 		}
 		const [entry] = entries;
 		const entryName = names[0];
@@ -117,7 +124,9 @@ export async function extractCoArchive(zipPath: string, outDir: string, limits: 
 				throw classifyStreamError(error, archive);
 			}
 			if (guard.crc !== entry.crc32) {
-				throw zipInvalid(`The content of the CO archive ${archive} is damaged: its checksum (CRC-32) does not match.`);
+				throw zipInvalid(
+					`The content of the CO archive ${archive} is damaged: its checksum (CRC-32) does not match.`,
+				);
 			}
 			await writeStep(archive, () => fsp.rename(partialPath, finalPath));
 			extracted = true;
@@ -141,7 +150,13 @@ function openZip(zipPath: string, archive: string): Promise<yauzl.ZipFile> {
 	return new Promise((resolve, reject) => {
 		yauzl.open(
 			zipPath,
-			{ lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true, decodeStrings: true },
+			{
+				lazyEntries: true,
+				autoClose: false,
+				validateEntrySizes: true,
+				strictFileNames: true,
+				decodeStrings: true,
+			},
 			(error, zipfile) => {
 				if (error || !zipfile) reject(classifyYauzlError(error, archive, 'opened'));
 				else resolve(zipfile);
@@ -178,7 +193,11 @@ function readAllEntries(zipfile: yauzl.ZipFile, archive: string): Promise<yauzl.
 	});
 }
 
-function openEntryStream(zipfile: yauzl.ZipFile, entry: yauzl.Entry, archive: string): Promise<NodeJS.ReadableStream> {
+function openEntryStream(
+	zipfile: yauzl.ZipFile,
+	entry: yauzl.Entry,
+	archive: string,
+): Promise<NodeJS.ReadableStream> {
 	return new Promise((resolve, reject) => {
 		zipfile.openReadStream(entry, (error, stream) => {
 			if (error || !stream) reject(classifyYauzlError(error, archive, 'read'));
@@ -192,29 +211,58 @@ function checkEntryName(entry: yauzl.Entry, archive: string): string {
 	const name = entry.fileName;
 	const shown = printable(name);
 	if (name.length === 0 || name.length > MAX_ENTRY_NAME_LENGTH) {
-		throw unsafeEntry(`The CO archive ${archive} holds an entry with ${name.length === 0 ? 'an empty name' : 'a name that is too long'}.`);
+		throw unsafeEntry(
+			`The CO archive ${archive} holds an entry with ${name.length === 0 ? 'an empty name' : 'a name that is too long'}.`,
+		);
 	}
-	if (name.endsWith('/')) throw unsafeEntry(`The CO archive ${archive} holds a directory ("${shown}"); a CO holds one FO file.`);
-	if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw unsafeEntry(`The CO archive ${archive} holds an entry whose name has control characters ("${shown}").`);
-	if (name.includes('/') || name.includes('\\') || /^[A-Za-z]:/.test(name) || name === '.' || name === '..') {
-		throw unsafeEntry(`The CO archive ${archive} holds an entry with a path ("${shown}"); a CO holds one FO file with a plain name.`);
+	if (name.endsWith('/'))
+		throw unsafeEntry(
+			`The CO archive ${archive} holds a directory ("${shown}"); a CO holds one FO file.`,
+		);
+	if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+		throw unsafeEntry(
+			`The CO archive ${archive} holds an entry whose name has control characters ("${shown}").`,
+		);
+	if (
+		name.includes('/') ||
+		name.includes('\\') ||
+		/^[A-Za-z]:/.test(name) ||
+		name === '.' ||
+		name === '..'
+	) {
+		throw unsafeEntry(
+			`The CO archive ${archive} holds an entry with a path ("${shown}"); a CO holds one FO file with a plain name.`,
+		);
 	}
 	return shown;
 }
 
 /** Checks what the entry declares before anything is inflated. */
-function checkEntryContent(entry: yauzl.Entry, archive: string, settings: { maxUncompressedBytes: number; maxRatio: number; ratioFloor: number }): void {
-	if (entry.isEncrypted()) throw zipInvalid(`The CO archive ${archive} is encrypted and cannot be read.`);
+function checkEntryContent(
+	entry: yauzl.Entry,
+	archive: string,
+	settings: { maxUncompressedBytes: number; maxRatio: number; ratioFloor: number },
+): void {
+	if (entry.isEncrypted())
+		throw zipInvalid(`The CO archive ${archive} is encrypted and cannot be read.`);
 	if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-		throw zipInvalid(`The CO archive ${archive} uses compression method ${entry.compressionMethod}; only stored and deflated entries can be read.`);
+		throw zipInvalid(
+			`The CO archive ${archive} uses compression method ${entry.compressionMethod}; only stored and deflated entries can be read.`,
+		);
 	}
 	if (entry.uncompressedSize > settings.maxUncompressedBytes) {
 		throw tooLarge(
 			`The CO archive ${archive} says its content is ${formatBytes(entry.uncompressedSize)}, more than the limit of ${formatBytes(settings.maxUncompressedBytes)}; it was not extracted.`,
 		);
 	}
-	if (entry.uncompressedSize > settings.ratioFloor && entry.uncompressedSize > settings.maxRatio * entry.compressedSize) {
-		const ratio = entry.compressedSize === 0 ? 'an infinite' : `a ${Math.round(entry.uncompressedSize / entry.compressedSize)}:1`;
+	if (
+		entry.uncompressedSize > settings.ratioFloor &&
+		entry.uncompressedSize > settings.maxRatio * entry.compressedSize
+	) {
+		const ratio =
+			entry.compressedSize === 0
+				? 'an infinite'
+				: `a ${Math.round(entry.uncompressedSize / entry.compressedSize)}:1`;
 		throw tooLarge(
 			`The CO archive ${archive} has ${ratio} compression ratio (limit ${settings.maxRatio}:1): it looks like a zip bomb and was not extracted.`,
 		);
@@ -245,11 +293,19 @@ export class InflateGuard extends Transform {
 		this.bytes += chunk.length;
 		const { archive, maxBytes, maxRatio, ratioFloor, compressedSize } = this.limits;
 		if (this.bytes > maxBytes) {
-			callback(tooLarge(`The content of the CO archive ${archive} grew over the limit of ${formatBytes(maxBytes)} while being extracted; extraction was stopped.`));
+			callback(
+				tooLarge(
+					`The content of the CO archive ${archive} grew over the limit of ${formatBytes(maxBytes)} while being extracted; extraction was stopped.`,
+				),
+			);
 			return;
 		}
 		if (this.bytes > ratioFloor && this.bytes > maxRatio * compressedSize) {
-			callback(tooLarge(`The CO archive ${archive} inflates more than ${maxRatio} times its compressed size: it looks like a zip bomb; extraction was stopped.`));
+			callback(
+				tooLarge(
+					`The CO archive ${archive} inflates more than ${maxRatio} times its compressed size: it looks like a zip bomb; extraction was stopped.`,
+				),
+			);
 			return;
 		}
 		this.crc = crc32(chunk, this.crc);
@@ -280,41 +336,76 @@ function classifyStreamError(error: unknown, archive: string): SocialSecurityErr
 	if (error instanceof SocialSecurityError) return error;
 	const message = error instanceof Error ? error.message : String(error);
 	if (/too many bytes in the stream/.test(message)) {
-		return zipInvalid(`The CO archive ${archive} holds more data than it declares (a sign of a zip bomb or a damaged file); extraction was stopped.`, error);
+		return zipInvalid(
+			`The CO archive ${archive} holds more data than it declares (a sign of a zip bomb or a damaged file); extraction was stopped.`,
+			error,
+		);
 	}
 	if (/not enough bytes in the stream/.test(message)) {
-		return zipInvalid(`The CO archive ${archive} holds less data than it declares; it is damaged or truncated.`, error);
+		return zipInvalid(
+			`The CO archive ${archive} holds less data than it declares; it is damaged or truncated.`,
+			error,
+		);
 	}
 	const code = (error as { code?: unknown })?.code;
 	if (typeof code === 'string' && code.startsWith('Z_')) {
-		return zipInvalid(`The content of the CO archive ${archive} cannot be decompressed: ${printable(message)}`, error);
+		return zipInvalid(
+			`The content of the CO archive ${archive} cannot be decompressed: ${printable(message)}`,
+			error,
+		);
 	}
-	if (typeof code === 'string' && ['EEXIST', 'ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT', 'EIO'].includes(code)) {
+	if (
+		typeof code === 'string' &&
+		['EEXIST', 'ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT', 'EIO'].includes(
+			code,
+		)
+	) {
 		return writeFailed(archive, error);
 	}
 	return zipInvalid(`The CO archive ${archive} could not be read: ${printable(message)}`, error);
 }
 
-function classifyYauzlError(error: unknown, archive: string, action: 'opened' | 'read'): SocialSecurityError {
+function classifyYauzlError(
+	error: unknown,
+	archive: string,
+	action: 'opened' | 'read',
+): SocialSecurityError {
 	if (error instanceof SocialSecurityError) return error;
 	const message = error instanceof Error ? error.message : String(error);
 	if (/^(absolute path|invalid relative path|invalid characters in fileName)/.test(message)) {
-		return unsafeEntry(`The CO archive ${archive} holds an entry with an unsafe name (${printable(message)}); nothing was extracted.`, error);
+		return unsafeEntry(
+			`The CO archive ${archive} holds an entry with an unsafe name (${printable(message)}); nothing was extracted.`,
+			error,
+		);
 	}
 	if ((error as { code?: unknown })?.code === 'ENOENT') {
 		return zipInvalid(`The CO archive ${archive} does not exist.`, error);
 	}
-	return zipInvalid(`The CO archive ${archive} could not be ${action} as a ZIP file: ${printable(message)}`, error);
+	return zipInvalid(
+		`The CO archive ${archive} could not be ${action} as a ZIP file: ${printable(message)}`,
+		error,
+	);
 }
 
-const HINT = 'Keep the file and check it by hand, or ask the social security to send the answer again.';
+const HINT =
+	'Keep the file and check it by hand, or ask the social security to send the answer again.';
 
 function zipInvalid(message: string, cause?: unknown): SocialSecurityError {
-	return new SocialSecurityError('RESPONSE_ZIP_INVALID', message, HINT, cause === undefined ? undefined : { cause });
+	return new SocialSecurityError(
+		'RESPONSE_ZIP_INVALID',
+		message,
+		HINT,
+		cause === undefined ? undefined : { cause },
+	);
 }
 
 function unsafeEntry(message: string, cause?: unknown): SocialSecurityError {
-	return new SocialSecurityError('RESPONSE_ZIP_UNSAFE_ENTRY', message, HINT, cause === undefined ? undefined : { cause });
+	return new SocialSecurityError(
+		'RESPONSE_ZIP_UNSAFE_ENTRY',
+		message,
+		HINT,
+		cause === undefined ? undefined : { cause },
+	);
 }
 
 function tooLarge(message: string): SocialSecurityError {

@@ -50,7 +50,12 @@ export interface CollectOptions<T> {
 	/** Largest XML parsed into JSON; larger answers are delivered as files only. */
 	maxXmlBytes?: number;
 	/** Stores the content; resolves when it is safely kept. */
-	store: (file: { name: string; size: number; open: () => Readable; format: InterpretedAnswer['format'] }) => Promise<T>;
+	store: (file: {
+		name: string;
+		size: number;
+		open: () => Readable;
+		format: InterpretedAnswer['format'];
+	}) => Promise<T>;
 }
 
 export interface CollectedAnswer<T> {
@@ -87,9 +92,20 @@ export interface CollectResult<T> {
 	notAccepted: string[];
 }
 
-export async function collectAnswers<T>(channel: SftpChannel, options: CollectOptions<T>): Promise<CollectResult<T>> {
+export async function collectAnswers<T>(
+	channel: SftpChannel,
+	options: CollectOptions<T>,
+): Promise<CollectResult<T>> {
 	const types = new Set((options.types ?? []).map((t) => t.toUpperCase()));
-	const result: CollectResult<T> = { answers: [], failures: [], incomplete: [], skipped: [], remaining: 0, cleanedUp: [], notAccepted: [] };
+	const result: CollectResult<T> = {
+		answers: [],
+		failures: [],
+		incomplete: [],
+		skipped: [],
+		remaining: 0,
+		cleanedUp: [],
+		notAccepted: [],
+	};
 	const pending: Answer[] = [];
 	const leftovers: Answer[] = [];
 	/** Delivered before, delete cut after the GO (deleted first): FO/CO and FS are still there. */
@@ -98,7 +114,10 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 		const folder = ENVIRONMENTS[environment].responseFolder;
 		const paired = pairAnswerFiles(await channel.list(`/${folder}`), `/${folder}`);
 		for (const incomplete of paired.incomplete) {
-			const cutDelete = options.deleteAfterStore && options.alreadyDelivered?.has(incomplete.answerId) && incomplete.missing.includes('GO');
+			const cutDelete =
+				options.deleteAfterStore &&
+				options.alreadyDelivered?.has(incomplete.answerId) &&
+				incomplete.missing.includes('GO');
 			(cutDelete ? unfinished : result.incomplete).push({ ...incomplete, folder });
 		}
 		result.skipped.push(...paired.skipped.map((s) => ({ ...s, folder })));
@@ -121,7 +140,8 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 		for (const rest of unfinished) {
 			try {
 				// The answer id fitted the strict answer pattern: safe to build the names from it.
-				for (const kind of rest.present) await channel.delete(posix.join(`/${rest.folder}`, `${kind}.${rest.answerId}`));
+				for (const kind of rest.present)
+					await channel.delete(posix.join(`/${rest.folder}`, `${kind}.${rest.answerId}`));
 				result.cleanedUp.push(rest.answerId);
 			} catch {
 				// Tried again next run.
@@ -151,13 +171,25 @@ export async function collectAnswers<T>(channel: SftpChannel, options: CollectOp
 				if (collected) result.answers.push(collected);
 				else result.notAccepted.push(answer.answerId);
 			} catch (error) {
-				const e = error instanceof SocialSecurityError ? error : new SocialSecurityError('ANSWER_FAILED', 'unexpected error');
-				result.failures.push({ answerId: answer.answerId, folder: answer.folder, code: e.code, message: e.message });
+				const e =
+					error instanceof SocialSecurityError
+						? error
+						: new SocialSecurityError('ANSWER_FAILED', 'unexpected error');
+				result.failures.push({
+					answerId: answer.answerId,
+					folder: answer.folder,
+					code: e.code,
+					message: e.message,
+				});
 				// A dead connection fails every later answer the same way: stop and leave them for the next run.
 				if (['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED'].includes(e.code)) break;
 			} finally {
 				// Its temporary files are done with (stored or failed): a full disk must not fail the next answers too.
-				await Promise.all(['download', 'content'].map((ext) => rm(join(work, `${answer.answerId}.${ext}`), { force: true })));
+				await Promise.all(
+					['download', 'content'].map((ext) =>
+						rm(join(work, `${answer.answerId}.${ext}`), { force: true }),
+					),
+				);
 			}
 		}
 		result.remaining = pending.length - visited;
@@ -174,7 +206,10 @@ async function collectOne<T>(
 	options: CollectOptions<T>,
 ): Promise<CollectedAnswer<T> | undefined> {
 	const downloaded = join(work, `${answer.answerId}.download`);
-	const transfer = await channel.download(answer.content.path, createWriteStream(downloaded, { mode: 0o600 }));
+	const transfer = await channel.download(
+		answer.content.path,
+		createWriteStream(downloaded, { mode: 0o600 }),
+	);
 	if (transfer.size !== answer.content.size) {
 		throw new SocialSecurityError(
 			'ANSWER_SIZE_MISMATCH',
@@ -184,17 +219,25 @@ async function collectOne<T>(
 	let contentPath = downloaded;
 	let contentName = answer.content.name;
 	if (answer.content.kind === 'CO') {
-		const extracted = await extractCoArchive(downloaded, work, { outputName: `${answer.answerId}.content` });
+		const extracted = await extractCoArchive(downloaded, work, {
+			outputName: `${answer.answerId}.content`,
+		});
 		contentPath = extracted.path;
 		contentName = `FO.${answer.answerId}`;
 	}
-	const size = answer.content.kind === 'CO' ? (await readFileSize(contentPath)) : transfer.size;
+	const size = answer.content.kind === 'CO' ? await readFileSize(contentPath) : transfer.size;
 	const maxXml = options.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
 	let interpreted: CollectedAnswer<T>['interpreted'];
 	if (size <= maxXml) {
-		interpreted = interpretAnswer({ type: answer.type, contentName, bytes: await readFile(contentPath) }, { maxBytes: maxXml });
+		interpreted = interpretAnswer(
+			{ type: answer.type, contentName, bytes: await readFile(contentPath) },
+			{ maxBytes: maxXml },
+		);
 	} else {
-		interpreted = { format: 'binary', note: `larger than ${maxXml} bytes: delivered as a file, not parsed` };
+		interpreted = {
+			format: 'binary',
+			note: `larger than ${maxXml} bytes: delivered as a file, not parsed`,
+		};
 	}
 
 	if (options.accept && !options.accept(interpreted, answer)) return undefined;
@@ -215,33 +258,55 @@ async function collectOne<T>(
 			);
 			try {
 				// The signed bytes are the FO's: for a CO that is the ZIP itself as sent.
-				signature = await verifyDetached(decodeSignatureFile(Buffer.concat(chunks)), createReadStream(downloaded), {
-					trustedCertificatesPem: options.verifySignature.trustedCertificatesPem,
-				});
+				signature = await verifyDetached(
+					decodeSignatureFile(Buffer.concat(chunks)),
+					createReadStream(downloaded),
+					{
+						trustedCertificatesPem: options.verifySignature.trustedCertificatesPem,
+					},
+				);
 			} catch (error) {
-				signature = { valid: false, reason: error instanceof SocialSecurityError ? error.message : 'the FS could not be read' };
+				signature = {
+					valid: false,
+					reason: error instanceof SocialSecurityError ? error.message : 'the FS could not be read',
+				};
 			}
 		}
 	}
 
 	let stored: T;
 	try {
-		stored = await options.store({ name: contentName, size, open: () => createReadStream(contentPath), format: interpreted.format });
+		stored = await options.store({
+			name: contentName,
+			size,
+			open: () => createReadStream(contentPath),
+			format: interpreted.format,
+		});
 	} catch (error) {
 		throw new SocialSecurityError(
 			'ANSWER_STORE_FAILED',
 			`${contentName} could not be stored in n8n (${localFileProblem(error)}); it stays on the server and is taken again next run.`,
-			'Check the free space and permissions of n8n\'s binary data storage.',
+			"Check the free space and permissions of n8n's binary data storage.",
 			{ cause: error },
 		);
 	}
-	const collected: CollectedAnswer<T> = { answer, contentName, size, sha256: transfer.sha256, interpreted, signature, stored, deleted: false };
+	const collected: CollectedAnswer<T> = {
+		answer,
+		contentName,
+		size,
+		sha256: transfer.sha256,
+		interpreted,
+		signature,
+		stored,
+		deleted: false,
+	};
 	if (options.deleteAfterStore) {
 		try {
 			await deleteAnswer(channel, answer);
 			collected.deleted = true;
 		} catch (error) {
-			collected.deleteError = error instanceof SocialSecurityError ? error.message : 'the delete failed';
+			collected.deleteError =
+				error instanceof SocialSecurityError ? error.message : 'the delete failed';
 		}
 	}
 	return collected;
@@ -250,7 +315,9 @@ async function collectOne<T>(
 /** One error for a run in which answers were waiting but none could be taken (for a trigger to report). */
 export function answersFailedError(failures: CollectFailure[]): SocialSecurityError {
 	return new SocialSecurityError(
-		failures.some((f) => ['CONNECTION_LOST', 'OPERATION_TIMEOUT'].includes(f.code)) ? 'CONNECTION_LOST' : 'ANSWERS_FAILED',
+		failures.some((f) => ['CONNECTION_LOST', 'OPERATION_TIMEOUT'].includes(f.code))
+			? 'CONNECTION_LOST'
+			: 'ANSWERS_FAILED',
 		`${failures.length} answer(s) could not be taken and stay on the server: ${failures
 			.slice(0, 3)
 			.map((f) => `${f.answerId} (${f.message})`)
@@ -260,7 +327,11 @@ export function answersFailedError(failures: CollectFailure[]): SocialSecurityEr
 }
 
 async function deleteAnswer(channel: SftpChannel, answer: Answer): Promise<void> {
-	const names = [answer.go.name, answer.content.name, ...(answer.signature ? [answer.signature.name] : [])];
+	const names = [
+		answer.go.name,
+		answer.content.name,
+		...(answer.signature ? [answer.signature.name] : []),
+	];
 	await deleteAnswerFiles(channel, answer.folder, names);
 }
 

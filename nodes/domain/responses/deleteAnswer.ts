@@ -18,7 +18,11 @@ export interface DeletedAnswer {
  * Removes the GO, the FO or CO, and the FS of an answer; GO first, so an interruption leaves an
  * incomplete answer that nothing takes again. An answer already gone is not an error (deleted: []).
  */
-export async function deleteAnswer(channel: SftpChannel, answerId: string, folder?: string): Promise<DeletedAnswer> {
+export async function deleteAnswer(
+	channel: SftpChannel,
+	answerId: string,
+	folder?: string,
+): Promise<DeletedAnswer> {
 	const parsed = parseResponseFileName(`GO.${answerId}`);
 	if (!parsed.valid) {
 		throw new SocialSecurityError(
@@ -36,16 +40,28 @@ export async function deleteAnswer(channel: SftpChannel, answerId: string, folde
 		);
 	}
 	const present = new Set((await channel.list(`/${expected}`)).map((e) => e.name));
-	const names = ['GO', 'FO', 'CO', 'FS'].map((kind) => `${kind}.${answerId}`).filter((name) => present.has(name));
-	return { answerId, folder: expected, deleted: await deleteAnswerFiles(channel, `/${expected}`, names) };
+	const names = ['GO', 'FO', 'CO', 'FS']
+		.map((kind) => `${kind}.${answerId}`)
+		.filter((name) => present.has(name));
+	return {
+		answerId,
+		folder: expected,
+		deleted: await deleteAnswerFiles(channel, `/${expected}`, names),
+	};
 }
 
 /**
  * Deletes the files of one answer, its GO first: an interruption then leaves an incomplete answer that
  * nothing takes again, never a complete one that would be delivered twice. Returns what was deleted.
  */
-export async function deleteAnswerFiles(channel: SftpChannel, folder: string, names: string[]): Promise<string[]> {
-	const ordered = [...names].sort((a, b) => Number(!a.startsWith('GO.')) - Number(!b.startsWith('GO.')));
+export async function deleteAnswerFiles(
+	channel: SftpChannel,
+	folder: string,
+	names: string[],
+): Promise<string[]> {
+	const ordered = [...names].sort(
+		(a, b) => Number(!a.startsWith('GO.')) - Number(!b.startsWith('GO.')),
+	);
 	const deleted: string[] = [];
 	for (const name of ordered) {
 		await channel.delete(`${folder}/${name}`);

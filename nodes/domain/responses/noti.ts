@@ -62,11 +62,28 @@ export const NOTI_NAMES = {
 	referenceType: ['ReferenceType'],
 	handledReference: 'HandledReference',
 	fileName: ['FileName', 'GOFileName', 'OriginalFileName', 'Filename'],
-	result: ['ResultCode', 'AcceptanceCode', 'AcceptanceResult', 'AcceptanceStatus', 'ResultStatus', 'DeclarationStatus'],
+	result: [
+		'ResultCode',
+		'AcceptanceCode',
+		'AcceptanceResult',
+		'AcceptanceStatus',
+		'ResultStatus',
+		'DeclarationStatus',
+	],
 	anomaly: ['AnomalyReport', 'Anomaly', 'Anomalie', 'Anomalies', 'Error', 'ErrorReport'],
 	code: ['ErrorID', 'ErrorCode', 'AnomalyCode', 'AnomalyID', 'AnomalyNbr', 'Code', 'ID'],
 	class: ['AnomalyClass', 'ErrorClass', 'Class', 'Severity', 'AnomalyType', 'ErrorType', 'Level'],
-	description: ['AnomalyLabel', 'AnomalyDescription', 'ErrorDescription', 'ErrorLabel', 'Description', 'Label', 'Message', 'Text', 'Libelle'],
+	description: [
+		'AnomalyLabel',
+		'AnomalyDescription',
+		'ErrorDescription',
+		'ErrorLabel',
+		'Description',
+		'Label',
+		'Message',
+		'Text',
+		'Libelle',
+	],
 	tagName: ['TagName', 'ElementName', 'Tag'],
 	value: ['Value', 'ErrorValue', 'AnomalyValue'],
 	location: ['AnomalyLocation', 'Location', 'ErrorLocation'],
@@ -75,17 +92,57 @@ export const NOTI_NAMES = {
 	identification: ['Identification'],
 } as const;
 
-const ACCEPTED_VALUES = new Set(['1', 'ACCEPTED', 'ACCEPTE', 'ACCEPTÉ', 'AANVAARD', 'OK', 'TRUE', 'YES', 'Y', 'A']);
-const REFUSED_VALUES = new Set(['0', 'REFUSED', 'REJECTED', 'REFUSE', 'REFUSÉ', 'GEWEIGERD', 'KO', 'NOK', 'FALSE', 'NO', 'N', 'R']);
+const ACCEPTED_VALUES = new Set([
+	'1',
+	'ACCEPTED',
+	'ACCEPTE',
+	'ACCEPTÉ',
+	'AANVAARD',
+	'OK',
+	'TRUE',
+	'YES',
+	'Y',
+	'A',
+]);
+const REFUSED_VALUES = new Set([
+	'0',
+	'REFUSED',
+	'REJECTED',
+	'REFUSE',
+	'REFUSÉ',
+	'GEWEIGERD',
+	'KO',
+	'NOK',
+	'FALSE',
+	'NO',
+	'N',
+	'R',
+]);
 
 export type AnomalySeverity = 'blocking' | 'warning' | 'info' | 'unknown';
 
 /** Known anomaly classes: severity and what they mean. B/NB/NP seen at peers; P is a guess. */
-export const ANOMALY_CLASSES: Readonly<Record<string, { severity: AnomalySeverity; meaning: string }>> = {
-	B: { severity: 'blocking', meaning: 'Blocking anomaly: the declaration (or this part of it) is refused and must be corrected.' },
-	NB: { severity: 'warning', meaning: 'Non-blocking anomaly: the declaration is not refused, but the data should be corrected.' },
-	NP: { severity: 'warning', meaning: 'Non-percentage anomaly: recorded, does not count towards refusing the declaration.' },
-	P: { severity: 'warning', meaning: 'Percentage anomaly: the declaration is refused when too many of these occur.' },
+export const ANOMALY_CLASSES: Readonly<
+	Record<string, { severity: AnomalySeverity; meaning: string }>
+> = {
+	B: {
+		severity: 'blocking',
+		meaning:
+			'Blocking anomaly: the declaration (or this part of it) is refused and must be corrected.',
+	},
+	NB: {
+		severity: 'warning',
+		meaning:
+			'Non-blocking anomaly: the declaration is not refused, but the data should be corrected.',
+	},
+	NP: {
+		severity: 'warning',
+		meaning: 'Non-percentage anomaly: recorded, does not count towards refusing the declaration.',
+	},
+	P: {
+		severity: 'warning',
+		meaning: 'Percentage anomaly: the declaration is refused when too many of these occur.',
+	},
 	BLOCKING: { severity: 'blocking', meaning: 'Blocking anomaly.' },
 	ERROR: { severity: 'blocking', meaning: 'Error.' },
 	FATAL: { severity: 'blocking', meaning: 'Error.' },
@@ -161,12 +218,19 @@ export function parseNoti(xml: string | Buffer, options: SafeXmlOptions = {}): N
 }
 
 /** Reads any other XML answer (DMNO, DMPI, IDFL, …) as a plain object. */
-export function parseGenericAnswer(xml: string | Buffer, options: SafeXmlOptions = {}): GenericAnswer {
+export function parseGenericAnswer(
+	xml: string | Buffer,
+	options: SafeXmlOptions = {},
+): GenericAnswer {
 	const doc = parseSafeXml(xml, options);
 	return { root: doc.rootElement, object: doc.document };
 }
 
-export function notiFromDocument(rootElement: string, root: unknown, document: XmlObject): NotiAnswer {
+export function notiFromDocument(
+	rootElement: string,
+	root: unknown,
+	document: XmlObject,
+): NotiAnswer {
 	const form = childNamed(root, ...NOTI_NAMES.form) ?? root;
 
 	const references = collectReferences(root);
@@ -174,17 +238,26 @@ export function notiFromDocument(rootElement: string, root: unknown, document: X
 	const ticket =
 		nonEmptyText(childNamed(fileReference, ...NOTI_NAMES.referenceNumber)) ??
 		firstText(findElements(root, [...NOTI_NAMES.ticket])) ??
-		references.find((r) => r.origin === '2' && r.element.toLowerCase() !== NOTI_NAMES.handledReference.toLowerCase())?.number ??
-		references.find((r) => r.element.toLowerCase() === NOTI_NAMES.handledReference.toLowerCase())?.number ??
+		references.find(
+			(r) =>
+				r.origin === '2' && r.element.toLowerCase() !== NOTI_NAMES.handledReference.toLowerCase(),
+		)?.number ??
+		references.find((r) => r.element.toLowerCase() === NOTI_NAMES.handledReference.toLowerCase())
+			?.number ??
 		references[0]?.number;
-	const fileName = nonEmptyText(childNamed(fileReference, ...NOTI_NAMES.fileName)) ?? firstText(findElements(root, [...NOTI_NAMES.fileName]));
+	const fileName =
+		nonEmptyText(childNamed(fileReference, ...NOTI_NAMES.fileName)) ??
+		firstText(findElements(root, [...NOTI_NAMES.fileName]));
 
 	const resultCode = firstText(findElements(root, [...NOTI_NAMES.result]));
 	const accepted = interpretResult(resultCode);
 
 	const anomalies = collectAnomalies(root);
 	const typeForm = nonEmptyText(childNamed(form, ...NOTI_NAMES.typeForm))?.toUpperCase();
-	const created = creationMoment(nonEmptyText(childNamed(form, 'FormCreationDate')), nonEmptyText(childNamed(form, 'FormCreationHour')));
+	const created = creationMoment(
+		nonEmptyText(childNamed(form, 'FormCreationDate')),
+		nonEmptyText(childNamed(form, 'FormCreationHour')),
+	);
 
 	const answer: NotiAnswer = {
 		root: rootElement,
@@ -244,7 +317,9 @@ function collectAnomalies(root: unknown): NotiAnomaly[] {
 	const visit = (found: FoundElement[]): void => {
 		for (const element of found) {
 			// A container (<Anomalies><Anomaly/>…</Anomalies>, <Error><Error/></Error>): read its children.
-			const nested = isXmlObject(element.value) ? findElements(element.value, [...NOTI_NAMES.anomaly]) : [];
+			const nested = isXmlObject(element.value)
+				? findElements(element.value, [...NOTI_NAMES.anomaly])
+				: [];
 			const own = anomalyFrom(element.value);
 			if (own) anomalies.push(own);
 			else if (nested.length > 0) visit(nested);
@@ -253,7 +328,9 @@ function collectAnomalies(root: unknown): NotiAnomaly[] {
 	visit(findElements(root, [...NOTI_NAMES.anomaly]));
 	if (anomalies.length === 0) {
 		// No anomaly element: bare codes (an ACRF-like <ErrorID> in the result) still count.
-		for (const found of findElements(root, [...NOTI_NAMES.code.filter((n) => n.startsWith('Error') || n.startsWith('Anomaly'))])) {
+		for (const found of findElements(root, [
+			...NOTI_NAMES.code.filter((n) => n.startsWith('Error') || n.startsWith('Anomaly')),
+		])) {
 			const code = nonEmptyText(found.value);
 			if (code !== undefined) anomalies.push({ code: printable(code), severity: 'unknown' });
 		}

@@ -49,7 +49,10 @@ export interface SafeXmlDocument {
 const FORBIDDEN = /<!\s*(DOCTYPE|ENTITY)/i;
 
 /** Parses an answer's XML under the rules above; throws RESPONSE_XML_TOO_LARGE / _FORBIDDEN / _INVALID. */
-export function parseSafeXml(input: string | Buffer, options: SafeXmlOptions = {}): SafeXmlDocument {
+export function parseSafeXml(
+	input: string | Buffer,
+	options: SafeXmlOptions = {},
+): SafeXmlDocument {
 	const maxBytes = options.maxBytes ?? DEFAULT_MAX_XML_BYTES;
 	const what = options.sourceName ? `the answer ${printable(options.sourceName)}` : 'the answer';
 	assertSize(input, maxBytes, what);
@@ -71,14 +74,19 @@ export function parseSafeXml(input: string | Buffer, options: SafeXmlOptions = {
 	const validation = XMLValidator.validate(body, { allowBooleanAttributes: false });
 	if (validation !== true) {
 		const { msg, line, col } = validation.err;
-		throw invalid(`${capitalise(what)} is not well-formed XML (line ${line}, column ${col}): ${printable(msg)}`);
+		throw invalid(
+			`${capitalise(what)} is not well-formed XML (line ${line}, column ${col}): ${printable(msg)}`,
+		);
 	}
 
 	let parsed: XmlObject;
 	try {
 		parsed = createParser().parse(body) as XmlObject;
 	} catch (error) {
-		throw invalid(`${capitalise(what)} could not be read as XML: ${printable(messageOf(error))}`, error);
+		throw invalid(
+			`${capitalise(what)} could not be read as XML: ${printable(messageOf(error))}`,
+			error,
+		);
 	}
 	const roots = Object.keys(parsed).filter((key) => key !== '?xml');
 	if (roots.length !== 1) {
@@ -90,9 +98,15 @@ export function parseSafeXml(input: string | Buffer, options: SafeXmlOptions = {
 	}
 	const rootElement = roots[0];
 	if (Array.isArray(parsed[rootElement])) {
-		throw invalid(`${capitalise(what)} has several <${printable(rootElement)}> root elements; XML allows exactly one.`);
+		throw invalid(
+			`${capitalise(what)} has several <${printable(rootElement)}> root elements; XML allows exactly one.`,
+		);
 	}
-	return { rootElement, root: parsed[rootElement], document: { [rootElement]: parsed[rootElement] } };
+	return {
+		rootElement,
+		root: parsed[rootElement],
+		document: { [rootElement]: parsed[rootElement] },
+	};
 }
 
 function createParser(): XMLParser {
@@ -117,7 +131,13 @@ function createParser(): XMLParser {
 	});
 }
 
-const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const XML_ENTITIES: Readonly<Record<string, string>> = {
+	amp: '&',
+	lt: '<',
+	gt: '>',
+	quot: '"',
+	apos: "'",
+};
 const ENTITY_REFERENCE = /&(amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});/g;
 
 /** An entity decoder that knows the five XML entities and character references, and nothing else. */
@@ -144,7 +164,12 @@ export function decodePredefinedEntities(text: string): string {
 
 function isXmlChar(c: number): boolean {
 	return (
-		c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff)
+		c === 0x9 ||
+		c === 0xa ||
+		c === 0xd ||
+		(c >= 0x20 && c <= 0xd7ff) ||
+		(c >= 0xe000 && c <= 0xfffd) ||
+		(c >= 0x10000 && c <= 0x10ffff)
 	);
 }
 
@@ -152,7 +177,9 @@ function assertSize(input: string | Buffer, maxBytes: number, what: string): voi
 	// A JavaScript string never has more UTF-16 units than UTF-8 bytes, so the length alone can refuse
 	// a huge string without touching its content.
 	const tooLarge =
-		typeof input === 'string' ? input.length > maxBytes || Buffer.byteLength(input, 'utf8') > maxBytes : input.length > maxBytes;
+		typeof input === 'string'
+			? input.length > maxBytes || Buffer.byteLength(input, 'utf8') > maxBytes
+			: input.length > maxBytes;
 	if (tooLarge) {
 		const size = typeof input === 'string' ? input.length : input.length;
 		throw new SocialSecurityError(
@@ -171,26 +198,41 @@ export function decodeXmlBytes(bytes: Buffer): string {
 	if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
 		return new TextDecoder('utf-8').decode(bytes.subarray(3));
 	}
-	if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-	if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+	if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe)
+		return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+	if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
+		return new TextDecoder('utf-16be').decode(bytes.subarray(2));
 	const head = bytes.subarray(0, 200).toString('latin1');
-	const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
-	if (declared === undefined || declared === 'utf-8' || declared === 'utf8') return new TextDecoder('utf-8').decode(bytes);
-	if (declared === 'iso-8859-1' || declared === 'latin1' || declared === 'latin-1' || declared === 'us-ascii' || declared === 'ascii') {
+	const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/
+		.exec(head)?.[1]
+		?.toLowerCase();
+	if (declared === undefined || declared === 'utf-8' || declared === 'utf8')
+		return new TextDecoder('utf-8').decode(bytes);
+	if (
+		declared === 'iso-8859-1' ||
+		declared === 'latin1' ||
+		declared === 'latin-1' ||
+		declared === 'us-ascii' ||
+		declared === 'ascii'
+	) {
 		return bytes.toString('latin1');
 	}
 	if (declared === 'windows-1252' || declared === 'cp1252') return decodeWindows1252(bytes);
 	try {
 		return new TextDecoder(declared).decode(bytes);
 	} catch (error) {
-		throw invalid(`The answer declares the character encoding "${printable(declared)}", which cannot be read.`, error);
+		throw invalid(
+			`The answer declares the character encoding "${printable(declared)}", which cannot be read.`,
+			error,
+		);
 	}
 }
 
 // 0x80–0x9F of windows-1252 (Node's TextDecoder reads this label as ISO-8859-1); 0 = unassigned.
 const CP1252_HIGH = [
-	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152,
+	0, 0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161,
+	0x203a, 0x0153, 0, 0x017e, 0x0178,
 ];
 
 function decodeWindows1252(bytes: Buffer): string {
@@ -215,7 +257,8 @@ export function textOf(value: unknown): string | undefined {
 	if (Array.isArray(value)) return value.length > 0 ? textOf(value[0]) : undefined;
 	if (isXmlObject(value)) {
 		const text = value[TEXT_KEY];
-		if (text === undefined) return Object.keys(value).every((k) => k.startsWith(ATTRIBUTE_PREFIX)) ? '' : undefined;
+		if (text === undefined)
+			return Object.keys(value).every((k) => k.startsWith(ATTRIBUTE_PREFIX)) ? '' : undefined;
 		return textOf(text);
 	}
 	return undefined;
@@ -265,7 +308,11 @@ export interface FoundElement {
  * Every element named one of `names` (case-insensitive) below `element`, breadth-first, in document
  * order per level. Does not look inside a found element unless `descendIntoMatches` is set.
  */
-export function findElements(element: unknown, names: string[], options: { descendIntoMatches?: boolean; maxDepth?: number } = {}): FoundElement[] {
+export function findElements(
+	element: unknown,
+	names: string[],
+	options: { descendIntoMatches?: boolean; maxDepth?: number } = {},
+): FoundElement[] {
 	const wanted = new Set(names.map((n) => n.toLowerCase()));
 	const maxDepth = options.maxDepth ?? 200;
 	const found: FoundElement[] = [];
@@ -279,7 +326,8 @@ export function findElements(element: unknown, names: string[], options: { desce
 				const match = wanted.has(key.toLowerCase());
 				for (const item of asArray(child)) {
 					if (match) found.push({ name: key, value: item, ancestors, parent: value });
-					if (!match || options.descendIntoMatches) next.push({ value: item, ancestors: [...ancestors, key] });
+					if (!match || options.descendIntoMatches)
+						next.push({ value: item, ancestors: [...ancestors, key] });
 				}
 			}
 		}

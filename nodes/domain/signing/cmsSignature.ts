@@ -3,7 +3,18 @@
  * (OpenSSL 3) writes it, and a pure-Node verifier for it. The content is streamed through
  * node:crypto; only the digest is kept. See docs/signing-and-keys.md "Making the FS".
  */
-import { constants as cryptoConstants, createHash, createVerify, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type Hash, type KeyObject, type Verify, type VerifyKeyObjectInput } from 'node:crypto';
+import {
+	constants as cryptoConstants,
+	createHash,
+	createVerify,
+	sign as cryptoSign,
+	verify as cryptoVerify,
+	X509Certificate,
+	type Hash,
+	type KeyObject,
+	type Verify,
+	type VerifyKeyObjectInput,
+} from 'node:crypto';
 import type * as Forge from 'node-forge';
 
 import { SocialSecurityError } from '../errors';
@@ -97,7 +108,10 @@ const DIGEST_OIDS: Record<string, string> = {
 	'2.16.840.1.101.3.4.2.2': 'sha384',
 	'2.16.840.1.101.3.4.2.3': 'sha512',
 };
-const DIGEST_OID_BY_NAME: Record<SignDigest, string> = { sha1: '1.3.14.3.2.26', sha256: '2.16.840.1.101.3.4.2.1' };
+const DIGEST_OID_BY_NAME: Record<SignDigest, string> = {
+	sha1: '1.3.14.3.2.26',
+	sha256: '2.16.840.1.101.3.4.2.1',
+};
 
 /** Signature algorithm OIDs → the key type they need and their hash (undefined: the digestAlgorithm). */
 const SIGNATURE_OIDS: Record<string, { key: 'rsa' | 'ec'; hash?: string }> = {
@@ -114,7 +128,10 @@ const SIGNATURE_OIDS: Record<string, { key: 'rsa' | 'ec'; hash?: string }> = {
 	'1.2.840.10045.4.3.3': { key: 'ec', hash: 'sha384' },
 	'1.2.840.10045.4.3.4': { key: 'ec', hash: 'sha512' },
 };
-const ECDSA_OID_BY_DIGEST: Record<SignDigest, string> = { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2' };
+const ECDSA_OID_BY_DIGEST: Record<SignDigest, string> = {
+	sha1: '1.2.840.10045.4.1',
+	sha256: '1.2.840.10045.4.3.2',
+};
 
 // ---------------------------------------------------------------------------------------------------
 // DER building: forge's asn1 for new elements, plain concatenation where original bytes must be kept
@@ -163,7 +180,8 @@ function attribute(oid: string, value: Asn1): Buffer {
 
 /** The list OpenSSL 3 writes (PKCS7_simple_smimecap): AES-256/192/128, 3DES, RC2-128, RC2-64, DES, RC2-40. */
 const SMIME_CAPABILITIES: Asn1 = (() => {
-	const cap = (oid: string, bits?: number) => (bits === undefined ? seq(oidNode(oid)) : seq(oidNode(oid), intNode(bits)));
+	const cap = (oid: string, bits?: number) =>
+		bits === undefined ? seq(oidNode(oid)) : seq(oidNode(oid), intNode(bits));
 	return seq(
 		cap('2.16.840.1.101.3.4.1.42'),
 		cap('2.16.840.1.101.3.4.1.22'),
@@ -186,7 +204,12 @@ function timeNode(date: Date): Asn1 {
 }
 
 function signFailed(cause: unknown): SocialSecurityError {
-	return new SocialSecurityError('SIGN_FAILED', 'The signing key could not sign the file.', undefined, { cause });
+	return new SocialSecurityError(
+		'SIGN_FAILED',
+		'The signing key could not sign the file.',
+		undefined,
+		{ cause },
+	);
 }
 
 function optionsError(message: string): SocialSecurityError {
@@ -197,14 +220,20 @@ function optionsError(message: string): SocialSecurityError {
  * Builds the detached SignedData for a digest computed elsewhere (e.g. while the file is uploaded).
  * `messageDigest` must be the `digest` hash of the exact file bytes.
  */
-export function signDigest(messageDigest: Buffer, identity: SigningIdentity, options: SignOptions = {}): Buffer {
+export function signDigest(
+	messageDigest: Buffer,
+	identity: SigningIdentity,
+	options: SignOptions = {},
+): Buffer {
 	const digest = options.digest ?? 'sha256';
-	if (digest !== 'sha256' && digest !== 'sha1') throw optionsError(`Unsupported digest "${String(digest)}": use sha256 or sha1.`);
+	if (digest !== 'sha256' && digest !== 'sha1')
+		throw optionsError(`Unsupported digest "${String(digest)}": use sha256 or sha1.`);
 	if (!Buffer.isBuffer(messageDigest) || messageDigest.length !== (digest === 'sha256' ? 32 : 20)) {
 		throw optionsError(`The message digest is not a ${digest} digest.`);
 	}
 	const signingTime = options.signingTime ?? new Date();
-	if (!(signingTime instanceof Date) || Number.isNaN(signingTime.getTime())) throw optionsError('The signing time is not a valid date.');
+	if (!(signingTime instanceof Date) || Number.isNaN(signingTime.getTime()))
+		throw optionsError('The signing time is not a valid date.');
 	const { certificate, privateKey } = identity;
 	const keyType = privateKey.asymmetricKeyType;
 	if (keyType !== 'rsa' && keyType !== 'ec') {
@@ -217,12 +246,17 @@ export function signDigest(messageDigest: Buffer, identity: SigningIdentity, opt
 			: seq(oidNode(DIGEST_OID_BY_NAME[digest]), nullNode()),
 	);
 	const signatureAlgorithm = der(
-		keyType === 'rsa' ? seq(oidNode(OID.rsaEncryption), nullNode()) : seq(oidNode(ECDSA_OID_BY_DIGEST[digest])),
+		keyType === 'rsa'
+			? seq(oidNode(OID.rsaEncryption), nullNode())
+			: seq(oidNode(ECDSA_OID_BY_DIGEST[digest])),
 	);
 	const attributes = [
 		attribute(OID.contentType, oidNode(OID.data)),
 		attribute(OID.signingTime, timeNode(signingTime)),
-		attribute(OID.messageDigest, asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, messageDigest.toString('binary'))),
+		attribute(
+			OID.messageDigest,
+			asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, messageDigest.toString('binary')),
+		),
 		attribute(OID.smimeCapabilities, SMIME_CAPABILITIES),
 	];
 	// The signature covers the attributes as a SET (tag 0x31); in SignerInfo they are [0] IMPLICIT.
@@ -246,7 +280,8 @@ export function signDigest(messageDigest: Buffer, identity: SigningIdentity, opt
 	);
 	const certificates = [certificate.der];
 	if (options.includeChain) {
-		for (const cert of identity.chain) if (!certificates.some((c) => c.equals(cert.der))) certificates.push(cert.der);
+		for (const cert of identity.chain)
+			if (!certificates.some((c) => c.equals(cert.der))) certificates.push(cert.der);
 	}
 	const signedData = tlv(
 		0x30,
@@ -273,7 +308,10 @@ async function consume(input: Input, sinks: Sink[]): Promise<number> {
 		return input.length;
 	}
 	if (!input || typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {
-		throw new SocialSecurityError('SIGN_INPUT_INVALID', 'The file to sign must be binary data (a Buffer or a readable stream).');
+		throw new SocialSecurityError(
+			'SIGN_INPUT_INVALID',
+			'The file to sign must be binary data (a Buffer or a readable stream).',
+		);
 	}
 	let size = 0;
 	try {
@@ -284,7 +322,9 @@ async function consume(input: Input, sinks: Sink[]): Promise<number> {
 					'The file to sign was read as text; it must be read as bytes (no stream encoding).',
 				);
 			}
-			const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+			const buf = Buffer.isBuffer(chunk)
+				? chunk
+				: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 			for (const sink of sinks) sink.update(buf);
 			size += buf.length;
 		}
@@ -306,14 +346,21 @@ function readError(error: unknown): SocialSecurityError {
 
 /** Releases a stream we will not read; a late error (e.g. a failed open) must not go unhandled. */
 function dispose(input: Input): void {
-	const stream = input as { destroy?: () => void; on?: (event: string, listener: () => void) => void };
+	const stream = input as {
+		destroy?: () => void;
+		on?: (event: string, listener: () => void) => void;
+	};
 	if (Buffer.isBuffer(input) || typeof stream.destroy !== 'function') return;
 	stream.on?.('error', () => undefined);
 	stream.destroy();
 }
 
 /** Signs the exact bytes of `input` (detached CMS SignedData, as `openssl smime -sign -binary`). */
-export async function signDetached(input: Input, identity: SigningIdentity, options: SignOptions = {}): Promise<SignResult> {
+export async function signDetached(
+	input: Input,
+	identity: SigningIdentity,
+	options: SignOptions = {},
+): Promise<SignResult> {
 	const digest = options.digest ?? 'sha256';
 	if (digest !== 'sha256' && digest !== 'sha1') {
 		dispose(input);
@@ -322,7 +369,11 @@ export async function signDetached(input: Input, identity: SigningIdentity, opti
 	const hash = createHash(digest);
 	const size = await consume(input, [hash]);
 	const messageDigest = hash.digest();
-	return { der: signDigest(messageDigest, identity, options), digestHex: messageDigest.toString('hex'), size };
+	return {
+		der: signDigest(messageDigest, identity, options),
+		digestHex: messageDigest.toString('hex'),
+		size,
+	};
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -357,7 +408,9 @@ function fsInvalid(detail: string, cause?: unknown): SocialSecurityError {
 }
 
 /** Exact bytes of the certificates and signed attributes; forge's re-encoding when the FS is BER. */
-function rawParts(bytes: Buffer): { certificates: Buffer[]; signedAttributes: Array<Buffer | undefined> } | undefined {
+function rawParts(
+	bytes: Buffer,
+): { certificates: Buffer[]; signedAttributes: Array<Buffer | undefined> } | undefined {
 	try {
 		const [, wrapper] = tlvChildren(bytes, readTlv(bytes, 0));
 		const signedData = tlvChildren(bytes, readTlv(bytes, wrapper.contentStart, wrapper.end));
@@ -367,7 +420,9 @@ function rawParts(bytes: Buffer): { certificates: Buffer[]; signedAttributes: Ar
 			certificates: certs ? tlvChildren(bytes, certs).map((t) => tlvBytes(bytes, t)) : [],
 			signedAttributes: tlvChildren(bytes, signerInfos).map((si) => {
 				const attrs = tlvChildren(bytes, si).find((t) => t.tag === 0xa0);
-				return attrs ? Buffer.concat([Buffer.from([0x31]), bytes.subarray(attrs.start + 1, attrs.end)]) : undefined;
+				return attrs
+					? Buffer.concat([Buffer.from([0x31]), bytes.subarray(attrs.start + 1, attrs.end)])
+					: undefined;
 			}),
 		};
 	} catch {
@@ -381,13 +436,15 @@ function parseSignedData(bytes: Buffer): ParsedSignedData {
 	const fields = kids(kids(wrapper, 0, C.CONTEXT_SPECIFIC)[0], T.SEQUENCE);
 	const [, , encap] = fields;
 	const encapFields = kids(encap, T.SEQUENCE);
-	if (oidOf(encapFields[0]) !== OID.data) throw new FsStructureError('the signed content is not of type data');
+	if (oidOf(encapFields[0]) !== OID.data)
+		throw new FsStructureError('the signed content is not of type data');
 	const certificatesNode = fields.find((f) => f.tagClass === C.CONTEXT_SPECIFIC && f.type === 0);
 	const signerInfos = kids(fields[fields.length - 1], T.SET);
 	if (signerInfos.length === 0) throw new FsStructureError('it has no signer');
 	const raw = rawParts(bytes);
 
-	const certificates = raw?.certificates ?? (certificatesNode ? kids(certificatesNode).map(der) : []);
+	const certificates =
+		raw?.certificates ?? (certificatesNode ? kids(certificatesNode).map(der) : []);
 	const signers = signerInfos.map((si, index): ParsedSigner => {
 		const siFields = kids(si, T.SEQUENCE);
 		let i = 1;
@@ -412,11 +469,13 @@ function parseSignedData(bytes: Buffer): ParsedSignedData {
 				attributes.set(oid, kids(values, T.SET));
 			}
 			signedAttributesSet =
-				raw?.signedAttributes[index] ?? der(asn1.create(C.UNIVERSAL, T.SET, true, kids(maybeAttrs)));
+				raw?.signedAttributes[index] ??
+				der(asn1.create(C.UNIVERSAL, T.SET, true, kids(maybeAttrs)));
 		}
 		const [sigOidNode, sigParams] = kids(siFields[i++], T.SEQUENCE);
 		const signatureNode = siFields[i];
-		if (!signatureNode || signatureNode.type !== T.OCTETSTRING) throw new FsStructureError('the signature value is missing');
+		if (!signatureNode || signatureNode.type !== T.OCTETSTRING)
+			throw new FsStructureError('the signature value is missing');
 		return {
 			sid,
 			digestOid,
@@ -454,8 +513,11 @@ function findSignerCertificate(signer: ParsedSigner, candidates: Buffer[]): Buff
 	return candidates.find((candidate) => {
 		try {
 			const parts = certificateParts(candidate);
-			if ('subjectKeyIdentifier' in signer.sid) return !!parts.subjectKeyIdentifier?.equals(signer.sid.subjectKeyIdentifier);
-			return parts.issuerDer.equals(signer.sid.issuerDer) && parts.serialDer.equals(signer.sid.serialDer);
+			if ('subjectKeyIdentifier' in signer.sid)
+				return !!parts.subjectKeyIdentifier?.equals(signer.sid.subjectKeyIdentifier);
+			return (
+				parts.issuerDer.equals(signer.sid.issuerDer) && parts.serialDer.equals(signer.sid.serialDer)
+			);
 		} catch {
 			return false;
 		}
@@ -468,12 +530,23 @@ function label(x509: X509Certificate): string {
 }
 
 /** Why the signer does not chain to a trusted certificate, or undefined when it does. */
-function chainProblem(signer: X509Certificate, embedded: X509Certificate[], anchors: X509Certificate[], at: Date): string | undefined {
+function chainProblem(
+	signer: X509Certificate,
+	embedded: X509Certificate[],
+	anchors: X509Certificate[],
+	at: Date,
+): string | undefined {
 	const isAnchor = (c: X509Certificate) => anchors.some((a) => a.raw.equals(c.raw));
 	const timeProblem = (c: X509Certificate) => {
 		const parts = certificateParts(c.raw);
-		const validity = checkCertificateValidity({ subject: `CN=${label(c)}`, notBefore: parts.notBefore, notAfter: parts.notAfter }, at, 0);
-		return validity.valid ? undefined : validity.message.replace('The signing certificate', 'The certificate');
+		const validity = checkCertificateValidity(
+			{ subject: `CN=${label(c)}`, notBefore: parts.notBefore, notAfter: parts.notAfter },
+			at,
+			0,
+		);
+		return validity.valid
+			? undefined
+			: validity.message.replace('The signing certificate', 'The certificate');
 	};
 	let current = signer;
 	for (let depth = 0; depth < 16; depth++) {
@@ -487,8 +560,10 @@ function chainProblem(signer: X509Certificate, embedded: X509Certificate[], anch
 				return false;
 			}
 		});
-		if (!issuer) return `The certificate "${label(current)}" is not issued by a trusted certificate.`;
-		if (!isAnchor(issuer) && !issuer.ca) return `The certificate "${label(issuer)}" is not a certification authority.`;
+		if (!issuer)
+			return `The certificate "${label(current)}" is not issued by a trusted certificate.`;
+		if (!isAnchor(issuer) && !issuer.ca)
+			return `The certificate "${label(issuer)}" is not a certification authority.`;
 		current = issuer;
 	}
 	return 'The certificate chain is too long.';
@@ -503,33 +578,48 @@ interface SignerCheck {
 	problem?: string;
 }
 
-function verifyKeyOptions(key: KeyObject, check: SignerCheck): { options?: VerifyKeyObjectInput; hash?: string; problem?: string } {
+function verifyKeyOptions(
+	key: KeyObject,
+	check: SignerCheck,
+): { options?: VerifyKeyObjectInput; hash?: string; problem?: string } {
 	const { signer } = check;
 	const algorithm = SIGNATURE_OIDS[signer.signatureOid];
 	if (signer.signatureOid === OID.rsassaPss) {
-		if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return { problem: 'The signature algorithm does not fit the key.' };
+		if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss')
+			return { problem: 'The signature algorithm does not fit the key.' };
 		// RSASSA-PSS-params: [0] hash (default sha1), [1] MGF1 with a hash, [2] salt length (default 20).
 		let hash = 'sha1';
 		let mgfHash = 'sha1';
 		let saltLength = 20;
-		for (const field of signer.signatureParams && Array.isArray(signer.signatureParams.value) ? signer.signatureParams.value : []) {
+		for (const field of signer.signatureParams && Array.isArray(signer.signatureParams.value)
+			? signer.signatureParams.value
+			: []) {
 			const inner = kids(field)[0];
 			if (field.type === 0) hash = DIGEST_OIDS[oidOf(kids(inner, T.SEQUENCE)[0])] ?? '?';
 			if (field.type === 1) {
 				const [mgfOid, mgfParams] = kids(inner, T.SEQUENCE);
-				mgfHash = oidOf(mgfOid) === OID.mgf1 ? (DIGEST_OIDS[oidOf(kids(mgfParams, T.SEQUENCE)[0])] ?? '?') : '?';
+				mgfHash =
+					oidOf(mgfOid) === OID.mgf1
+						? (DIGEST_OIDS[oidOf(kids(mgfParams, T.SEQUENCE)[0])] ?? '?')
+						: '?';
 			}
 			if (field.type === 2) saltLength = Number.parseInt(octets(inner).toString('hex') || '0', 16);
 		}
-		if (hash === '?' || mgfHash !== hash) return { problem: 'The RSA-PSS parameters are not supported.' };
+		if (hash === '?' || mgfHash !== hash)
+			return { problem: 'The RSA-PSS parameters are not supported.' };
 		return { hash, options: { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength } };
 	}
-	if (!algorithm) return { problem: `The signature algorithm ${signer.signatureOid} is not supported.` };
-	if (key.asymmetricKeyType !== algorithm.key) return { problem: 'The signature algorithm does not fit the signer\'s key.' };
+	if (!algorithm)
+		return { problem: `The signature algorithm ${signer.signatureOid} is not supported.` };
+	if (key.asymmetricKeyType !== algorithm.key)
+		return { problem: "The signature algorithm does not fit the signer's key." };
 	const hash = algorithm.hash ?? check.hashName;
 	return {
 		hash,
-		options: algorithm.key === 'rsa' ? { key, padding: cryptoConstants.RSA_PKCS1_PADDING } : { key, dsaEncoding: 'der' },
+		options:
+			algorithm.key === 'rsa'
+				? { key, padding: cryptoConstants.RSA_PKCS1_PADDING }
+				: { key, dsaEncoding: 'der' },
 	};
 }
 
@@ -545,7 +635,11 @@ function attributeValue(signer: ParsedSigner, oid: string): Asn1 | undefined {
  * Returns valid:false with a reason for a wrong signature; throws FS_INVALID when the FS is not a
  * SignedData at all. Consumes (or destroys) the content stream.
  */
-export async function verifyDetached(fs: Buffer, content: Input, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyDetached(
+	fs: Buffer,
+	content: Input,
+	options: VerifyOptions = {},
+): Promise<VerifyResult> {
 	let parsed: ParsedSignedData;
 	try {
 		parsed = parseSignedData(decodeSignatureFile(fs));
@@ -563,19 +657,31 @@ export async function verifyDetached(fs: Buffer, content: Input, options: Verify
 
 function verifyError(error: unknown): SocialSecurityError {
 	if (error instanceof SocialSecurityError) return error;
-	return fsInvalid(error instanceof FsStructureError ? error.message : 'its structure is damaged', error);
+	return fsInvalid(
+		error instanceof FsStructureError ? error.message : 'its structure is damaged',
+		error,
+	);
 }
 
-async function verifyParsed(parsed: ParsedSignedData, content: Input, options: VerifyOptions): Promise<VerifyResult> {
-	const anchors = options.trustedCertificatesPem !== undefined ? parsePem(options.trustedCertificatesPem) : undefined;
+async function verifyParsed(
+	parsed: ParsedSignedData,
+	content: Input,
+	options: VerifyOptions,
+): Promise<VerifyResult> {
+	const anchors =
+		options.trustedCertificatesPem !== undefined
+			? parsePem(options.trustedCertificatesPem)
+			: undefined;
 	const candidates = [...parsed.certificates];
 	if (options.expectedCertificateDer) candidates.push(options.expectedCertificateDer);
 
 	const checks: SignerCheck[] = parsed.signers.map((signer) => {
 		const check: SignerCheck = { signer, hashName: DIGEST_OIDS[signer.digestOid] };
-		if (!check.hashName) check.problem = `The digest algorithm ${signer.digestOid} is not supported.`;
+		if (!check.hashName)
+			check.problem = `The digest algorithm ${signer.digestOid} is not supported.`;
 		check.certificate = findSignerCertificate(signer, candidates);
-		if (!check.problem && !check.certificate) check.problem = "The signer's certificate is not in the signature file.";
+		if (!check.problem && !check.certificate)
+			check.problem = "The signer's certificate is not in the signature file.";
 		if (!check.problem && !signer.signedAttributesSet && check.certificate && check.hashName) {
 			// Without signed attributes the signature covers the content itself: verify while streaming.
 			check.streamVerify = createVerify(check.hashName);
@@ -583,7 +689,10 @@ async function verifyParsed(parsed: ParsedSignedData, content: Input, options: V
 		return check;
 	});
 	const first = checks[0];
-	const result: VerifyResult = { valid: false, digestAlgorithm: first.hashName ?? first.signer.digestOid };
+	const result: VerifyResult = {
+		valid: false,
+		digestAlgorithm: first.hashName ?? first.signer.digestOid,
+	};
 	if (first.certificate) {
 		try {
 			result.signer = describeCertificate(first.certificate);
@@ -591,12 +700,18 @@ async function verifyParsed(parsed: ParsedSignedData, content: Input, options: V
 			// Reported below as an unreadable certificate.
 		}
 	}
-	const signingTimeNode = first.signer.signedAttributesSet ? attributeValue(first.signer, OID.signingTime) : undefined;
+	const signingTimeNode = first.signer.signedAttributesSet
+		? attributeValue(first.signer, OID.signingTime)
+		: undefined;
 	if (signingTimeNode) result.signingTime = timeOf(signingTimeNode);
 
 	if (!parsed.detached) {
 		dispose(content);
-		return { ...result, reason: 'The signature file contains its own copy of the content; a detached signature is expected.' };
+		return {
+			...result,
+			reason:
+				'The signature file contains its own copy of the content; a detached signature is expected.',
+		};
 	}
 	const unusable = checks.find((c) => c.problem);
 	if (unusable) {
@@ -605,8 +720,13 @@ async function verifyParsed(parsed: ParsedSignedData, content: Input, options: V
 	}
 
 	const hashes = new Map<string, Hash>();
-	for (const check of checks) if (check.hashName && !hashes.has(check.hashName)) hashes.set(check.hashName, createHash(check.hashName));
-	const sinks: Sink[] = [...hashes.values(), ...checks.flatMap((c) => (c.streamVerify ? [c.streamVerify] : []))];
+	for (const check of checks)
+		if (check.hashName && !hashes.has(check.hashName))
+			hashes.set(check.hashName, createHash(check.hashName));
+	const sinks: Sink[] = [
+		...hashes.values(),
+		...checks.flatMap((c) => (c.streamVerify ? [c.streamVerify] : [])),
+	];
 	await consume(content, sinks);
 	const digests = new Map([...hashes].map(([name, h]) => [name, h.digest()]));
 
@@ -636,14 +756,17 @@ function checkSigner(
 		return `The file is signed by another certificate ("${label(x509)}") than the expected one.`;
 	}
 	const { options: keyOptions, hash, problem } = verifyKeyOptions(x509.publicKey, check);
-	if (problem || !keyOptions || !hash) return problem ?? 'The signature algorithm is not supported.';
+	if (problem || !keyOptions || !hash)
+		return problem ?? 'The signature algorithm is not supported.';
 
 	let ok: boolean;
 	if (signer.signedAttributesSet) {
 		const contentType = attributeValue(signer, OID.contentType);
-		if (!contentType || oidOf(contentType) !== OID.data) return 'The signed attributes lack the content type "data".';
+		if (!contentType || oidOf(contentType) !== OID.data)
+			return 'The signed attributes lack the content type "data".';
 		const messageDigest = attributeValue(signer, OID.messageDigest);
-		if (!messageDigest || messageDigest.type !== T.OCTETSTRING) return 'The signed attributes lack the message digest.';
+		if (!messageDigest || messageDigest.type !== T.OCTETSTRING)
+			return 'The signed attributes lack the message digest.';
 		if (!octets(messageDigest).equals(digests.get(check.hashName as string) as Buffer)) {
 			return 'The file does not match the signature: its content differs from what was signed.';
 		}
@@ -659,7 +782,8 @@ function checkSigner(
 			ok = false;
 		}
 	}
-	if (!ok) return 'The signature value is wrong: the file or the signature was altered, or another key signed it.';
+	if (!ok)
+		return 'The signature value is wrong: the file or the signature was altered, or another key signed it.';
 
 	if (anchors) {
 		const parts = certificateParts(certificateDer);

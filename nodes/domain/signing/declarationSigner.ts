@@ -5,7 +5,13 @@
  */
 import { SocialSecurityError } from '../errors';
 import { signatureNameForDeclaration } from '../names/fileNames';
-import { SignDigest, signDetached, verifyDetached, VerifyOptions, VerifyResult } from './cmsSignature';
+import {
+	SignDigest,
+	signDetached,
+	verifyDetached,
+	VerifyOptions,
+	VerifyResult,
+} from './cmsSignature';
 import { SigningIdentity, assertCertificateValid, loadPkcs12 } from './pkcs12';
 import { SignatureLayout, encodeSignatureFile } from './signatureLayout';
 
@@ -18,7 +24,13 @@ export interface DeclarationSignature {
 	digestHex: string;
 	signedBytes: number;
 	layout: SignatureLayout;
-	signer: { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string };
+	signer: {
+		subject: string;
+		issuer: string;
+		serialNumber: string;
+		notBefore: string;
+		notAfter: string;
+	};
 	signingTime: string;
 }
 
@@ -30,7 +42,11 @@ export interface SignDeclarationOptions {
 }
 
 /** Loads the channel's .p12 and refuses a certificate that cannot sign today. */
-export function loadSigningIdentity(p12Base64: string | undefined, password: string | undefined, now: Date = new Date()): SigningIdentity {
+export function loadSigningIdentity(
+	p12Base64: string | undefined,
+	password: string | undefined,
+	now: Date = new Date(),
+): SigningIdentity {
 	if (!p12Base64 || !p12Base64.trim()) {
 		throw new SocialSecurityError(
 			'SIGNING_CERTIFICATE_MISSING',
@@ -52,7 +68,11 @@ export async function signDeclaration(
 	const digest = options.digest ?? 'sha256';
 	const layout = options.layout ?? 'single-line';
 	const signingTime = options.signingTime ?? new Date();
-	const result = await signDetached(fi, identity, { digest, signingTime, includeChain: options.includeChain });
+	const result = await signDetached(fi, identity, {
+		digest,
+		signingTime,
+		includeChain: options.includeChain,
+	});
 	const cert = identity.certificate;
 	return {
 		content: encodeSignatureFile(result.der, layout),
@@ -86,7 +106,11 @@ export function signatureFileName(fiName: string | undefined, override?: string)
 }
 
 /** Throws when a verification failed: for workflows that must stop on a bad signature. */
-export function assertSignatureValid(result: { valid: boolean; reason?: string }, fsName: string, fiName: string): void {
+export function assertSignatureValid(
+	result: { valid: boolean; reason?: string },
+	fsName: string,
+	fiName: string,
+): void {
 	if (result.valid) return;
 	throw new SocialSecurityError(
 		'FS_DOES_NOT_MATCH',

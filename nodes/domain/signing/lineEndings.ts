@@ -16,7 +16,11 @@ export class CrlfTransform extends Transform {
 		super();
 	}
 
-	override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
+	override _transform(
+		chunk: Buffer | string,
+		encoding: BufferEncoding,
+		callback: TransformCallback,
+	): void {
 		const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
 		if (buf.length > 0) {
 			const { output, endsWithCr } = convert(buf, this.afterCr);
@@ -58,7 +62,9 @@ export function convertToCrlf(buf: Buffer): Buffer {
 
 /** True when every CR and LF in `buf` is part of a CRLF pair (nothing to convert). */
 export function hasOnlyCrlf(buf: Buffer): boolean {
-	for (let i = buf.indexOf(LF); i >= 0; i = buf.indexOf(LF, i + 1)) if (i === 0 || buf[i - 1] !== CR) return false;
-	for (let i = buf.indexOf(CR); i >= 0; i = buf.indexOf(CR, i + 1)) if (buf[i + 1] !== LF) return false;
+	for (let i = buf.indexOf(LF); i >= 0; i = buf.indexOf(LF, i + 1))
+		if (i === 0 || buf[i - 1] !== CR) return false;
+	for (let i = buf.indexOf(CR); i >= 0; i = buf.indexOf(CR, i + 1))
+		if (buf[i + 1] !== LF) return false;
 	return true;
 }

@@ -120,7 +120,10 @@ const PBES2_CIPHERS: Record<string, { name: string; keyLength: number }> = {
 };
 
 /** PKCS#12 PBE schemes (RFC 7292 appendix C); RC2 and RC4 are done without OpenSSL's legacy provider. */
-const PKCS12_PBE: Record<string, { cipher: 'rc4' | 'rc2' | 'des-ede3-cbc' | 'des-ede-cbc'; keyLength: number }> = {
+const PKCS12_PBE: Record<
+	string,
+	{ cipher: 'rc4' | 'rc2' | 'des-ede3-cbc' | 'des-ede-cbc'; keyLength: number }
+> = {
 	'1.2.840.113549.1.12.1.1': { cipher: 'rc4', keyLength: 16 },
 	'1.2.840.113549.1.12.1.2': { cipher: 'rc4', keyLength: 5 },
 	'1.2.840.113549.1.12.1.3': { cipher: 'des-ede3-cbc', keyLength: 24 },
@@ -137,7 +140,12 @@ class Malformed extends Error {}
 
 /** @internal Strict DER/BER parse into forge's tree; never decodes BIT STRING contents. */
 export function parseAsn1(bytes: Buffer): Asn1 {
-	const options = { strict: true, parseAllBytes: true, decodeBitStrings: false, maxDepth: MAX_DEPTH };
+	const options = {
+		strict: true,
+		parseAllBytes: true,
+		decodeBitStrings: false,
+		maxDepth: MAX_DEPTH,
+	};
 	return (forge.asn1.fromDer as unknown as (b: Forge.util.ByteBuffer, o: typeof options) => Asn1)(
 		forge.util.createBuffer(bytes.toString('binary')),
 		options,
@@ -150,7 +158,11 @@ export function asn1ToBuffer(node: Asn1): Buffer {
 }
 
 /** @internal Children of a constructed node, checking its tag. */
-export function kids(node: Asn1 | undefined, type?: number, tagClass: number = C.UNIVERSAL): Asn1[] {
+export function kids(
+	node: Asn1 | undefined,
+	type?: number,
+	tagClass: number = C.UNIVERSAL,
+): Asn1[] {
 	if (!node || !Array.isArray(node.value)) throw new Malformed('expected a constructed value');
 	if (type !== undefined && (node.type !== type || node.tagClass !== tagClass)) {
 		throw new Malformed(`unexpected tag ${node.tagClass}/${node.type}`);
@@ -168,7 +180,12 @@ export function octets(node: Asn1 | undefined, depth = 0): Buffer {
 
 /** @internal */
 export function oidOf(node: Asn1 | undefined): string {
-	if (!node || node.type !== T.OID || node.tagClass !== C.UNIVERSAL || typeof node.value !== 'string') {
+	if (
+		!node ||
+		node.type !== T.OID ||
+		node.tagClass !== C.UNIVERSAL ||
+		typeof node.value !== 'string'
+	) {
 		throw new Malformed('expected an object identifier');
 	}
 	return forge.asn1.derToOid(node.value);
@@ -221,7 +238,8 @@ function isContext(node: Asn1 | undefined, tag: number): node is Asn1 {
 
 /** Non-negative INTEGER up to 2^53. */
 function smallInt(node: Asn1 | undefined): number {
-	if (!node || node.type !== T.INTEGER || typeof node.value !== 'string') throw new Malformed('expected an integer');
+	if (!node || node.type !== T.INTEGER || typeof node.value !== 'string')
+		throw new Malformed('expected an integer');
 	const bytes = Buffer.from(node.value, 'binary');
 	if (bytes.length === 0 || bytes[0] & 0x80) throw new Malformed('negative or empty integer');
 	let value = 0;
@@ -313,7 +331,11 @@ export function certificateParts(der: Buffer): CertificateParts {
 }
 
 /** The original bytes where the certificate is plain DER (CMS must copy them exactly), else forge's. */
-function rawIssuerAndSerial(der: Buffer, issuer: Asn1, serial: Asn1): { issuerDer: Buffer; serialDer: Buffer } {
+function rawIssuerAndSerial(
+	der: Buffer,
+	issuer: Asn1,
+	serial: Asn1,
+): { issuerDer: Buffer; serialDer: Buffer } {
 	try {
 		const tbs = tlvChildren(der, tlvChildren(der, readTlv(der, 0))[0]);
 		const fields = tbs[0].tag === 0xa0 ? tbs.slice(1) : tbs;
@@ -438,17 +460,27 @@ function passwordForms(password: string): PasswordForms {
 	const utf8 = Buffer.from(password, 'utf8');
 	if (password === '') bmp.push(Buffer.alloc(0)); // "no password" is an empty byte string, not 00 00
 	// OpenSSL before 1.1.0 widened each UTF-8 byte to 16 bits; it still accepts such files.
-	if (utf8.length !== password.length) bmp.push(Buffer.concat([Buffer.from(Array.from(utf8, (b) => [0, b]).flat()), Buffer.alloc(2)]));
+	if (utf8.length !== password.length)
+		bmp.push(Buffer.concat([Buffer.from(Array.from(utf8, (b) => [0, b]).flat()), Buffer.alloc(2)]));
 	const plain = [utf8];
-	if (/^[\u0000-\u00ff]*$/.test(password) && utf8.length !== password.length) plain.push(Buffer.from(password, 'latin1'));
+	if (/^[\u0000-\u00ff]*$/.test(password) && utf8.length !== password.length)
+		plain.push(Buffer.from(password, 'latin1'));
 	return { bmp, plain, macVerified: false };
 }
 
 /** RFC 7292 appendix B.2. */
-function pkcs12Kdf(hashOid: string, password: Buffer, salt: Buffer, id: number, iterations: number, n: number): Buffer {
+function pkcs12Kdf(
+	hashOid: string,
+	password: Buffer,
+	salt: Buffer,
+	id: number,
+	iterations: number,
+	n: number,
+): Buffer {
 	const h = HASHES[hashOid];
 	if (!h) throw new Malformed('unknown hash');
-	if (iterations < 1 || iterations > MAX_PKCS12_KDF_ITERATIONS) throw new Malformed('unreasonable iteration count');
+	if (iterations < 1 || iterations > MAX_PKCS12_KDF_ITERATIONS)
+		throw new Malformed('unreasonable iteration count');
 	const { u, v } = h;
 	const fill = (src: Buffer): Buffer => {
 		if (src.length === 0) return Buffer.alloc(0);
@@ -504,7 +536,9 @@ function unpad(data: Buffer, blockSize: number): Buffer | undefined {
 
 function rc2Decrypt(key: Buffer, iv: Buffer, data: Buffer): Buffer | undefined {
 	if (data.length === 0 || data.length % 8 !== 0) return undefined;
-	const rc2 = (forge as unknown as { rc2: { createDecryptionCipher(key: string, bits: number): ForgeCipher } }).rc2;
+	const rc2 = (
+		forge as unknown as { rc2: { createDecryptionCipher(key: string, bits: number): ForgeCipher } }
+	).rc2;
 	const cipher = rc2.createDecryptionCipher(key.toString('binary'), key.length * 8);
 	cipher.start(iv.toString('binary'));
 	cipher.update(forge.util.createBuffer(data.toString('binary')));
@@ -534,7 +568,11 @@ class Unsupported extends Error {}
  * Decrypts `data` with the algorithm of `algorithm` and returns the parsed plaintext. Tries each
  * password form; a form that gives bad padding or non-ASN.1 bytes counts as the wrong password.
  */
-function decryptToAsn1(algorithm: Asn1, data: Buffer, forms: PasswordForms): { der: Buffer; node: Asn1 } | undefined {
+function decryptToAsn1(
+	algorithm: Asn1,
+	data: Buffer,
+	forms: PasswordForms,
+): { der: Buffer; node: Asn1 } | undefined {
 	const [algOid, params] = kids(algorithm, T.SEQUENCE);
 	const oid = oidOf(algOid);
 	const attempts: Array<() => Buffer | undefined> = [];
@@ -546,7 +584,8 @@ function decryptToAsn1(algorithm: Asn1, data: Buffer, forms: PasswordForms): { d
 		const salt = octets(kp[0]);
 		if (kp[0].type !== T.OCTETSTRING) throw new Unsupported('PBKDF2 salt source');
 		const iterations = smallInt(kp[1]);
-		if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) throw new Malformed('unreasonable iteration count');
+		if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS)
+			throw new Malformed('unreasonable iteration count');
 		let keyLength: number | undefined;
 		let prf = 'sha1';
 		for (const extra of kp.slice(2)) {
@@ -561,10 +600,13 @@ function decryptToAsn1(algorithm: Asn1, data: Buffer, forms: PasswordForms): { d
 		const [cipherOid, ivNode] = kids(scheme, T.SEQUENCE);
 		const cipher = PBES2_CIPHERS[oidOf(cipherOid)];
 		if (!cipher) throw new Unsupported('cipher');
-		if (keyLength !== undefined && keyLength !== cipher.keyLength) throw new Malformed('key length mismatch');
+		if (keyLength !== undefined && keyLength !== cipher.keyLength)
+			throw new Malformed('key length mismatch');
 		const iv = octets(ivNode);
 		for (const pw of forms.plain) {
-			attempts.push(() => nodeDecrypt(cipher.name, pbkdf2Sync(pw, salt, iterations, cipher.keyLength, prf), iv, data));
+			attempts.push(() =>
+				nodeDecrypt(cipher.name, pbkdf2Sync(pw, salt, iterations, cipher.keyLength, prf), iv, data),
+			);
 		}
 	} else if (PKCS12_PBE[oid]) {
 		const scheme = PKCS12_PBE[oid];
@@ -577,7 +619,9 @@ function decryptToAsn1(algorithm: Asn1, data: Buffer, forms: PasswordForms): { d
 				const key = pkcs12Kdf(sha1, pw, salt, 1, iterations, scheme.keyLength);
 				if (scheme.cipher === 'rc4') return rc4(key, data);
 				const iv = pkcs12Kdf(sha1, pw, salt, 2, iterations, 8);
-				return scheme.cipher === 'rc2' ? rc2Decrypt(key, iv, data) : nodeDecrypt(scheme.cipher, key, iv, data);
+				return scheme.cipher === 'rc2'
+					? rc2Decrypt(key, iv, data)
+					: nodeDecrypt(scheme.cipher, key, iv, data);
 			});
 		}
 	} else {
@@ -651,7 +695,11 @@ function toBytes(p12: Buffer | string): Buffer {
 	if (p12.length > MAX_P12_BYTES * 2) throw invalid('the file is far too large for a certificate');
 	let text: string | undefined;
 	if (typeof p12 === 'string') text = p12;
-	else if (p12.length > 0 && p12[0] !== 0x30 && /^[\sA-Za-z0-9+/=_-]+$/.test(p12.subarray(0, 4096).toString('latin1'))) {
+	else if (
+		p12.length > 0 &&
+		p12[0] !== 0x30 &&
+		/^[\sA-Za-z0-9+/=_-]+$/.test(p12.subarray(0, 4096).toString('latin1'))
+	) {
 		text = p12.toString('latin1'); // a Buffer holding the base64 text of the file
 	}
 	if (text === undefined) return p12 as Buffer;
@@ -674,7 +722,10 @@ function collectBags(safeContents: Asn1, forms: PasswordForms, out: Contents, de
 		} else if (bagId === OID.shroudedKeyBag) {
 			const [algorithm, encrypted] = kids(value, T.SEQUENCE);
 			const plain = decryptToAsn1(algorithm, octets(encrypted), forms);
-			if (!plain) throw forms.macVerified ? invalid('the private key could not be decrypted') : wrongPassword();
+			if (!plain)
+				throw forms.macVerified
+					? invalid('the private key could not be decrypted')
+					: wrongPassword();
 			out.keys.push(plain.der);
 		} else if (bagId === OID.certBag) {
 			const [certType, certValue] = kids(value, T.SEQUENCE);
@@ -705,11 +756,17 @@ function readContainer(bytes: Buffer, forms: PasswordForms): Contents {
 			const safe = octets(kids(infoContent, 0, C.CONTEXT_SPECIFIC)[0]);
 			collectBags(parseAsn1(safe), forms, out, 0);
 		} else if (infoOid === OID.encryptedData) {
-			const [, encryptedContentInfo] = kids(kids(infoContent, 0, C.CONTEXT_SPECIFIC)[0], T.SEQUENCE);
+			const [, encryptedContentInfo] = kids(
+				kids(infoContent, 0, C.CONTEXT_SPECIFIC)[0],
+				T.SEQUENCE,
+			);
 			const [, algorithm, encryptedContent] = kids(encryptedContentInfo, T.SEQUENCE);
 			if (!isContext(encryptedContent, 0)) throw new Malformed('no encrypted content');
 			const plain = decryptToAsn1(algorithm, octets(encryptedContent), forms);
-			if (!plain) throw forms.macVerified ? invalid('the certificates could not be decrypted') : wrongPassword();
+			if (!plain)
+				throw forms.macVerified
+					? invalid('the certificates could not be decrypted')
+					: wrongPassword();
 			collectBags(plain.node, forms, out, 0);
 		} else if (infoOid === OID.envelopedData) {
 			throw new Unsupported('public-key privacy mode');
@@ -730,16 +787,23 @@ function publicKeysEqual(a: KeyObject, b: KeyObject): boolean {
 			? ja.n === jb.n && ja.e === jb.e
 			: ja.crv === jb.crv && ja.x === jb.x && ja.y === jb.y;
 	}
-	return a.export({ format: 'der', type: 'spki' }).equals(b.export({ format: 'der', type: 'spki' }));
+	return a
+		.export({ format: 'der', type: 'spki' })
+		.equals(b.export({ format: 'der', type: 'spki' }));
 }
 
 /** The other certificates, issuer of the signer first, then its issuer, …; the rest after. */
-function orderChain(signer: X509Certificate, others: Array<{ info: CertificateInfo; x509: X509Certificate }>): CertificateInfo[] {
+function orderChain(
+	signer: X509Certificate,
+	others: Array<{ info: CertificateInfo; x509: X509Certificate }>,
+): CertificateInfo[] {
 	const rest = [...others];
 	const ordered: CertificateInfo[] = [];
 	let current = signer;
 	for (;;) {
-		const index = rest.findIndex((c) => current.checkIssued(c.x509) && !c.x509.publicKey.equals(current.publicKey));
+		const index = rest.findIndex(
+			(c) => current.checkIssued(c.x509) && !c.x509.publicKey.equals(current.publicKey),
+		);
 		if (index < 0) break;
 		const [next] = rest.splice(index, 1);
 		ordered.push(next.info);
@@ -818,13 +882,18 @@ export function loadPkcs12(p12: Buffer | string, password: string): SigningIdent
 	}
 
 	const now = Date.now();
-	const usable = (c: { info: CertificateInfo }) => c.info.notBefore.getTime() <= now && now <= c.info.notAfter.getTime();
+	const usable = (c: { info: CertificateInfo }) =>
+		c.info.notBefore.getTime() <= now && now <= c.info.notAfter.getTime();
 	for (const privateKey of keys) {
 		const publicKey = createPublicKey(privateKey);
 		// A renewed certificate can share the key: prefer one valid now, then the one that lasts longest.
 		const [signer] = certs
 			.filter((c) => publicKeysEqual(publicKey, c.x509.publicKey))
-			.sort((a, b) => Number(usable(b)) - Number(usable(a)) || b.info.notAfter.getTime() - a.info.notAfter.getTime());
+			.sort(
+				(a, b) =>
+					Number(usable(b)) - Number(usable(a)) ||
+					b.info.notAfter.getTime() - a.info.notAfter.getTime(),
+			);
 		if (!signer) continue;
 		const keyAlgorithm = keyAlgorithmOf(privateKey);
 		if (keyAlgorithm === 'OTHER') {

@@ -72,7 +72,8 @@ function isSingleDerElement(buf: Buffer): boolean {
 export function decodeSignatureFile(input: Buffer | string): Buffer {
 	if (Buffer.isBuffer(input) && isSingleDerElement(input)) return input;
 	let text = Buffer.isBuffer(input) ? input.toString('latin1') : String(input);
-	if (text.charCodeAt(0) === 0xfeff || text.startsWith('\u00ef\u00bb\u00bf')) text = text.replace(/^(\ufeff|\u00ef\u00bb\u00bf)/, '');
+	if (text.charCodeAt(0) === 0xfeff || text.startsWith('\u00ef\u00bb\u00bf'))
+		text = text.replace(/^(\ufeff|\u00ef\u00bb\u00bf)/, '');
 	const armoured = /-----BEGIN [^-\r\n]+-----([\s\S]*?)-----END [^-\r\n]+-----/.exec(text);
 	if (armoured) {
 		// RFC 1421 headers ("Name: value") may precede the body, ended by an empty line.

@@ -24,7 +24,10 @@ function fingerprintInvalid(message: string, hint = EXPECTED_FORM): SocialSecuri
 
 export function normalizeFingerprint(input: string): HostFingerprint {
 	if (typeof input !== 'string') throw fingerprintInvalid('The host key fingerprint is missing.');
-	let s = input.trim().replace(/^["'`]+|["'`]+$/g, '').trim();
+	let s = input
+		.trim()
+		.replace(/^["'`]+|["'`]+$/g, '')
+		.trim();
 	if (s === '') throw fingerprintInvalid('The host key fingerprint is empty.');
 	if (s.length > 200) throw fingerprintInvalid('The host key fingerprint is far too long.');
 
@@ -32,7 +35,11 @@ export function normalizeFingerprint(input: string): HostFingerprint {
 	const inLine = /(?:^|\s)((?:SHA256|MD5):\S+)/i.exec(s);
 	if (inLine && /\s/.test(s)) s = inLine[1];
 
-	if (/^MD5:/i.test(s) || /^(?:[0-9a-f]{2}:){15}[0-9a-f]{2}$/i.test(s) || /^[0-9a-f]{32}$/i.test(s)) {
+	if (
+		/^MD5:/i.test(s) ||
+		/^(?:[0-9a-f]{2}:){15}[0-9a-f]{2}$/i.test(s) ||
+		/^[0-9a-f]{32}$/i.test(s)
+	) {
 		throw fingerprintInvalid(
 			'This is an old MD5 fingerprint; a SHA-256 fingerprint is needed.',
 			`Run \`ssh-keygen -l -E sha256 -f <host key file>\` (or \`ssh-keyscan -p 8022 sftp.socialsecurity.be | ssh-keygen -l -E sha256 -f -\`) to get the SHA-256 fingerprint. ${EXPECTED_FORM}`,
@@ -42,7 +49,10 @@ export function normalizeFingerprint(input: string): HostFingerprint {
 	const withoutPrefix = s.replace(/^SHA256:/i, '');
 	// Hex, optionally with colons between bytes.
 	const hex = withoutPrefix.replace(/:/g, '');
-	if (/^[0-9a-f]{64}$/i.test(hex) && (hex === withoutPrefix || /^(?:[0-9a-f]{2}:){31}[0-9a-f]{2}$/i.test(withoutPrefix))) {
+	if (
+		/^[0-9a-f]{64}$/i.test(hex) &&
+		(hex === withoutPrefix || /^(?:[0-9a-f]{2}:){31}[0-9a-f]{2}$/i.test(withoutPrefix))
+	) {
 		const lower = hex.toLowerCase();
 		return { display: fingerprintFromHex(lower), hex: lower };
 	}

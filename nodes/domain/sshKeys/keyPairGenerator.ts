@@ -62,9 +62,14 @@ export async function generatePortalKeyPair(options: PortalKeyPairOptions): Prom
 			(error, keys) => (error ? reject(error) : resolve(keys)),
 		);
 	}).catch((error: unknown) => {
-		throw new SocialSecurityError('SSH_KEY_GENERATION_FAILED', 'The key pair could not be generated.', 'Try again.', {
-			cause: error,
-		});
+		throw new SocialSecurityError(
+			'SSH_KEY_GENERATION_FAILED',
+			'The key pair could not be generated.',
+			'Try again.',
+			{
+				cause: error,
+			},
+		);
 	});
 
 	const blob = Buffer.from(pair.public.split(' ')[1] ?? '', 'base64');

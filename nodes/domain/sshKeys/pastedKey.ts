@@ -34,7 +34,8 @@ function repair(input: string, depth: number): string {
 	// Some people base64-encode the whole key file to get it through a one-line field.
 	if (depth === 0 && s.length >= 40 && /^[A-Za-z0-9+/=\s]+$/.test(s)) {
 		const decoded = Buffer.from(s.replace(/\s+/g, ''), 'base64').toString('utf8');
-		if (new RegExp(`^\\s*(-----BEGIN |${PPK_HEADER}-)`).test(decoded)) return repair(decoded, depth + 1);
+		if (new RegExp(`^\\s*(-----BEGIN |${PPK_HEADER}-)`).test(decoded))
+			return repair(decoded, depth + 1);
 	}
 
 	if (s.includes('-----BEGIN ')) {
@@ -150,7 +151,11 @@ function dekInfoValue(rest: string): string {
 	const m = /^([A-Za-z0-9-]+),([0-9A-Fa-f]*)/.exec(rest);
 	if (!m) return token;
 	const cipher = m[1].toUpperCase();
-	const ivHex = /^(AES|CAMELLIA|ARIA|SEED|SM4)/.test(cipher) ? 32 : /^(DES|BF|CAST|IDEA|RC2)/.test(cipher) ? 16 : 0;
+	const ivHex = /^(AES|CAMELLIA|ARIA|SEED|SM4)/.test(cipher)
+		? 32
+		: /^(DES|BF|CAST|IDEA|RC2)/.test(cipher)
+			? 16
+			: 0;
 	if (ivHex === 0 || m[2].length < ivHex) return token;
 	return `${m[1]},${m[2].slice(0, ivHex)}`;
 }
@@ -215,7 +220,10 @@ function ppkComment(whole: string, value: string): string {
 /** `n` then n base64 lines; n may be glued to the base64 when the newline vanished. */
 function pushLines(out: string[], name: string, value: string | undefined): boolean {
 	if (value === undefined) return true;
-	const tokens = value.trim().split(/\s+/).filter((t) => t.length > 0);
+	const tokens = value
+		.trim()
+		.split(/\s+/)
+		.filter((t) => t.length > 0);
 	let count: number | undefined;
 	let b64: string;
 	if (tokens.length > 1 && /^\d{1,4}$/.test(tokens[0])) {

@@ -3,7 +3,14 @@
  * ssh2 reads PPK v2 itself but not v3 (Argon2), so both go through here for one code path.
  * Format: PuTTY's sshpubk.c / "PPK file format" appendix of the PuTTY manual.
  */
-import { createDecipheriv, createHash, createHmac, createPrivateKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+	createDecipheriv,
+	createHash,
+	createHmac,
+	createPrivateKey,
+	timingSafeEqual,
+	type KeyObject,
+} from 'node:crypto';
 import { argon2d, argon2i, argon2id } from 'hash-wasm';
 
 import { SocialSecurityError } from '../errors';
@@ -144,7 +151,8 @@ export function parsePpk(text: string): PpkFile {
 				'Open the key in PuTTYgen, leave the "Key passphrase parameters" at their defaults and save it again.',
 			);
 		}
-		if (passes < 1 || parallelism < 1 || memoryKiB < 8 * parallelism) throw invalid('bad Argon2 parameters');
+		if (passes < 1 || parallelism < 1 || memoryKiB < 8 * parallelism)
+			throw invalid('bad Argon2 parameters');
 		argon2 = { kdf, memoryKiB, passes, parallelism, salt: Buffer.from(saltHex, 'hex') };
 	}
 
@@ -161,7 +169,8 @@ export function parsePpk(text: string): PpkFile {
 	const macHex = (header('Private-MAC') ?? '').trim();
 	const macLength = version === 2 ? 20 : 32;
 	if (!new RegExp(`^[0-9a-fA-F]{${macLength * 2}}$`).test(macHex)) throw invalid('bad Private-MAC');
-	if (lines.slice(i).some((l) => l.trim() !== '')) throw invalid('unexpected text after Private-MAC');
+	if (lines.slice(i).some((l) => l.trim() !== ''))
+		throw invalid('unexpected text after Private-MAC');
 	return {
 		version,
 		algorithm,
@@ -182,7 +191,8 @@ function decimal(value: string | undefined, name: string): number {
 
 function base64Lines(lines: string[], start: number, countText: string, what: string): Buffer {
 	const count = decimal(countText, `${what} line count`);
-	if (count < 1 || count > PPK_LIMITS.maxLines || start + count > lines.length) throw invalid(`${what} key lines missing`);
+	if (count < 1 || count > PPK_LIMITS.maxLines || start + count > lines.length)
+		throw invalid(`${what} key lines missing`);
 	const b64 = lines
 		.slice(start, start + count)
 		.map((l) => l.trim())
@@ -213,8 +223,14 @@ export async function decryptPpk(file: PpkFile, passphrase?: string): Promise<De
 		macKey = createHash('sha1').update('putty-private-key-file-mac-key').update(pass).digest();
 		if (encrypted) {
 			cipherKey = Buffer.concat([
-				createHash('sha1').update(Buffer.from([0, 0, 0, 0])).update(pass).digest(),
-				createHash('sha1').update(Buffer.from([0, 0, 0, 1])).update(pass).digest(),
+				createHash('sha1')
+					.update(Buffer.from([0, 0, 0, 0]))
+					.update(pass)
+					.digest(),
+				createHash('sha1')
+					.update(Buffer.from([0, 0, 0, 1]))
+					.update(pass)
+					.digest(),
 			]).subarray(0, 32);
 			iv = Buffer.alloc(16);
 		}
@@ -240,7 +256,8 @@ export async function decryptPpk(file: PpkFile, passphrase?: string): Promise<De
 	}
 
 	if (cipherKey && iv) {
-		if (privateBlob.length === 0 || privateBlob.length % 16 !== 0) throw invalid('private part has a wrong length');
+		if (privateBlob.length === 0 || privateBlob.length % 16 !== 0)
+			throw invalid('private part has a wrong length');
 		const decipher = createDecipheriv('aes-256-cbc', cipherKey, iv);
 		decipher.setAutoPadding(false);
 		privateBlob = Buffer.concat([decipher.update(privateBlob), decipher.final()]);

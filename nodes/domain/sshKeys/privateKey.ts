@@ -102,7 +102,11 @@ export async function loadSshPrivateKey(
 		throw invalid(`The text is ${text.length} characters long, far more than any SSH private key.`);
 	}
 	if (passphrase !== undefined && passphrase !== null && typeof passphrase !== 'string') {
-		throw new SocialSecurityError('SSH_KEY_INVALID', 'The passphrase must be text.', 'Enter the passphrase as plain text.');
+		throw new SocialSecurityError(
+			'SSH_KEY_INVALID',
+			'The passphrase must be text.',
+			'Enter the passphrase as plain text.',
+		);
 	}
 	const allowAny = options.allowAnyKeyType === true;
 	try {
@@ -114,7 +118,11 @@ export async function loadSshPrivateKey(
 	}
 }
 
-async function decode(text: string, passphrase: string | undefined, allowAny: boolean): Promise<DecodedKey> {
+async function decode(
+	text: string,
+	passphrase: string | undefined,
+	allowAny: boolean,
+): Promise<DecodedKey> {
 	if (isPpk(text)) return decodePpk(text, passphrase, allowAny);
 	if (/---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----/.test(text)) {
 		throw new SocialSecurityError(
@@ -123,7 +131,10 @@ async function decode(text: string, passphrase: string | undefined, allowAny: bo
 			`Convert it with PuTTYgen (Load, then "Conversions → Export OpenSSH key", or \`puttygen <file> -O private-openssh-new -o <new file>\`), or, if it has no passphrase, with \`ssh-keygen -i -f <file> > <new file>\`. ${SUPPORTED_FORMATS}`,
 		);
 	}
-	if (/---- BEGIN SSH2 PUBLIC KEY ----/.test(text) || /^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-\S+)\s+AAAA/.test(text)) {
+	if (
+		/---- BEGIN SSH2 PUBLIC KEY ----/.test(text) ||
+		/^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-\S+)\s+AAAA/.test(text)
+	) {
 		throw publicKeyGiven();
 	}
 	if (text.startsWith('-----BEGIN ')) return decodePem(text, passphrase, allowAny);
@@ -134,7 +145,11 @@ async function decode(text: string, passphrase: string | undefined, allowAny: bo
 // ---------------------------------------------------------------------------------------------
 // PuTTY
 
-async function decodePpk(text: string, passphrase: string | undefined, allowAny: boolean): Promise<DecodedKey> {
+async function decodePpk(
+	text: string,
+	passphrase: string | undefined,
+	allowAny: boolean,
+): Promise<DecodedKey> {
 	const file = parsePpk(text);
 	// The public half is in the clear: refuse a wrong key type before spending Argon2 time on it.
 	checkPolicy(describeBlob(file.publicBlob), allowAny);
@@ -200,7 +215,9 @@ function decodeBase64Body(block: PemBlock): Buffer {
 function decodePem(text: string, passphrase: string | undefined, allowAny: boolean): DecodedKey {
 	const blocks = pemBlocks(text);
 	if (blocks.length === 0) {
-		throw invalid('The key text is incomplete: its "-----END …-----" line is missing or does not match the BEGIN line.');
+		throw invalid(
+			'The key text is incomplete: its "-----END …-----" line is missing or does not match the BEGIN line.',
+		);
 	}
 	const block = blocks.find((b) => b.label.endsWith('PRIVATE KEY')) ?? blocks[0];
 	switch (block.label) {
@@ -218,8 +235,11 @@ function decodePem(text: string, passphrase: string | undefined, allowAny: boole
 		case 'CERTIFICATE':
 		case 'X509 CERTIFICATE':
 		case 'TRUSTED CERTIFICATE':
-			throw invalid('This is a certificate, not an SSH private key.', undefined,
-				'The SFTP login needs the SSH private key of the technical user, not the signing certificate. Paste the SSH private key file.');
+			throw invalid(
+				'This is a certificate, not an SSH private key.',
+				undefined,
+				'The SFTP login needs the SSH private key of the technical user, not the signing certificate. Paste the SSH private key file.',
+			);
 		case 'PUBLIC KEY':
 		case 'RSA PUBLIC KEY':
 			throw publicKeyGiven();
@@ -232,7 +252,11 @@ function decodePem(text: string, passphrase: string | undefined, allowAny: boole
 	}
 }
 
-function decodeOpenSsh(block: PemBlock, passphrase: string | undefined, allowAny: boolean): DecodedKey {
+function decodeOpenSsh(
+	block: PemBlock,
+	passphrase: string | undefined,
+	allowAny: boolean,
+): DecodedKey {
 	const data = decodeBase64Body(block);
 	let cipher: string;
 	let kdf: string;
@@ -306,7 +330,10 @@ function decodeWithOpenSsl(
 	const legacyEncrypted = /ENCRYPTED/i.test(block.headers.get('proc-type') ?? '');
 	const encrypted = legacyEncrypted || block.label === 'ENCRYPTED PRIVATE KEY';
 	if (legacyEncrypted) {
-		if (!/^[A-Za-z0-9-]+,[0-9A-Fa-f]+$/.test(block.headers.get('dek-info') ?? '') || der.length % 8 !== 0) {
+		if (
+			!/^[A-Za-z0-9-]+,[0-9A-Fa-f]+$/.test(block.headers.get('dek-info') ?? '') ||
+			der.length % 8 !== 0
+		) {
 			throw invalid('The encrypted PEM key is damaged or incomplete.');
 		}
 	} else {
@@ -438,7 +465,13 @@ function describeBlob(blob: Buffer): KeyDescription {
 	}
 }
 
-const SSH_TYPES = new Set<string>(['ssh-rsa', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521']);
+const SSH_TYPES = new Set<string>([
+	'ssh-rsa',
+	'ssh-ed25519',
+	'ecdsa-sha2-nistp256',
+	'ecdsa-sha2-nistp384',
+	'ecdsa-sha2-nistp521',
+]);
 
 export function describeKeyType(type: string, bits: number): string {
 	switch (type) {
@@ -451,19 +484,28 @@ export function describeKeyType(type: string, bits: number): string {
 		case 'ssh-ed448':
 			return 'an Ed448 key';
 		default:
-			return type.startsWith('ecdsa-sha2-') ? `an ECDSA key (${bits} bits)` : 'a key of an unknown type';
+			return type.startsWith('ecdsa-sha2-')
+				? `an ECDSA key (${bits} bits)`
+				: 'a key of an unknown type';
 	}
 }
 
 function checkPolicy(key: KeyDescription, allowAny: boolean): void {
 	const what = describeKeyType(key.type, key.bits);
-	if (!SSH_TYPES.has(key.type)) throw notAllowed(`This is ${what}, which cannot be used for SSH here.`);
+	if (!SSH_TYPES.has(key.type))
+		throw notAllowed(`This is ${what}, which cannot be used for SSH here.`);
 	// Even when any type is allowed: <1024 is broken, >16384 is absurd and slow to use.
 	if (key.type === 'ssh-rsa' && (key.bits < 1024 || key.bits > 16384)) {
-		throw notAllowed(`This is ${what}; RSA keys must have 1024 to 16384 bits (the channel wants 2048 to 4096).`);
+		throw notAllowed(
+			`This is ${what}; RSA keys must have 1024 to 16384 bits (the channel wants 2048 to 4096).`,
+		);
 	}
 	if (allowAny) return;
-	if (key.type !== 'ssh-rsa' || key.bits < CHANNEL_RSA_MIN_BITS || key.bits > CHANNEL_RSA_MAX_BITS) {
+	if (
+		key.type !== 'ssh-rsa' ||
+		key.bits < CHANNEL_RSA_MIN_BITS ||
+		key.bits > CHANNEL_RSA_MAX_BITS
+	) {
 		throw notAllowed(
 			`This is ${what}; the social security SFTP channel accepts only RSA keys of ${CHANNEL_RSA_MIN_BITS} to ${CHANNEL_RSA_MAX_BITS} bits.`,
 		);
@@ -481,18 +523,27 @@ function finish(decoded: DecodedKey, allowAny: boolean): LoadedSshKey {
 	}
 	const pub = sshPublicFromKeyObject(decoded.keyObject);
 	if (!pub) {
-		throw notAllowed(`This is a ${String(decoded.keyObject.asymmetricKeyType).slice(0, 20)} key, which cannot be used for SSH.`);
+		throw notAllowed(
+			`This is a ${String(decoded.keyObject.asymmetricKeyType).slice(0, 20)} key, which cannot be used for SSH.`,
+		);
 	}
 	checkPolicy(pub, allowAny);
 	if (decoded.declaredPublicBlob && !decoded.declaredPublicBlob.equals(pub.blob)) {
-		throw invalid('The private part of the key does not belong to its public part; the file is damaged.');
+		throw invalid(
+			'The private part of the key does not belong to its public part; the file is damaged.',
+		);
 	}
 	// A signature round trip catches damaged private numbers that parse fine.
 	const probe = Buffer.from('n8n-nodes-socialsecurity-be key check');
 	const algorithm = pub.type === 'ssh-ed25519' ? null : 'sha256';
 	let ok = false;
 	try {
-		ok = verify(algorithm, probe, createPublicKey(decoded.keyObject), sign(algorithm, probe, decoded.keyObject));
+		ok = verify(
+			algorithm,
+			probe,
+			createPublicKey(decoded.keyObject),
+			sign(algorithm, probe, decoded.keyObject),
+		);
 	} catch (error) {
 		throw invalid('The private key numbers are inconsistent; the file is damaged.', error);
 	}
@@ -518,7 +569,8 @@ function invalid(message: string, cause?: unknown, hint?: string): SocialSecurit
 	return new SocialSecurityError(
 		'SSH_KEY_INVALID',
 		message,
-		hint ?? `Paste the complete private key file, including its first and last line. ${SUPPORTED_FORMATS}`,
+		hint ??
+			`Paste the complete private key file, including its first and last line. ${SUPPORTED_FORMATS}`,
 		cause === undefined ? undefined : { cause },
 	);
 }
@@ -528,8 +580,11 @@ function notAllowed(message: string): SocialSecurityError {
 }
 
 function publicKeyGiven(): SocialSecurityError {
-	return invalid('This is a public key; the SFTP login needs the private key.', undefined,
-		'Paste the private key file (for OpenSSH the file without ".pub"); the public key is the one registered on the portal.');
+	return invalid(
+		'This is a public key; the SFTP login needs the private key.',
+		undefined,
+		'Paste the private key file (for OpenSSH the file without ".pub"); the public key is the one registered on the portal.',
+	);
 }
 
 function passphraseRequired(): SocialSecurityError {

@@ -111,7 +111,10 @@ export type SshKeyType =
 	| 'ecdsa-sha2-nistp384'
 	| 'ecdsa-sha2-nistp521';
 
-export const EC_CURVES: Record<string, { sshType: SshKeyType; sshCurve: string; jwkCrv: string; bits: number }> = {
+export const EC_CURVES: Record<
+	string,
+	{ sshType: SshKeyType; sshCurve: string; jwkCrv: string; bits: number }
+> = {
 	prime256v1: { sshType: 'ecdsa-sha2-nistp256', sshCurve: 'nistp256', jwkCrv: 'P-256', bits: 256 },
 	secp384r1: { sshType: 'ecdsa-sha2-nistp384', sshCurve: 'nistp384', jwkCrv: 'P-384', bits: 384 },
 	secp521r1: { sshType: 'ecdsa-sha2-nistp521', sshCurve: 'nistp521', jwkCrv: 'P-521', bits: 521 },
@@ -146,7 +149,9 @@ export function describePublicBlob(blob: Buffer): PublicBlobInfo {
 		case 'ssh-ed448':
 			return { type, bits: 456 };
 		default: {
-			const curve = type.startsWith('ecdsa-sha2-') ? curveBySshName(type.slice('ecdsa-sha2-'.length)) : undefined;
+			const curve = type.startsWith('ecdsa-sha2-')
+				? curveBySshName(type.slice('ecdsa-sha2-'.length))
+				: undefined;
 			return { type, bits: curve ? curve.bits : 0 };
 		}
 	}
@@ -159,12 +164,18 @@ export function bitLength(magnitude: Buffer): number {
 }
 
 /** The SSH public blob, type and size of a private or public KeyObject of a type SSH can use. */
-export function sshPublicFromKeyObject(key: KeyObject): { blob: Buffer; type: SshKeyType; bits: number } | undefined {
+export function sshPublicFromKeyObject(
+	key: KeyObject,
+): { blob: Buffer; type: SshKeyType; bits: number } | undefined {
 	switch (key.asymmetricKeyType) {
 		case 'rsa': {
 			const jwk = key.export({ format: 'jwk' });
 			const n = fromB64url(jwk.n);
-			const blob = Buffer.concat([wireString('ssh-rsa'), wireMpint(fromB64url(jwk.e)), wireMpint(n)]);
+			const blob = Buffer.concat([
+				wireString('ssh-rsa'),
+				wireMpint(fromB64url(jwk.e)),
+				wireMpint(n),
+			]);
 			return { blob, type: 'ssh-rsa', bits: bitLength(n) };
 		}
 		case 'ed25519': {
@@ -177,7 +188,11 @@ export function sshPublicFromKeyObject(key: KeyObject): { blob: Buffer; type: Ss
 			if (!curve) return undefined;
 			const jwk = key.export({ format: 'jwk' });
 			const q = Buffer.concat([Buffer.from([4]), fromB64url(jwk.x), fromB64url(jwk.y)]);
-			const blob = Buffer.concat([wireString(curve.sshType), wireString(curve.sshCurve), wireString(q)]);
+			const blob = Buffer.concat([
+				wireString(curve.sshType),
+				wireString(curve.sshCurve),
+				wireString(q),
+			]);
 			return { blob, type: curve.sshType, bits: curve.bits };
 		}
 		default:
@@ -208,19 +223,32 @@ export function openSshPrivateKeyFromKeyObject(key: KeyObject, comment: string):
 		}
 		case 'ssh-ed25519': {
 			const x = fromB64url(jwk.x);
-			privateFields = Buffer.concat([wireString(x), wireString(Buffer.concat([fromB64url(jwk.d), x]))]);
+			privateFields = Buffer.concat([
+				wireString(x),
+				wireString(Buffer.concat([fromB64url(jwk.d), x])),
+			]);
 			break;
 		}
 		default: {
 			const curve = curveBySshName(pub.type.slice('ecdsa-sha2-'.length));
 			if (!curve) throw new WireFormatError('unknown curve');
 			const q = Buffer.concat([Buffer.from([4]), fromB64url(jwk.x), fromB64url(jwk.y)]);
-			privateFields = Buffer.concat([wireString(curve.sshCurve), wireString(q), wireMpint(fromB64url(jwk.d))]);
+			privateFields = Buffer.concat([
+				wireString(curve.sshCurve),
+				wireString(q),
+				wireMpint(fromB64url(jwk.d)),
+			]);
 		}
 	}
 	// The check integers only detect a wrong passphrase; for an unencrypted file any equal pair does.
 	const check = wireU32(0x5eed5eed);
-	let section = Buffer.concat([check, check, wireString(pub.type), privateFields, wireString(comment)]);
+	let section = Buffer.concat([
+		check,
+		check,
+		wireString(pub.type),
+		privateFields,
+		wireString(comment),
+	]);
 	const padding: number[] = [];
 	for (let i = 1; (section.length + padding.length) % 8 !== 0; i++) padding.push(i);
 	section = Buffer.concat([section, Buffer.from(padding)]);
@@ -236,7 +264,12 @@ export function openSshPrivateKeyFromKeyObject(key: KeyObject, comment: string):
 	return pemWrap('OPENSSH PRIVATE KEY', body.toString('base64'), 70);
 }
 
-export function pemWrap(label: string, base64: string, width: number, headers: string[] = []): string {
+export function pemWrap(
+	label: string,
+	base64: string,
+	width: number,
+	headers: string[] = [],
+): string {
 	const lines: string[] = [];
 	for (let i = 0; i < base64.length; i += width) lines.push(base64.slice(i, i + width));
 	const head = headers.length > 0 ? headers.join('\n') + '\n\n' : '';

@@ -60,7 +60,10 @@ export class SetCheckError extends SocialSecurityError {
 	}
 }
 
-export function signaturePolicyFor(environment: Environment, options: SetCheckOptions): SignaturePolicy {
+export function signaturePolicyFor(
+	environment: Environment,
+	options: SetCheckOptions,
+): SignaturePolicy {
 	if (environment === 'R') return 'required';
 	if (environment === 'T') return options.signatureInTest ?? 'required';
 	return options.signatureInDmfaTest ?? 'omit';
@@ -70,7 +73,11 @@ export function signaturePolicyFor(environment: Environment, options: SetCheckOp
  * Checks a set and returns the upload plan, or throws SetCheckError listing every problem.
  * `declarations` are the FI parts, `signatures` the FS (either may come in any order).
  */
-export function planSubmission(declarations: SetFile[], signatures: SetFile[], options: SetCheckOptions = {}): SubmissionPlan {
+export function planSubmission(
+	declarations: SetFile[],
+	signatures: SetFile[],
+	options: SetCheckOptions = {},
+): SubmissionPlan {
 	const violations: NameRuleViolation[] = [];
 	const add = (rule: string, acrf: string | undefined, message: string) =>
 		violations.push(acrf ? { rule, acrf, message: `${message} (${acrf})` } : { rule, message });
@@ -84,11 +91,16 @@ export function planSubmission(declarations: SetFile[], signatures: SetFile[], o
 		files.map((file) => {
 			const result = parseSubmissionFileName(file.name, options);
 			if (!result.valid) {
-				for (const v of result.violations) violations.push({ ...v, message: `${printable(file.name)}: ${v.message}` });
+				for (const v of result.violations)
+					violations.push({ ...v, message: `${printable(file.name)}: ${v.message}` });
 				return undefined;
 			}
 			if (result.value.kind !== kind) {
-				add('wrong-kind', kind === 'FI' ? 'ACRF-131' : 'ACRF-132', `${file.name} was given as ${kind} but is a ${result.value.kind} name`);
+				add(
+					'wrong-kind',
+					kind === 'FI' ? 'ACRF-131' : 'ACRF-132',
+					`${file.name} was given as ${kind} but is a ${result.value.kind} name`,
+				);
 				return undefined;
 			}
 			return { file, name: result.value };
@@ -116,7 +128,11 @@ export function planSubmission(declarations: SetFile[], signatures: SetFile[], o
 		const map = new Map<number, SetFile>();
 		for (const { file, name } of items) {
 			if (map.has(name.part as number)) {
-				add('duplicate-part', name.kind === 'FI' ? 'ACRF-123' : 'ACRF-124', `part ${name.part} is given twice as ${name.kind}`);
+				add(
+					'duplicate-part',
+					name.kind === 'FI' ? 'ACRF-123' : 'ACRF-124',
+					`part ${name.part} is given twice as ${name.kind}`,
+				);
 			}
 			map.set(name.part as number, file);
 		}
@@ -126,7 +142,8 @@ export function planSubmission(declarations: SetFile[], signatures: SetFile[], o
 	const fsParts = byPart(fsOk);
 	const policy = signaturePolicyFor(set.environment, options);
 	for (let part = 1; part <= set.parts; part += 1) {
-		if (!fiParts.has(part)) add('part-missing', 'ACRF-120', `FI part ${part} of ${set.parts} is missing`);
+		if (!fiParts.has(part))
+			add('part-missing', 'ACRF-120', `FI part ${part} of ${set.parts} is missing`);
 		if (policy === 'required' && !fsParts.has(part)) {
 			add(
 				'signature-missing',
@@ -136,7 +153,8 @@ export function planSubmission(declarations: SetFile[], signatures: SetFile[], o
 		}
 	}
 	for (const part of fsParts.keys()) {
-		if (!fiParts.has(part)) add('signature-without-declaration', 'ACRF-124', `there is an FS for part ${part} but no FI`);
+		if (!fiParts.has(part))
+			add('signature-without-declaration', 'ACRF-124', `there is an FS for part ${part} but no FI`);
 	}
 	for (const { file, name } of [...fiOk, ...(policy === 'omit' ? [] : fsOk)]) {
 		if (file.size === 0) add('empty-file', 'ACRF-134', `${name.name} is empty`);
@@ -145,7 +163,8 @@ export function planSubmission(declarations: SetFile[], signatures: SetFile[], o
 
 	const names = declarationSetNames(set);
 	const files: PlannedFile[] = [];
-	for (let part = 1; part <= set.parts; part += 1) files.push({ ...(fiParts.get(part) as SetFile), role: 'FI', part });
+	for (let part = 1; part <= set.parts; part += 1)
+		files.push({ ...(fiParts.get(part) as SetFile), role: 'FI', part });
 	if (policy !== 'omit') {
 		for (let part = 1; part <= set.parts; part += 1) {
 			const file = fsParts.get(part);

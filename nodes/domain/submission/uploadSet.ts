@@ -73,7 +73,7 @@ export class SubmissionFailedError extends SocialSecurityError {
 			go !== undefined
 				? 'Do not send the set again under a new sequence: it may be processed twice. Run it again with "Resume Interrupted Submission", which sends the GO if it is missing and stops if it is there, or wait for the ACRF.'
 				: (cause.hint ??
-					'Run again: with "Resume Interrupted Submission" the files already sent are checked and kept; otherwise remove them or use a new sequence.'),
+						'Run again: with "Resume Interrupted Submission" the files already sent are checked and kept; otherwise remove them or use a new sequence.'),
 			{ cause },
 		);
 	}
@@ -81,11 +81,17 @@ export class SubmissionFailedError extends SocialSecurityError {
 
 const remote = (folder: string, name: string) => `/${folder}/${name}`;
 
-export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPlan, options: SubmitOptions = {}): Promise<SubmissionRecord> {
+export async function submitPlannedSet(
+	channel: SftpChannel,
+	plan: SubmissionPlan,
+	options: SubmitOptions = {},
+): Promise<SubmissionRecord> {
 	const now = options.now ?? (() => new Date());
 	// Whether IN may be listed is not documented; a server that refuses it still gets the set: names are
 	// created exclusively, so a clash is still refused, just later (and without resume).
-	const existing = new Map((await listIfAllowed(channel, `/${plan.folder}`)).map((e) => [e.name, e]));
+	const existing = new Map(
+		(await listIfAllowed(channel, `/${plan.folder}`)).map((e) => [e.name, e]),
+	);
 	if (existing.has(plan.go)) {
 		throw new SocialSecurityError(
 			'SET_ALREADY_SUBMITTED',
@@ -127,15 +133,27 @@ export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPla
 			const result = await channel.uploadExclusive(sending, path);
 			created.push(file.name);
 			await verifyRemoteSize(channel, path, result.size, file.size);
-			sent.push({ name: file.name, role: file.role, part: file.part, size: result.size, sha256: result.sha256 });
+			sent.push({
+				name: file.name,
+				role: file.role,
+				part: file.part,
+				size: result.size,
+				sha256: result.sha256,
+			});
 		}
 		current = plan.go;
 		await channel.createEmptyExclusive(remote(plan.folder, plan.go));
 		created.push(plan.go);
 		// No check of the GO after it is created: the server may take the set (and remove the GO) at once.
 	} catch (error) {
-		const cause = error instanceof SocialSecurityError ? error : new SocialSecurityError('SUBMISSION_ERROR', String(error));
-		const reached = [...(options.resume ? clashes.filter((c) => !replaced.includes(c)) : []), ...created];
+		const cause =
+			error instanceof SocialSecurityError
+				? error
+				: new SocialSecurityError('SUBMISSION_ERROR', String(error));
+		const reached = [
+			...(options.resume ? clashes.filter((c) => !replaced.includes(c)) : []),
+			...created,
+		];
 		// The file being sent when it failed may be on the server, partially: say so, also when the
 		// connection is gone and we cannot look (bytes were written, or a stalled server may still carry
 		// out the requests it holds; a GO whose create was sent may exist).
@@ -144,15 +162,26 @@ export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPla
 				(entry) => entry ?? null,
 				() => undefined,
 			);
-			if (found) reached.push(current === plan.go ? current : `${current} (incomplete, ${found.size} bytes)`);
-			else if (found === undefined && (current === plan.go || sending?.readableDidRead || cause.code === 'OPERATION_TIMEOUT')) {
-				reached.push(`${current} (may be on the server${current === plan.go ? '' : ', incomplete'}: the connection failed while it was being sent)`);
+			if (found)
+				reached.push(
+					current === plan.go ? current : `${current} (incomplete, ${found.size} bytes)`,
+				);
+			else if (
+				found === undefined &&
+				(current === plan.go || sending?.readableDidRead || cause.code === 'OPERATION_TIMEOUT')
+			) {
+				reached.push(
+					`${current} (may be on the server${current === plan.go ? '' : ', incomplete'}: the connection failed while it was being sent)`,
+				);
 			}
 		}
 		const removed: string[] = [];
 		// Once the GO create was sent, the server may be processing the set: removing files would break it.
 		if (options.cleanupOnFailure && current !== plan.go) {
-			for (const name of [...created, ...(current && !created.includes(current) ? [current] : [])]) {
+			for (const name of [
+				...created,
+				...(current && !created.includes(current) ? [current] : []),
+			]) {
 				try {
 					await channel.delete(remote(plan.folder, name));
 					removed.push(name);
@@ -173,7 +202,10 @@ export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPla
 		folder: plan.folder,
 		responseFolder: plan.responseFolder,
 		set: plan.set,
-		files: [...sent, { name: plan.go, role: 'GO', size: 0, sha256: createHash('sha256').digest('hex') }],
+		files: [
+			...sent,
+			{ name: plan.go, role: 'GO', size: 0, sha256: createHash('sha256').digest('hex') },
+		],
 		submittedAt: now().toISOString(),
 		serverFingerprint: channel.presentedFingerprint,
 		signaturesNotSent: plan.signaturesNotSent,
@@ -181,7 +213,11 @@ export async function submitPlannedSet(channel: SftpChannel, plan: SubmissionPla
 }
 
 /** Sends the TD file of a set, which asks the server to stop processing it. */
-export async function sendCancellation(channel: SftpChannel, folder: string, tdName: string): Promise<{ td: string; folder: string; sentAt: string }> {
+export async function sendCancellation(
+	channel: SftpChannel,
+	folder: string,
+	tdName: string,
+): Promise<{ td: string; folder: string; sentAt: string }> {
 	await channel.createEmptyExclusive(remote(folder, tdName));
 	return { td: tdName, folder, sentAt: new Date().toISOString() };
 }
@@ -197,13 +233,23 @@ async function listIfAllowed(channel: SftpChannel, folder: string): Promise<Remo
 	}
 }
 
-async function verifyRemoteSize(channel: SftpChannel, path: string, sent: number, expected?: number): Promise<void> {
+async function verifyRemoteSize(
+	channel: SftpChannel,
+	path: string,
+	sent: number,
+	expected?: number,
+): Promise<void> {
 	let entry: RemoteEntry | undefined;
 	try {
 		entry = await channel.stat(path);
 	} catch (error) {
 		// A server that does not let us look trusts the byte count the upload itself confirmed.
-		if (error instanceof SocialSecurityError && REFUSED_BY_SERVER.has(error.code) && expected === sent) return;
+		if (
+			error instanceof SocialSecurityError &&
+			REFUSED_BY_SERVER.has(error.code) &&
+			expected === sent
+		)
+			return;
 		throw error;
 	}
 	if (!entry || entry.size !== sent || (expected !== undefined && expected !== sent)) {

@@ -17,22 +17,31 @@ export interface ConnectionContext {
 }
 
 export function hostKeyMismatchError(ctx: ConnectionContext): SocialSecurityError {
-	return withPresentedFingerprint(ctx, new SocialSecurityError(
-		'HOST_KEY_MISMATCH',
-		`The server ${ctx.host}:${ctx.port} presented host key ${ctx.presentedFingerprint ?? '(unknown)'}, not the pinned ${ctx.pinnedFingerprint}. The connection was refused.`,
-		'Either someone is intercepting the connection, or the server key has changed. Compare the presented fingerprint with the one published by the social security before you update the credential.',
-	));
+	return withPresentedFingerprint(
+		ctx,
+		new SocialSecurityError(
+			'HOST_KEY_MISMATCH',
+			`The server ${ctx.host}:${ctx.port} presented host key ${ctx.presentedFingerprint ?? '(unknown)'}, not the pinned ${ctx.pinnedFingerprint}. The connection was refused.`,
+			'Either someone is intercepting the connection, or the server key has changed. Compare the presented fingerprint with the one published by the social security before you update the credential.',
+		),
+	);
 }
 
 export function hostFingerprintMissingError(ctx: ConnectionContext): SocialSecurityError {
-	return withPresentedFingerprint(ctx, new SocialSecurityError(
-		'HOST_FINGERPRINT_MISSING',
-		`No server host key fingerprint is set in the credential. The server ${ctx.host}:${ctx.port} presented ${ctx.presentedFingerprint ?? '(unknown)'}.`,
-		'Compare this fingerprint with the one published by the social security and, if it is the same, paste it into the credential field "Server Host Key Fingerprint".',
-	));
+	return withPresentedFingerprint(
+		ctx,
+		new SocialSecurityError(
+			'HOST_FINGERPRINT_MISSING',
+			`No server host key fingerprint is set in the credential. The server ${ctx.host}:${ctx.port} presented ${ctx.presentedFingerprint ?? '(unknown)'}.`,
+			'Compare this fingerprint with the one published by the social security and, if it is the same, paste it into the credential field "Server Host Key Fingerprint".',
+		),
+	);
 }
 
-function withPresentedFingerprint(ctx: ConnectionContext, error: SocialSecurityError): SocialSecurityError {
+function withPresentedFingerprint(
+	ctx: ConnectionContext,
+	error: SocialSecurityError,
+): SocialSecurityError {
 	if (ctx.presentedFingerprint) error.details = { presentedFingerprint: ctx.presentedFingerprint };
 	return error;
 }
@@ -83,7 +92,12 @@ export function describeConnectError(error: unknown, ctx: ConnectionContext): So
 			{ cause: error },
 		);
 	}
-	if (['ECONNRESET', 'EPIPE'].includes(String(err?.code)) || /ECONNRESET|EPIPE|socket hang up|connection lost|no response from server|not connected|closed/i.test(message)) {
+	if (
+		['ECONNRESET', 'EPIPE'].includes(String(err?.code)) ||
+		/ECONNRESET|EPIPE|socket hang up|connection lost|no response from server|not connected|closed/i.test(
+			message,
+		)
+	) {
 		return new SocialSecurityError(
 			'CONNECTION_LOST',
 			`The connection to ${where} was closed by the server or the network.`,
@@ -91,7 +105,12 @@ export function describeConnectError(error: unknown, ctx: ConnectionContext): So
 			{ cause: error },
 		);
 	}
-	return new SocialSecurityError('CONNECTION_FAILED', `Could not connect to ${where}: ${sanitize(message)}`, undefined, { cause: error });
+	return new SocialSecurityError(
+		'CONNECTION_FAILED',
+		`Could not connect to ${where}: ${sanitize(message)}`,
+		undefined,
+		{ cause: error },
+	);
 }
 
 const SFTP_STATUS: Record<number, string> = {
@@ -102,7 +121,11 @@ const SFTP_STATUS: Record<number, string> = {
 };
 
 /** Maps an SFTP status error of one operation on one remote path. */
-export function describeSftpError(error: unknown, operation: string, remotePath: string): SocialSecurityError {
+export function describeSftpError(
+	error: unknown,
+	operation: string,
+	remotePath: string,
+): SocialSecurityError {
 	if (error instanceof SocialSecurityError) return error;
 	const err = error as { code?: number | string; message?: string };
 	const status = typeof err?.code === 'number' ? SFTP_STATUS[err.code] : undefined;
@@ -115,9 +138,14 @@ export function describeSftpError(error: unknown, operation: string, remotePath:
 		);
 	}
 	if (err?.code === 3) {
-		return new SocialSecurityError('REMOTE_PERMISSION_DENIED', `${operation} ${remotePath}: permission denied by the server.`, undefined, {
-			cause: error,
-		});
+		return new SocialSecurityError(
+			'REMOTE_PERMISSION_DENIED',
+			`${operation} ${remotePath}: permission denied by the server.`,
+			undefined,
+			{
+				cause: error,
+			},
+		);
 	}
 	return new SocialSecurityError(
 		'REMOTE_OPERATION_FAILED',

@@ -73,7 +73,12 @@ export const DEFAULT_HOST_KEY_ALGORITHMS = [
 	'ssh-ed25519',
 ];
 
-const DEFAULTS = { connectTimeoutMs: 20_000, operationTimeoutMs: 60_000, keepaliveIntervalMs: 10_000, pipelineDepth: 64 };
+const DEFAULTS = {
+	connectTimeoutMs: 20_000,
+	operationTimeoutMs: 60_000,
+	keepaliveIntervalMs: 10_000,
+	pipelineDepth: 64,
+};
 /**
  * Data in flight per transfer. Against OpenSSH 256 KiB requests fill it with 16; servers that take 32 KiB
  * requests need 64 in flight over a 20 ms round trip (measured: 1.5 s instead of 4.7 s for 100 MiB). The
@@ -138,11 +143,7 @@ export class SftpChannel {
 		try {
 			const connecting = client.connect(connectConfig as unknown as SftpClient.ConnectOptions);
 			if (options.legacySshRsaLogin) hideServerSignatureAlgorithms(ssh);
-			await withTimeout(
-				connecting,
-				options.connectTimeoutMs + 2_000,
-				() => new Error('timed out'),
-			);
+			await withTimeout(connecting, options.connectTimeoutMs + 2_000, () => new Error('timed out'));
 		} catch (error) {
 			destroyQuietly(client);
 			ctx.presentedFingerprint = presented;
@@ -157,7 +158,8 @@ export class SftpChannel {
 			channel.fatalError = describeConnectError(err, ctx);
 		});
 		ssh.on('close', () => {
-			if (!channel.closed) channel.fatalError ??= describeConnectError(new Error('Connection lost'), ctx);
+			if (!channel.closed)
+				channel.fatalError ??= describeConnectError(new Error('Connection lost'), ctx);
 		});
 		return channel;
 	}
@@ -169,19 +171,36 @@ export class SftpChannel {
 
 	/** The entries of a folder, without `.` and `..`. */
 	async list(folder: string): Promise<RemoteEntry[]> {
-		const entries = await this.call<Array<{ filename: string; attrs: Stats }>>('Listing', folder, (cb) => this.sftp.readdir(folder, cb));
+		const entries = await this.call<Array<{ filename: string; attrs: Stats }>>(
+			'Listing',
+			folder,
+			(cb) => this.sftp.readdir(folder, cb),
+		);
 		return entries
 			.filter((e) => e.filename !== '.' && e.filename !== '..')
-			.map((e) => ({ name: e.filename, ...entryType(e.attrs), size: Number(e.attrs.size ?? 0), modifyTime: Number(e.attrs.mtime ?? 0) * 1000 }));
+			.map((e) => ({
+				name: e.filename,
+				...entryType(e.attrs),
+				size: Number(e.attrs.size ?? 0),
+				modifyTime: Number(e.attrs.mtime ?? 0) * 1000,
+			}));
 	}
 
 	/** The entry at a path, or undefined when nothing is there. Does not follow symbolic links. */
 	async stat(remotePath: string): Promise<RemoteEntry | undefined> {
 		try {
-			const attrs = await this.call<Stats>('Reading', remotePath, (cb) => this.sftp.lstat(remotePath, cb));
-			return { name: remotePath.split('/').pop() as string, ...entryType(attrs), size: Number(attrs.size ?? 0), modifyTime: Number(attrs.mtime ?? 0) * 1000 };
+			const attrs = await this.call<Stats>('Reading', remotePath, (cb) =>
+				this.sftp.lstat(remotePath, cb),
+			);
+			return {
+				name: remotePath.split('/').pop() as string,
+				...entryType(attrs),
+				size: Number(attrs.size ?? 0),
+				modifyTime: Number(attrs.mtime ?? 0) * 1000,
+			};
 		} catch (error) {
-			if (error instanceof SocialSecurityError && error.code === 'REMOTE_NOT_FOUND') return undefined;
+			if (error instanceof SocialSecurityError && error.code === 'REMOTE_NOT_FOUND')
+				return undefined;
 			throw error;
 		}
 	}
@@ -215,7 +234,8 @@ export class SftpChannel {
 				for (let offset = 0; offset < buffer.length; offset += chunkSize) {
 					const piece = buffer.subarray(offset, Math.min(offset + chunkSize, buffer.length));
 					while (
-						(inFlight >= depth || (inFlight > 0 && inFlightBytes + piece.length > MAX_IN_FLIGHT_BYTES)) &&
+						(inFlight >= depth ||
+							(inFlight > 0 && inFlightBytes + piece.length > MAX_IN_FLIGHT_BYTES)) &&
 						failure === undefined
 					) {
 						await watchdog.race(waitForRoom());
@@ -263,14 +283,20 @@ export class SftpChannel {
 			localError ??= error;
 			interrupt?.(error);
 		});
-		const handle = await this.call<Buffer>('Opening', remotePath, (cb) => this.sftp.open(remotePath, 'r', cb));
+		const handle = await this.call<Buffer>('Opening', remotePath, (cb) =>
+			this.sftp.open(remotePath, 'r', cb),
+		);
 		const hash = createHash('sha256');
 		const chunkSize = Math.max(1024, Math.min(this.maxReadLength(), 256 * 1024));
 		// Each read allocates its whole chunk up front: the same 4 MiB bound as uploads.
-		const depth = Math.max(1, Math.min(this.options.pipelineDepth, Math.floor(MAX_IN_FLIGHT_BYTES / chunkSize)));
+		const depth = Math.max(
+			1,
+			Math.min(this.options.pipelineDepth, Math.floor(MAX_IN_FLIGHT_BYTES / chunkSize)),
+		);
 		const watchdog = this.watchdog('Downloading', remotePath);
 		interrupt = watchdog.abort;
-		const wait = <T>(promise: Promise<T>): Promise<T> => (localError !== undefined ? Promise.reject(localError) : watchdog.race(promise));
+		const wait = <T>(promise: Promise<T>): Promise<T> =>
+			localError !== undefined ? Promise.reject(localError) : watchdog.race(promise);
 		let size = 0;
 		try {
 			let nextOffset = 0;
@@ -281,16 +307,16 @@ export class SftpChannel {
 				const offset = nextOffset;
 				nextOffset += chunkSize;
 				const read = new Promise<Buffer>((resolve, reject) => {
-						// ssh2 never answers a request made after the connection dropped: do not make one.
-						if (this.fatalError) return reject(this.fatalError);
-						const buf = Buffer.allocUnsafe(chunkSize);
-						this.sftp.read(handle, buf, 0, chunkSize, offset, (err, bytesRead) => {
-							watchdog.progress();
-							// EOF is reported as an error with code 1 (SSH_FX_EOF) by some servers, as 0 bytes by others.
-							if (err && (err as { code?: number }).code !== 1) reject(err);
-							else resolve(buf.subarray(0, err ? 0 : bytesRead));
-						});
+					// ssh2 never answers a request made after the connection dropped: do not make one.
+					if (this.fatalError) return reject(this.fatalError);
+					const buf = Buffer.allocUnsafe(chunkSize);
+					this.sftp.read(handle, buf, 0, chunkSize, offset, (err, bytesRead) => {
+						watchdog.progress();
+						// EOF is reported as an error with code 1 (SSH_FX_EOF) by some servers, as 0 bytes by others.
+						if (err && (err as { code?: number }).code !== 1) reject(err);
+						else resolve(buf.subarray(0, err ? 0 : bytesRead));
 					});
+				});
 				// Reads ahead of a failure are never awaited: mark them handled so they cannot crash the process.
 				read.catch(() => undefined);
 				pending.push(read);
@@ -304,7 +330,8 @@ export class SftpChannel {
 				if (!eof) {
 					hash.update(data);
 					size += data.length;
-					if (!destination.write(data)) await wait(new Promise<void>((r) => destination.once('drain', r)));
+					if (!destination.write(data))
+						await wait(new Promise<void>((r) => destination.once('drain', r)));
 					// A short read is not EOF in SFTP: the next offsets continue where this one ended.
 					if (data.length < chunkSize) {
 						// Re-align: drop read-ahead that assumed full chunks and continue from the true position.
@@ -318,7 +345,9 @@ export class SftpChannel {
 		} catch (error) {
 			watchdog.stop();
 			this.abandonHandle(handle);
-			throw localError !== undefined ? localWriteError(remotePath, localError) : this.mapError(error, 'Downloading', remotePath);
+			throw localError !== undefined
+				? localWriteError(remotePath, localError)
+				: this.mapError(error, 'Downloading', remotePath);
 		}
 		watchdog.stop();
 		try {
@@ -358,10 +387,16 @@ export class SftpChannel {
 
 	private async openExclusive(remotePath: string): Promise<Buffer> {
 		try {
-			return await this.call<Buffer>('Creating', remotePath, (cb) => this.sftp.open(remotePath, 'wx', cb));
+			return await this.call<Buffer>('Creating', remotePath, (cb) =>
+				this.sftp.open(remotePath, 'wx', cb),
+			);
 		} catch (error) {
 			// OpenSSH answers a failed O_EXCL create with a generic failure; tell the two cases apart.
-			if (error instanceof SocialSecurityError && error.code !== 'OPERATION_TIMEOUT' && !this.fatalError) {
+			if (
+				error instanceof SocialSecurityError &&
+				error.code !== 'OPERATION_TIMEOUT' &&
+				!this.fatalError
+			) {
 				const existing = await this.stat(remotePath).catch(() => undefined);
 				if (existing) {
 					throw new SocialSecurityError(
@@ -388,9 +423,16 @@ export class SftpChannel {
 	}
 
 	/** Runs one SFTP request with the operation timeout; a timeout tears the connection down. */
-	private call<T>(operation: string, remotePath: string, start: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+	private call<T>(
+		operation: string,
+		remotePath: string,
+		start: (cb: (err: Error | null | undefined, value?: T) => void) => void,
+	): Promise<T> {
 		if (this.fatalError) return Promise.reject(this.fatalError);
-		if (this.closed) return Promise.reject(new SocialSecurityError('CONNECTION_CLOSED', 'The SFTP connection is already closed.'));
+		if (this.closed)
+			return Promise.reject(
+				new SocialSecurityError('CONNECTION_CLOSED', 'The SFTP connection is already closed.'),
+			);
 		const watchdog = this.watchdog(operation, remotePath);
 		const request = new Promise<T>((resolve, reject) => {
 			try {
@@ -447,7 +489,8 @@ export class SftpChannel {
 			race: <T>(promise: Promise<T>): Promise<T> =>
 				new Promise<T>((resolve, reject) => {
 					rejectCurrent = reject;
-					if (this.fatalError && this.fatalError.code === 'OPERATION_TIMEOUT') reject(this.fatalError);
+					if (this.fatalError && this.fatalError.code === 'OPERATION_TIMEOUT')
+						reject(this.fatalError);
 					promise.then(resolve, reject);
 				}),
 		};
@@ -474,10 +517,18 @@ function entryType(attrs: Stats): Pick<RemoteEntry, 'type'> {
  */
 function hideServerSignatureAlgorithms(ssh: SshClient): void {
 	type ExtInfo = Array<{ name: string }>;
-	const handlers = (ssh as unknown as { _protocol?: { _handlers?: Record<string, (p: unknown, exts: ExtInfo) => void> } })._protocol?._handlers;
+	const handlers = (
+		ssh as unknown as {
+			_protocol?: { _handlers?: Record<string, (p: unknown, exts: ExtInfo) => void> };
+		}
+	)._protocol?._handlers;
 	const original = handlers?.EXT_INFO;
 	if (!handlers || !original) return;
-	handlers.EXT_INFO = (p, exts) => original(p, exts.filter((e) => e.name !== 'server-sig-algs'));
+	handlers.EXT_INFO = (p, exts) =>
+		original(
+			p,
+			exts.filter((e) => e.name !== 'server-sig-algs'),
+		);
 }
 
 /** ssh2-sftp-client keeps the ssh2 Client in `client`; its typings do not say so. */
@@ -486,7 +537,10 @@ function sshClientOf(client: SftpClient): SshClient {
 }
 
 function destroyQuietly(client: SftpClient): void {
-	const ssh = sshClientOf(client) as SshClient & { _readyTimeout?: NodeJS.Timeout; _sock?: { destroy(): void } };
+	const ssh = sshClientOf(client) as SshClient & {
+		_readyTimeout?: NodeJS.Timeout;
+		_sock?: { destroy(): void };
+	};
 	// ssh2 leaves its ready timer running after some failures; it would keep a process alive for seconds.
 	clearTimeout(ssh._readyTimeout);
 	try {

@@ -26,7 +26,8 @@ export const COUNTERS = {
 	fuzzCases: 'fuzz cases run',
 	hostileInputs: 'hostile inputs served',
 	secretProbes: 'failing paths searched for secrets',
-	redeliveredWithoutMemory: 'answers delivered again without the trigger memory (at-least-once, expected)',
+	redeliveredWithoutMemory:
+		'answers delivered again without the trigger memory (at-least-once, expected)',
 } as const;
 
 export type Counter = keyof typeof COUNTERS;
@@ -76,7 +77,8 @@ function removeStaleRuns(): void {
 	try {
 		for (const entry of readdirSync(LEDGER_ROOT)) {
 			const path = join(LEDGER_ROOT, entry);
-			if (path !== RUN_DIR && Date.now() - statSync(path).mtimeMs > 6 * 3600_000) rmSync(path, { recursive: true, force: true });
+			if (path !== RUN_DIR && Date.now() - statSync(path).mtimeMs > 6 * 3600_000)
+				rmSync(path, { recursive: true, force: true });
 		}
 	} catch {
 		// Nothing there yet.
@@ -108,23 +110,41 @@ export class Ledger {
 	report(): void {
 		removeStaleRuns();
 		mkdirSync(RUN_DIR, { recursive: true });
-		writeFileSync(join(RUN_DIR, `${this.suite}.json`), JSON.stringify({ counts: Object.fromEntries(this.counts), notes: this.notes }));
+		writeFileSync(
+			join(RUN_DIR, `${this.suite}.json`),
+			JSON.stringify({ counts: Object.fromEntries(this.counts), notes: this.notes }),
+		);
 		const expected = readdirSync(SUITE_DIR)
 			.filter((f) => f.endsWith('.test.ts'))
 			.map((f) => basename(f, '.test.ts'));
 		const reported = readdirSync(RUN_DIR)
 			.filter((f) => f.endsWith('.json'))
 			.map((f) => basename(f, '.json'));
-		const lines = [`fault suite: ${this.suite}`, table([[this.suite, this.counts]]), ...this.notes.map((n) => `  note: ${n}`)];
+		const lines = [
+			`fault suite: ${this.suite}`,
+			table([[this.suite, this.counts]]),
+			...this.notes.map((n) => `  note: ${n}`),
+		];
 		const missing = expected.filter((e) => !reported.includes(e));
 		if (missing.length === 0) {
 			const all = reported.map((name) => {
-				const data = JSON.parse(readFileSync(join(RUN_DIR, `${name}.json`), 'utf8')) as { counts: Record<string, number> };
-				return [name, new Map(Object.entries(data.counts) as Array<[Counter, number]>)] as [string, Map<Counter, number>];
+				const data = JSON.parse(readFileSync(join(RUN_DIR, `${name}.json`), 'utf8')) as {
+					counts: Record<string, number>;
+				};
+				return [name, new Map(Object.entries(data.counts) as Array<[Counter, number]>)] as [
+					string,
+					Map<Counter, number>,
+				];
 			});
-			lines.push('', `FAULT AND ABUSE SUITE — totals of ${all.length} files (counted by the tests)`, table(all, true));
+			lines.push(
+				'',
+				`FAULT AND ABUSE SUITE — totals of ${all.length} files (counted by the tests)`,
+				table(all, true),
+			);
 		} else {
-			lines.push(`(totals are printed by the last of the ${expected.length} files; still to report: ${missing.join(', ')})`);
+			lines.push(
+				`(totals are printed by the last of the ${expected.length} files; still to report: ${missing.join(', ')})`,
+			);
 		}
 		console.log(lines.join('\n'));
 	}
@@ -140,9 +160,12 @@ function table(rows: Array<[string, Map<Counter, number>]>, totalsOnly = false):
 	for (const key of keys) {
 		const values = rows.map(([, counts]) => counts.get(key) ?? 0);
 		const total = values.reduce((a, b) => a + b, 0);
-		if (!totalsOnly && total === 0 && !MUST_BE_ZERO.includes(key) && key !== 'faultsInjected') continue;
+		if (!totalsOnly && total === 0 && !MUST_BE_ZERO.includes(key) && key !== 'faultsInjected')
+			continue;
 		const flag = MUST_BE_ZERO.includes(key) && total > 0 ? '  <-- must be 0' : '';
-		out.push(`  ${COUNTERS[key].padEnd(width)}  ${String(total).padStart(5)}${totalsOnly ? `  ${values.join(' | ')}` : ''}${flag}`);
+		out.push(
+			`  ${COUNTERS[key].padEnd(width)}  ${String(total).padStart(5)}${totalsOnly ? `  ${values.join(' | ')}` : ''}${flag}`,
+		);
 	}
 	return out.join('\n');
 }

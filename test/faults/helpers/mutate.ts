@@ -42,10 +42,23 @@ export class Mutator {
 			return copy;
 		}
 		const at = this.int(input.length);
-		if (op === 3) return Buffer.concat([input.subarray(0, at), this.bytes(1 + this.int(16)), input.subarray(at)]);
-		if (op === 4) return Buffer.concat([input.subarray(0, at), input.subarray(Math.min(input.length, at + 1 + this.int(32)))]);
+		if (op === 3)
+			return Buffer.concat([
+				input.subarray(0, at),
+				this.bytes(1 + this.int(16)),
+				input.subarray(at),
+			]);
+		if (op === 4)
+			return Buffer.concat([
+				input.subarray(0, at),
+				input.subarray(Math.min(input.length, at + 1 + this.int(32))),
+			]);
 		const len = 1 + this.int(Math.min(64, input.length - at));
-		return Buffer.concat([input.subarray(0, at + len), input.subarray(at, at + len), input.subarray(at + len)]);
+		return Buffer.concat([
+			input.subarray(0, at + len),
+			input.subarray(at, at + len),
+			input.subarray(at + len),
+		]);
 	}
 
 	/** An edge value for an integer field, as big-endian two's complement bytes. */
@@ -80,18 +93,48 @@ export class Mutator {
 		const primitive = typeof node.value === 'string';
 		const op = this.int(9);
 		try {
-			if (op === 0 && primitive && node.type === T.INTEGER) node.value = this.edgeInteger().toString('binary');
-			else if (op === 1 && primitive && node.type === T.OID) node.value = forge.asn1.oidToDer(this.pick(OIDS)).getBytes();
-			else if (op === 2 && primitive && depth < 3 && parseLenient(Buffer.from(node.value as string, 'binary'))) {
-				node.value = this.der(Buffer.from(node.value as string, 'binary'), depth + 1).toString('binary');
-			} else if (op === 3 && primitive) node.value = this.bytesOf(Buffer.from(node.value as string, 'binary')).toString('binary');
-			else if (op === 4 && !primitive && (node.value as Asn1[]).length > 0) (node.value as Asn1[]).splice(this.int((node.value as Asn1[]).length), 1);
+			if (op === 0 && primitive && node.type === T.INTEGER)
+				node.value = this.edgeInteger().toString('binary');
+			else if (op === 1 && primitive && node.type === T.OID)
+				node.value = forge.asn1.oidToDer(this.pick(OIDS)).getBytes();
+			else if (
+				op === 2 &&
+				primitive &&
+				depth < 3 &&
+				parseLenient(Buffer.from(node.value as string, 'binary'))
+			) {
+				node.value = this.der(Buffer.from(node.value as string, 'binary'), depth + 1).toString(
+					'binary',
+				);
+			} else if (op === 3 && primitive)
+				node.value = this.bytesOf(Buffer.from(node.value as string, 'binary')).toString('binary');
+			else if (op === 4 && !primitive && (node.value as Asn1[]).length > 0)
+				(node.value as Asn1[]).splice(this.int((node.value as Asn1[]).length), 1);
 			else if (op === 5 && !primitive && (node.value as Asn1[]).length > 0) {
 				const children = node.value as Asn1[];
 				const copy = children[this.int(children.length)];
-				for (let i = 0, n = this.chance(0.2) ? 30 : 1; i < n; i++) children.splice(this.int(children.length + 1), 0, copy);
-			} else if (op === 6) node.type = this.pick<number>([T.BOOLEAN, T.INTEGER, T.BITSTRING, T.OCTETSTRING, T.NULL, T.OID, T.UTF8, T.SEQUENCE, T.SET, T.UTCTIME, 30]) as typeof node.type;
-			else if (op === 7) node.tagClass = this.pick([forge.asn1.Class.CONTEXT_SPECIFIC, forge.asn1.Class.APPLICATION, forge.asn1.Class.UNIVERSAL]);
+				for (let i = 0, n = this.chance(0.2) ? 30 : 1; i < n; i++)
+					children.splice(this.int(children.length + 1), 0, copy);
+			} else if (op === 6)
+				node.type = this.pick<number>([
+					T.BOOLEAN,
+					T.INTEGER,
+					T.BITSTRING,
+					T.OCTETSTRING,
+					T.NULL,
+					T.OID,
+					T.UTF8,
+					T.SEQUENCE,
+					T.SET,
+					T.UTCTIME,
+					30,
+				]) as typeof node.type;
+			else if (op === 7)
+				node.tagClass = this.pick([
+					forge.asn1.Class.CONTEXT_SPECIFIC,
+					forge.asn1.Class.APPLICATION,
+					forge.asn1.Class.UNIVERSAL,
+				]);
 			else if (op === 8 && !primitive) {
 				const children = node.value as Asn1[];
 				node.value = [forge.asn1.create(forge.asn1.Class.UNIVERSAL, T.SEQUENCE, true, children)];
@@ -161,11 +204,14 @@ export const OIDS = [
 
 function parseLenient(input: Buffer): Asn1 | undefined {
 	try {
-		return (forge.asn1.fromDer as unknown as (b: unknown, o: object) => Asn1)(forge.util.createBuffer(input.toString('binary')), {
-			strict: false,
-			parseAllBytes: false,
-			decodeBitStrings: false,
-		});
+		return (forge.asn1.fromDer as unknown as (b: unknown, o: object) => Asn1)(
+			forge.util.createBuffer(input.toString('binary')),
+			{
+				strict: false,
+				parseAllBytes: false,
+				decodeBitStrings: false,
+			},
+		);
 	} catch {
 		return undefined;
 	}
@@ -173,7 +219,8 @@ function parseLenient(input: Buffer): Asn1 | undefined {
 
 function collect(node: Asn1, out: Asn1[], depth = 0): void {
 	out.push(node);
-	if (depth < 40 && Array.isArray(node.value)) for (const child of node.value) collect(child, out, depth + 1);
+	if (depth < 40 && Array.isArray(node.value))
+		for (const child of node.value) collect(child, out, depth + 1);
 }
 
 /** Wraps base64 in lines of `width` (a PEM body). */
@@ -183,7 +230,8 @@ export function wrapLines(base64: string, width: number): string {
 
 /** The body of the first PEM block, decoded; with the label. */
 export function pemBody(text: string): { label: string; der: Buffer; headers: string } | undefined {
-	const m = /-----BEGIN ([A-Z0-9 ]+)-----\n((?:[A-Za-z-]+:.*\n)*\n?)?([\s\S]*?)-----END \1-----/.exec(text);
+	const m =
+		/-----BEGIN ([A-Z0-9 ]+)-----\n((?:[A-Za-z-]+:.*\n)*\n?)?([\s\S]*?)-----END \1-----/.exec(text);
 	if (!m) return undefined;
 	return { label: m[1], headers: m[2] ?? '', der: Buffer.from(m[3].replace(/\s+/g, ''), 'base64') };
 }
@@ -225,7 +273,12 @@ export function opensshLengthFields(body: Buffer): number[] {
  * Replaces the first OCTET STRING whose content is `from` by `to`, also inside OCTET STRINGs that hold DER
  * (a PKCS#12 nests its bags that way), re-encoding every enclosing length. Undefined when not found.
  */
-export function replaceOctetString(der: Buffer, from: Buffer, to: Buffer, depth = 0): Buffer | undefined {
+export function replaceOctetString(
+	der: Buffer,
+	from: Buffer,
+	to: Buffer,
+	depth = 0,
+): Buffer | undefined {
 	const root = parseLenient(der);
 	if (!root || depth > 8) return undefined;
 	if (!Buffer.from(forge.asn1.toDer(root).getBytes(), 'binary').equals(der)) return undefined;

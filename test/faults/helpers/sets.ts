@@ -35,7 +35,12 @@ export interface CutHooks {
 }
 
 /** The SetFiles of a set; with hooks, the streams cut the connection where asked. */
-export function setFiles(set: SetContent, sandbox: SshdSandbox, folder: string, hooks: CutHooks = {}): { fi: SetFile[]; fs: SetFile[] } {
+export function setFiles(
+	set: SetContent,
+	sandbox: SshdSandbox,
+	folder: string,
+	hooks: CutHooks = {},
+): { fi: SetFile[]; fs: SetFile[] } {
 	const make = (role: 'FI' | 'FS', content: Buffer, part: number): SetFile => {
 		const name = `${role}.${set.base}.${part}`;
 		return {
@@ -43,12 +48,20 @@ export function setFiles(set: SetContent, sandbox: SshdSandbox, folder: string, 
 			size: content.length,
 			open: () => {
 				hooks.beforeOpen?.(role, part);
-				const during = hooks.during && hooks.during.role === role && hooks.during.part === part ? hooks.during.fire : undefined;
-				return during ? cuttingStream(content, sandbox.pathOf(folder, name), during) : Readable.from([content]);
+				const during =
+					hooks.during && hooks.during.role === role && hooks.during.part === part
+						? hooks.during.fire
+						: undefined;
+				return during
+					? cuttingStream(content, sandbox.pathOf(folder, name), during)
+					: Readable.from([content]);
 			},
 		};
 	};
-	return { fi: set.fi.map((c, i) => make('FI', c, i + 1)), fs: set.fs.map((c, i) => make('FS', c, i + 1)) };
+	return {
+		fi: set.fi.map((c, i) => make('FI', c, i + 1)),
+		fs: set.fs.map((c, i) => make('FS', c, i + 1)),
+	};
 }
 
 function sizeOf(path: string): number {
@@ -92,7 +105,11 @@ export interface DiskFile {
 }
 
 /** The files of the set in the sandbox folder, read from the server's disk (not through SFTP). */
-export function onDisk(sandbox: SshdSandbox, folder: string, set: SetContent): Map<string, DiskFile> {
+export function onDisk(
+	sandbox: SshdSandbox,
+	folder: string,
+	set: SetContent,
+): Map<string, DiskFile> {
 	const files = new Map<string, DiskFile>();
 	for (const name of readdirSync(sandbox.pathOf(folder))) {
 		if (!name.includes(set.base)) continue;
@@ -103,7 +120,8 @@ export function onDisk(sandbox: SshdSandbox, folder: string, set: SetContent): M
 		files.set(name, {
 			name,
 			size,
-			identical: expected !== undefined && expected.length === size && readFileSync(path).equals(expected),
+			identical:
+				expected !== undefined && expected.length === size && readFileSync(path).equals(expected),
 			mtimeNs: stat.mtimeNs,
 		});
 	}
@@ -112,7 +130,9 @@ export function onDisk(sandbox: SshdSandbox, folder: string, set: SetContent): M
 
 /** Every FI and FS of the set is on the server with its exact bytes (the GO aside). */
 export function dataComplete(set: SetContent, files: Map<string, DiskFile>): boolean {
-	return [...set.expected.keys()].filter((n) => n !== set.go).every((n) => files.get(n)?.identical === true);
+	return [...set.expected.keys()]
+		.filter((n) => n !== set.go)
+		.every((n) => files.get(n)?.identical === true);
 }
 
 /** Files on the server that are not part of the set's names (there must never be any). */
@@ -133,17 +153,26 @@ export function reachedProblems(reached: string[], files: Map<string, DiskFile>)
 		return { name, note: r.slice(name.length).trim() };
 	});
 	for (const [name, file] of files) {
-		if (!entries.some((e) => e.name === name)) problems.push(`${name} (${file.size} bytes) is on the server but the error does not say so`);
+		if (!entries.some((e) => e.name === name))
+			problems.push(`${name} (${file.size} bytes) is on the server but the error does not say so`);
 	}
 	for (const { name, note } of entries) {
 		const file = files.get(name);
 		const incomplete = /^\(incomplete, (\d+) bytes\)$/.exec(note);
 		if (note === '') {
-			if (!file || !file.identical) problems.push(`${name} is reported as on the server, but it is ${file ? `not complete (${file.size} bytes)` : 'absent'}`);
+			if (!file || !file.identical)
+				problems.push(
+					`${name} is reported as on the server, but it is ${file ? `not complete (${file.size} bytes)` : 'absent'}`,
+				);
 		} else if (incomplete) {
-			if (!file || file.size !== Number(incomplete[1])) problems.push(`${name} is reported with ${incomplete[1]} bytes, the server has ${file ? file.size : 'nothing'}`);
+			if (!file || file.size !== Number(incomplete[1]))
+				problems.push(
+					`${name} is reported with ${incomplete[1]} bytes, the server has ${file ? file.size : 'nothing'}`,
+				);
 		} else if (!/\bmay\b/i.test(note)) {
-			problems.push(`${name} has a note that says neither its size nor that it may be there: ${note}`);
+			problems.push(
+				`${name} has a note that says neither its size nor that it may be there: ${note}`,
+			);
 		}
 	}
 	return problems;

@@ -7,7 +7,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { SftpChannel, SftpChannelOptions } from '../../../nodes/domain/transport/sftpChannel';
-import { SandboxOptions, SshdSandbox, descendants, startSshdSandbox } from '../../../sandbox/sshdSandbox';
+import {
+	SandboxOptions,
+	SshdSandbox,
+	descendants,
+	startSshdSandbox,
+} from '../../../sandbox/sshdSandbox';
 import { sandboxChannelOptions } from '../../helpers/sandbox';
 import { makeRsaKeyPair } from '../../helpers/keys';
 import { Ledger } from './ledger';
@@ -23,13 +28,22 @@ export interface World {
 }
 
 /** Starts one sandbox for the file (beforeAll) and stops it (afterAll); the object is filled in beforeAll. */
-export function useSandbox(sandboxOptions: SandboxOptions = {}, channelDefaults: Partial<SftpChannelOptions> = {}): World {
+export function useSandbox(
+	sandboxOptions: SandboxOptions = {},
+	channelDefaults: Partial<SftpChannelOptions> = {},
+): World {
 	const world = {} as World;
 	beforeAll(async () => {
 		const key = makeRsaKeyPair();
-		const sandbox = await startSshdSandbox({ hostKeyTypes: ['rsa'], ...sandboxOptions, authorizedKeys: [key.publicKey] });
+		const sandbox = await startSshdSandbox({
+			hostKeyTypes: ['rsa'],
+			...sandboxOptions,
+			authorizedKeys: [key.publicKey],
+		});
 		const owner = statSync(sandbox.pathOf('OUT'));
-		const options: SftpChannelOptions = sandboxChannelOptions(sandbox, key.privateKey, { ...channelDefaults });
+		const options: SftpChannelOptions = sandboxChannelOptions(sandbox, key.privateKey, {
+			...channelDefaults,
+		});
 		Object.assign(world, {
 			sandbox,
 			options,
@@ -69,7 +83,11 @@ export function sessionPids(sandbox: SshdSandbox): number[] {
 	return descendants(sshdPid(sandbox)).filter(isAlive);
 }
 
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 20): Promise<boolean> {
+export async function waitUntil(
+	condition: () => boolean | Promise<boolean>,
+	timeoutMs: number,
+	intervalMs = 20,
+): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		if (await condition()) return true;
@@ -93,24 +111,42 @@ export function activeHandles(): number {
 export function describeHandles(): string {
 	return handles()
 		.map((h) => {
-			const s = h as { constructor?: { name?: string }; remotePort?: number; localPort?: number; destroyed?: boolean; pending?: boolean };
+			const s = h as {
+				constructor?: { name?: string };
+				remotePort?: number;
+				localPort?: number;
+				destroyed?: boolean;
+				pending?: boolean;
+			};
 			return `${s.constructor?.name ?? typeof h}${s.remotePort ? `(${s.localPort}->${s.remotePort}${s.destroyed ? ', destroyed' : ''})` : ''}`;
 		})
 		.join(', ');
 }
 
 /** Waits for the handle count to come back to `baseline`; counts a leak when it does not. */
-export async function expectHandlesBackTo(baseline: number, ledger: Ledger, label: string, timeoutMs = 4000): Promise<void> {
+export async function expectHandlesBackTo(
+	baseline: number,
+	ledger: Ledger,
+	label: string,
+	timeoutMs = 4000,
+): Promise<void> {
 	const ok = await waitUntil(() => activeHandles() <= baseline, timeoutMs);
 	if (!ok) {
 		ledger.add('leakedSockets', activeHandles() - baseline);
-		ledger.note(`${label}: ${activeHandles() - baseline} handle(s) still open: ${describeHandles()}`);
+		ledger.note(
+			`${label}: ${activeHandles() - baseline} handle(s) still open: ${describeHandles()}`,
+		);
 	}
 	expect(activeHandles()).toBeLessThanOrEqual(baseline);
 }
 
 /** Waits until the sandbox has no session process left; counts a leak when one stays. */
-export async function expectNoSessions(sandbox: SshdSandbox, ledger: Ledger, label: string, timeoutMs = 5000): Promise<void> {
+export async function expectNoSessions(
+	sandbox: SshdSandbox,
+	ledger: Ledger,
+	label: string,
+	timeoutMs = 5000,
+): Promise<void> {
 	const ok = await waitUntil(() => sessionPids(sandbox).length === 0, timeoutMs);
 	if (!ok) {
 		ledger.add('leakedSessions', sessionPids(sandbox).length);
@@ -128,7 +164,12 @@ export interface Settled<T> {
 }
 
 /** Awaits `promise` for at most `deadlineMs`; a promise still pending then is a hang, counted in the ledger. */
-export async function settle<T>(promise: Promise<T>, deadlineMs: number, ledger: Ledger, label: string): Promise<Settled<T>> {
+export async function settle<T>(
+	promise: Promise<T>,
+	deadlineMs: number,
+	ledger: Ledger,
+	label: string,
+): Promise<Settled<T>> {
 	const started = Date.now();
 	let timer: NodeJS.Timeout | undefined;
 	const HUNG = Symbol('hung');
@@ -155,10 +196,16 @@ export async function settle<T>(promise: Promise<T>, deadlineMs: number, ledger:
 }
 
 /** A domain error with a stable code and a message; anything else is counted as an unclear error. */
-export function expectDomainError(error: unknown, ledger: Ledger, label: string): SocialSecurityError {
+export function expectDomainError(
+	error: unknown,
+	ledger: Ledger,
+	label: string,
+): SocialSecurityError {
 	if (!(error instanceof SocialSecurityError) || !error.code || error.message.length < 10) {
 		ledger.add('unclearErrors');
-		ledger.note(`${label}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+		ledger.note(
+			`${label}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+		);
 	}
 	expect(error).toBeInstanceOf(SocialSecurityError);
 	return error as SocialSecurityError;

@@ -44,12 +44,27 @@ describeWithSshd('Channel credential: the credential test checks the signing cer
 		key = lab.sshKeygen({ bits: 2048, passphrase: PASSPHRASE });
 		secrets.addKeyText(key.text, [key.publicKey]);
 		const now = Date.now();
-		valid = p12Of(certs.dir, 'valid', selfSigned(certs.dir, 'valid', 'rsa2048', '/C=BE/O=Acme Payroll/CN=Jane Signer', { days: 400 }));
-		expired = p12Of(certs.dir, 'expired', datedCertificate(certs.dir, 'expired-signer', '20200101000000Z', '20210101000000Z'));
+		valid = p12Of(
+			certs.dir,
+			'valid',
+			selfSigned(certs.dir, 'valid', 'rsa2048', '/C=BE/O=Acme Payroll/CN=Jane Signer', {
+				days: 400,
+			}),
+		);
+		expired = p12Of(
+			certs.dir,
+			'expired',
+			datedCertificate(certs.dir, 'expired-signer', '20200101000000Z', '20210101000000Z'),
+		);
 		expiringSoon = p12Of(
 			certs.dir,
 			'soon',
-			datedCertificate(certs.dir, 'soon-signer', asn1Time(new Date(now - 300 * DAY_MS)), asn1Time(new Date(now + 10 * DAY_MS + 2 * 60 * 60 * 1000))),
+			datedCertificate(
+				certs.dir,
+				'soon-signer',
+				asn1Time(new Date(now - 300 * DAY_MS)),
+				asn1Time(new Date(now + 10 * DAY_MS + 2 * 60 * 60 * 1000)),
+			),
 		);
 		mismatched = mismatchedP12();
 		for (const p of [valid, expired, expiringSoon]) {
@@ -85,20 +100,52 @@ describeWithSshd('Channel credential: the credential test checks the signing cer
 		// openssl confirms the file holds B's key and A's certificate.
 		const file = join(certs.dir, 'mismatch.p12');
 		writeFileSync(file, der);
-		const pem = openssl(certs.dir, ['pkcs12', '-in', file, '-nodes', '-passin', `pass:${P12_PASSWORD}`]).toString();
+		const pem = openssl(certs.dir, [
+			'pkcs12',
+			'-in',
+			file,
+			'-nodes',
+			'-passin',
+			`pass:${P12_PASSWORD}`,
+		]).toString();
 		writeFileSync(join(certs.dir, 'mismatch-content.pem'), pem);
-		const keyModulus = openssl(certs.dir, ['rsa', '-in', 'mismatch-content.pem', '-noout', '-modulus']).toString();
-		const certModulus = openssl(certs.dir, ['x509', '-in', 'mismatch-content.pem', '-noout', '-modulus']).toString();
-		expect(keyModulus).toBe(openssl(certs.dir, ['rsa', '-in', b.key, '-noout', '-modulus']).toString());
-		expect(certModulus).toBe(openssl(certs.dir, ['x509', '-in', a.cert, '-noout', '-modulus']).toString());
+		const keyModulus = openssl(certs.dir, [
+			'rsa',
+			'-in',
+			'mismatch-content.pem',
+			'-noout',
+			'-modulus',
+		]).toString();
+		const certModulus = openssl(certs.dir, [
+			'x509',
+			'-in',
+			'mismatch-content.pem',
+			'-noout',
+			'-modulus',
+		]).toString();
+		expect(keyModulus).toBe(
+			openssl(certs.dir, ['rsa', '-in', b.key, '-noout', '-modulus']).toString(),
+		);
+		expect(certModulus).toBe(
+			openssl(certs.dir, ['x509', '-in', a.cert, '-noout', '-modulus']).toString(),
+		);
 		expect(keyModulus).not.toBe(certModulus);
 		return der.toString('base64');
 	}
 
-	const credential = (certificateP12: string, certificatePassword = P12_PASSWORD): ChannelCredentialData =>
-		sandboxCredential(sandbox, { privateKey: key.text, passphrase: PASSPHRASE, certificateP12, certificatePassword });
+	const credential = (
+		certificateP12: string,
+		certificatePassword = P12_PASSWORD,
+	): ChannelCredentialData =>
+		sandboxCredential(sandbox, {
+			privateKey: key.text,
+			passphrase: PASSPHRASE,
+			certificateP12,
+			certificatePassword,
+		});
 
-	const noSecrets = (result: ChannelCheckResult) => expect(secrets.leaksIn(resultSurface(result))).toEqual([]);
+	const noSecrets = (result: ChannelCheckResult) =>
+		expect(secrets.leaksIn(resultSurface(result))).toEqual([]);
 
 	it('valid .p12: ok, naming the certificate subject and its end date', async () => {
 		const result = await checkChannel(credential(valid.base64));
@@ -123,7 +170,10 @@ describeWithSshd('Channel credential: the credential test checks the signing cer
 
 		// Expired: not ok, with the day it expired.
 		expect(expired.notAfterDay).toBe('2021-01-01');
-		expect(expiredResult).toMatchObject({ ok: false, message: 'The signing certificate "expired-signer" expired on 2021-01-01 (UTC).' });
+		expect(expiredResult).toMatchObject({
+			ok: false,
+			message: 'The signing certificate "expired-signer" expired on 2021-01-01 (UTC).',
+		});
 
 		// Expiring in 10 days: ok (the login was tested), with a warning that says when.
 		const warning = `The signing certificate "soon-signer" expires in 10 days, on ${expiringSoon.notAfterDay} (UTC). Order its renewal now.`;

@@ -24,7 +24,13 @@ export const WRONG_P12_PASSWORD = 'P12-Password-QRS-typo';
 
 /** Strings that must never appear in an error or a check result. */
 export class SecretRegistry {
-	private readonly fragments = new Set<string>([PASSPHRASE, WRONG_PASSPHRASE, P12_PASSWORD, WRONG_P12_PASSWORD, '-----BEGIN']);
+	private readonly fragments = new Set<string>([
+		PASSPHRASE,
+		WRONG_PASSPHRASE,
+		P12_PASSWORD,
+		WRONG_P12_PASSWORD,
+		'-----BEGIN',
+	]);
 
 	/**
 	 * Every line of a key or certificate file, and 24-character pieces of its base64 (catches re-wrapped
@@ -40,7 +46,8 @@ export class SecretRegistry {
 		const base64Lines = lines.filter((l) => /^[A-Za-z0-9+/=]+$/.test(l));
 		const pieces = [...lines, ...aligned(base64Lines.join(''))];
 		const publicCompact = publicTexts.map((p) => p.replace(/\s+/g, ''));
-		for (const piece of pieces) if (!publicCompact.some((p) => p.includes(piece))) this.fragments.add(piece);
+		for (const piece of pieces)
+			if (!publicCompact.some((p) => p.includes(piece))) this.fragments.add(piece);
 	}
 
 	/** 24-character aligned pieces of a base64 text: any copy of 47+ characters of it contains one. */
@@ -49,7 +56,9 @@ export class SecretRegistry {
 	}
 
 	leaksIn(text: string): string[] {
-		return [...this.fragments].filter((f) => text.includes(f)).map((f) => (f.length > 30 ? `${f.slice(0, 30)}…` : f));
+		return [...this.fragments]
+			.filter((f) => text.includes(f))
+			.map((f) => (f.length > 30 ? `${f.slice(0, 30)}…` : f));
 	}
 
 	get size(): number {
@@ -67,7 +76,12 @@ function aligned(base64: string): string[] {
 /** Everything a person or a log could see of an error: message, hint, JSON, and the full inspection with its cause chain. */
 export function errorSurface(error: unknown): string {
 	const e = error as SocialSecurityError;
-	const parts = [String(e?.message), String(e?.hint ?? ''), JSON.stringify(e), inspect(e, { depth: 8 })];
+	const parts = [
+		String(e?.message),
+		String(e?.hint ?? ''),
+		JSON.stringify(e),
+		inspect(e, { depth: 8 }),
+	];
 	let cause: unknown = (e as { cause?: unknown })?.cause;
 	for (let i = 0; cause !== undefined && i < 5; i++) {
 		parts.push(String((cause as Error)?.message ?? cause), JSON.stringify(cause) ?? '');
@@ -77,11 +91,19 @@ export function errorSurface(error: unknown): string {
 }
 
 export function resultSurface(result: ChannelCheckResult): string {
-	return [result.message, ...result.warnings, JSON.stringify(result), inspect(result, { depth: 8 })].join('\n');
+	return [
+		result.message,
+		...result.warnings,
+		JSON.stringify(result),
+		inspect(result, { depth: 8 }),
+	].join('\n');
 }
 
 /** A credential for the sandbox, as n8n hands it over (port as typed, timeouts in seconds). */
-export function sandboxCredential(sandbox: SshdSandbox, over: Partial<ChannelCredentialData>): ChannelCredentialData {
+export function sandboxCredential(
+	sandbox: SshdSandbox,
+	over: Partial<ChannelCredentialData>,
+): ChannelCredentialData {
 	return {
 		host: sandbox.host,
 		port: sandbox.port,
@@ -121,18 +143,41 @@ export interface MadeP12 {
 }
 
 /** Exports key + certificate (paths relative to dir) as a .p12 with `openssl pkcs12 -export` (OpenSSL 3 defaults). */
-export function p12Of(dir: string, name: string, pair: { key: string; cert: string }, password = P12_PASSWORD): MadeP12 {
+export function p12Of(
+	dir: string,
+	name: string,
+	pair: { key: string; cert: string },
+	password = P12_PASSWORD,
+): MadeP12 {
 	const bytes = exportP12(dir, name, password, ['-inkey', pair.key, '-in', pair.cert]);
-	return { base64: bytes.toString('base64'), ...certificateFacts(dir, pair.cert), keyPem: readFileSync(join(dir, pair.key), 'utf8') };
+	return {
+		base64: bytes.toString('base64'),
+		...certificateFacts(dir, pair.cert),
+		keyPem: readFileSync(join(dir, pair.key), 'utf8'),
+	};
 }
 
 /** Subject and end date as openssl prints them, turned into the check's notation. */
-export function certificateFacts(dir: string, certFile: string): { subject: string; notAfterDay: string } {
-	const subject = openssl(dir, ['x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'sep_comma_plus_space,sname,utf8'])
+export function certificateFacts(
+	dir: string,
+	certFile: string,
+): { subject: string; notAfterDay: string } {
+	const subject = openssl(dir, [
+		'x509',
+		'-in',
+		certFile,
+		'-noout',
+		'-subject',
+		'-nameopt',
+		'sep_comma_plus_space,sname,utf8',
+	])
 		.toString()
 		.trim()
 		.replace(/^subject=\s*/, '');
-	const endDate = openssl(dir, ['x509', '-in', certFile, '-noout', '-enddate']).toString().trim().replace(/^notAfter=/, '');
+	const endDate = openssl(dir, ['x509', '-in', certFile, '-noout', '-enddate'])
+		.toString()
+		.trim()
+		.replace(/^notAfter=/, '');
 	return { subject, notAfterDay: new Date(endDate).toISOString().slice(0, 10) };
 }
 
@@ -142,7 +187,11 @@ export function asn1Time(date: Date): string {
 }
 
 /** A TCP server that accepts connections and never sends a byte; counts what it accepted. */
-export async function startSilentServer(): Promise<{ port: number; accepted: () => number; close: () => Promise<void> }> {
+export async function startSilentServer(): Promise<{
+	port: number;
+	accepted: () => number;
+	close: () => Promise<void>;
+}> {
 	const sockets: Socket[] = [];
 	const server: Server = createServer((socket) => {
 		sockets.push(socket);
@@ -167,5 +216,9 @@ export function loggedInWith(sandbox: SshdSandbox, fingerprint: string): boolean
 	return sandbox
 		.log()
 		.split('\n')
-		.some((line) => line.includes(`Accepted publickey for ${sandbox.username} from 127.0.0.1`) && line.includes(`RSA ${fingerprint}`));
+		.some(
+			(line) =>
+				line.includes(`Accepted publickey for ${sandbox.username} from 127.0.0.1`) &&
+				line.includes(`RSA ${fingerprint}`),
+		);
 }

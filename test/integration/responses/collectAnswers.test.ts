@@ -24,7 +24,13 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 	});
 	afterAll(async () => sandbox?.stop());
 
-	const triplet = (folder: string, answerId: string, content: Buffer, kind = 'FO', withGo = true) => {
+	const triplet = (
+		folder: string,
+		answerId: string,
+		content: Buffer,
+		kind = 'FO',
+		withGo = true,
+	) => {
 		sandbox.writeFile(folder, `${kind}.${answerId}`, content);
 		sandbox.writeFile(folder, `FS.${answerId}`, 'signature');
 		if (withGo) sandbox.writeFile(folder, `GO.${answerId}`, '');
@@ -39,7 +45,12 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 	const run = async (extra: Partial<CollectOptions<number>> = {}) => {
 		const channel = await SftpChannel.open(options);
 		try {
-			return await collectAnswers(channel, { environments: ['T'], deleteAfterStore: true, store, ...extra });
+			return await collectAnswers(channel, {
+				environments: ['T'],
+				deleteAfterStore: true,
+				store,
+				...extra,
+			});
 		} finally {
 			await channel.close();
 		}
@@ -47,7 +58,8 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 	const outtest = () => readdirSync(sandbox.pathOf('OUTTEST')).sort();
 	beforeEach(() => {
 		stored.length = 0;
-		for (const name of outtest()) rmSync(sandbox.pathOf('OUTTEST', name), { recursive: true, force: true });
+		for (const name of outtest())
+			rmSync(sandbox.pathOf('OUTTEST', name), { recursive: true, force: true });
 	});
 
 	it('delivers complete answers, understands them, deletes them, and leaves an answer without GO alone', async () => {
@@ -62,20 +74,42 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 			['ACRF', 'rejected', id('ACRF', '00012')],
 			['NOTI', 'accepted', id('NOTI', '00021')],
 		]);
-		expect(summaries[0]).toMatchObject({ ticket: '03804KX7M2P4Z', answersFile: 'GO.DMFA.012345.20250410.00001.T.1', final: true });
-		expect((summaries[1].errors as Array<{ code: string; meaning: string }>).map((e) => e.code)).toEqual(['ACRF-125', 'ACRF-158', 'ACRF-312']);
-		for (const e of summaries[1].errors as Array<{ meaning: string }>) expect(e.meaning.length).toBeGreaterThan(20);
-		expect(stored.map((s) => s.name)).toEqual([`FO.${id('ACRF', '00011')}`, `FO.${id('ACRF', '00012')}`, `FO.${id('NOTI', '00021')}`]);
+		expect(summaries[0]).toMatchObject({
+			ticket: '03804KX7M2P4Z',
+			answersFile: 'GO.DMFA.012345.20250410.00001.T.1',
+			final: true,
+		});
+		expect(
+			(summaries[1].errors as Array<{ code: string; meaning: string }>).map((e) => e.code),
+		).toEqual(['ACRF-125', 'ACRF-158', 'ACRF-312']);
+		for (const e of summaries[1].errors as Array<{ meaning: string }>)
+			expect(e.meaning.length).toBeGreaterThan(20);
+		expect(stored.map((s) => s.name)).toEqual([
+			`FO.${id('ACRF', '00011')}`,
+			`FO.${id('ACRF', '00012')}`,
+			`FO.${id('NOTI', '00021')}`,
+		]);
 		expect(stored[0].bytes.equals(fixture('acrf-accepted.xml'))).toBe(true);
-		expect(result.incomplete).toEqual([expect.objectContaining({ answerId: id('ACRF', '00013'), missing: ['GO'] })]);
+		expect(result.incomplete).toEqual([
+			expect.objectContaining({ answerId: id('ACRF', '00013'), missing: ['GO'] }),
+		]);
 		expect(outtest()).toEqual([`FO.${id('ACRF', '00013')}`, `FS.${id('ACRF', '00013')}`]);
 	});
 
 	it('unpacks a CO answer', async () => {
-		triplet('OUTTEST', id('NOTI', '00031'), buildZip([{ name: `FO.${id('NOTI', '00031')}`, data: fixture('noti-anomalies.xml') }]), 'CO');
+		triplet(
+			'OUTTEST',
+			id('NOTI', '00031'),
+			buildZip([{ name: `FO.${id('NOTI', '00031')}`, data: fixture('noti-anomalies.xml') }]),
+			'CO',
+		);
 		const result = await run();
 		expect(result.failures).toEqual([]);
-		expect(summarizeAnswer(result.answers[0])).toMatchObject({ type: 'NOTI', status: 'rejected', answerName: `FO.${id('NOTI', '00031')}` });
+		expect(summarizeAnswer(result.answers[0])).toMatchObject({
+			type: 'NOTI',
+			status: 'rejected',
+			answerName: `FO.${id('NOTI', '00031')}`,
+		});
 		expect(stored[0].bytes.equals(fixture('noti-anomalies.xml'))).toBe(true);
 		expect(outtest()).toEqual([]);
 	});
@@ -87,7 +121,14 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 			`<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><ACRF>&lol2;</ACRF>`,
 		);
 		triplet('OUTTEST', id('ACRF', '00042'), bomb);
-		const zipBomb = buildZip([{ name: `FO.${id('NOTI', '00043')}`, compressed: await deflatedZeros(64 * 1024 * 1024), crc: 0, uncompressedSize: 64 * 1024 * 1024 }]);
+		const zipBomb = buildZip([
+			{
+				name: `FO.${id('NOTI', '00043')}`,
+				compressed: await deflatedZeros(64 * 1024 * 1024),
+				crc: 0,
+				uncompressedSize: 64 * 1024 * 1024,
+			},
+		]);
 		triplet('OUTTEST', id('NOTI', '00043'), zipBomb, 'CO');
 		const result = await run();
 		expect(result.answers).toEqual([]);
@@ -118,12 +159,23 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 		const result = await run({ maxXmlBytes: 1024 });
 		clearInterval(watcher);
 		expect(result.answers).toEqual([]);
-		expect(result.failures.map((f) => f.code)).toEqual([expect.stringMatching(/CONNECTION_LOST|OPERATION_TIMEOUT/)]);
-		expect(outtest()).toEqual(expect.arrayContaining([`FO.${id('DMNO', '00051')}`, `GO.${id('DMNO', '00051')}`, `GO.${id('ACRF', '00052')}`]));
+		expect(result.failures.map((f) => f.code)).toEqual([
+			expect.stringMatching(/CONNECTION_LOST|OPERATION_TIMEOUT/),
+		]);
+		expect(outtest()).toEqual(
+			expect.arrayContaining([
+				`FO.${id('DMNO', '00051')}`,
+				`GO.${id('DMNO', '00051')}`,
+				`GO.${id('ACRF', '00052')}`,
+			]),
+		);
 
 		// The next run picks up where it left off: both answers, each once.
 		const next = await run({ maxXmlBytes: 1024 });
-		expect(next.answers.map((a) => a.answer.answerId)).toEqual([id('DMNO', '00051'), id('ACRF', '00052')]);
+		expect(next.answers.map((a) => a.answer.answerId)).toEqual([
+			id('DMNO', '00051'),
+			id('ACRF', '00052'),
+		]);
 		expect(next.answers[0].size).toBe(200 * 1024 * 1024);
 		expect(outtest()).toEqual([]);
 	});

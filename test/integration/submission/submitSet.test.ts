@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { SetFile, planSubmission, SetCheckError } from '../../../nodes/domain/submission/declarationSet';
-import { submitPlannedSet, SubmissionFailedError, sendCancellation } from '../../../nodes/domain/submission/uploadSet';
+import {
+	SetFile,
+	planSubmission,
+	SetCheckError,
+} from '../../../nodes/domain/submission/declarationSet';
+import {
+	submitPlannedSet,
+	SubmissionFailedError,
+	sendCancellation,
+} from '../../../nodes/domain/submission/uploadSet';
 import { SftpChannel, SftpChannelOptions } from '../../../nodes/domain/transport/sftpChannel';
 import { brusselsToday } from '../../../nodes/domain/names/brusselsTime';
 import { startSshdSandbox, SshdSandbox } from '../../../sandbox/sshdSandbox';
@@ -56,7 +64,9 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 	 * (each file is closed before the next is opened). internal-sftp's own log needs syslog inside the chroot.
 	 */
 	const writeOrder = (base: string) => {
-		const folder = ['IN', 'INTEST', 'INTEST-S'].find((f) => readdirSync(sandbox.pathOf(f)).some((n) => n.includes(base))) as string;
+		const folder = ['IN', 'INTEST', 'INTEST-S'].find((f) =>
+			readdirSync(sandbox.pathOf(f)).some((n) => n.includes(base)),
+		) as string;
 		return readdirSync(sandbox.pathOf(folder))
 			.filter((n) => n.includes(base))
 			.map((n) => ({ n, t: statSync(sandbox.pathOf(folder, n), { bigint: true }).mtimeNs }))
@@ -69,16 +79,29 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 		const record = await submitPlannedSet(channel, planSubmission(set.fi, set.fs));
 		expect(record.go).toBe(`GO.${set.base}`);
 		expect(record.folder).toBe('INTEST');
-		expect(record.files.map((f) => f.name)).toEqual([`FI.${set.base}.1`, `FS.${set.base}.1`, `GO.${set.base}`]);
+		expect(record.files.map((f) => f.name)).toEqual([
+			`FI.${set.base}.1`,
+			`FS.${set.base}.1`,
+			`GO.${set.base}`,
+		]);
 		expect(record.serverFingerprint).toBe(sandbox.hostKeys[0].fingerprint);
-		expect(readFileSync(sandbox.pathOf('INTEST', `FI.${set.base}.1`)).equals(set.contents[0])).toBe(true);
-		expect(writeOrder(set.base)).toEqual([`FI.${set.base}.1`, `FS.${set.base}.1`, `GO.${set.base}`]);
+		expect(readFileSync(sandbox.pathOf('INTEST', `FI.${set.base}.1`)).equals(set.contents[0])).toBe(
+			true,
+		);
+		expect(writeOrder(set.base)).toEqual([
+			`FI.${set.base}.1`,
+			`FS.${set.base}.1`,
+			`GO.${set.base}`,
+		]);
 	});
 
 	it('sends a 3-part set to IN in the order every FI, every FS, GO last', async () => {
 		const set = makeSet(3, 'R');
 		// Given out of order on purpose: the plan puts them in order.
-		await submitPlannedSet(channel, planSubmission([set.fi[2], set.fi[0], set.fi[1]], [set.fs[1], set.fs[2], set.fs[0]]));
+		await submitPlannedSet(
+			channel,
+			planSubmission([set.fi[2], set.fi[0], set.fi[1]], [set.fs[1], set.fs[2], set.fs[0]]),
+		);
 		expect(writeOrder(set.base)).toEqual([
 			`FI.${set.base}.1`,
 			`FI.${set.base}.2`,
@@ -92,10 +115,39 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 	});
 
 	it.each([
-		['a missing FS in production', () => { const s = makeSet(1, 'R'); return [s.fi, []] as const; }, /signature \(FS\) of part 1 is missing.*ACRF-122/],
-		['a missing part 2', () => { const s = makeSet(3); return [[s.fi[0], s.fi[2]], s.fs] as const; }, /FI part 2 of 3 is missing \(ACRF-120\).*there is an FS for part 2 but no FI/],
-		['an empty FI', () => { const s = makeSet(1); return [[{ ...s.fi[0], size: 0 }], s.fs] as const; }, /is empty \(ACRF-134\)/],
-		['mixed sets', () => { const a = makeSet(1); const b = makeSet(1); return [a.fi, b.fs] as const; }, /does not belong to the set/],
+		[
+			'a missing FS in production',
+			() => {
+				const s = makeSet(1, 'R');
+				return [s.fi, []] as const;
+			},
+			/signature \(FS\) of part 1 is missing.*ACRF-122/,
+		],
+		[
+			'a missing part 2',
+			() => {
+				const s = makeSet(3);
+				return [[s.fi[0], s.fi[2]], s.fs] as const;
+			},
+			/FI part 2 of 3 is missing \(ACRF-120\).*there is an FS for part 2 but no FI/,
+		],
+		[
+			'an empty FI',
+			() => {
+				const s = makeSet(1);
+				return [[{ ...s.fi[0], size: 0 }], s.fs] as const;
+			},
+			/is empty \(ACRF-134\)/,
+		],
+		[
+			'mixed sets',
+			() => {
+				const a = makeSet(1);
+				const b = makeSet(1);
+				return [a.fi, b.fs] as const;
+			},
+			/does not belong to the set/,
+		],
 	])('refuses %s before connecting, with nothing uploaded', (_title, build, message) => {
 		const [fi, fs] = build();
 		expect(() => planSubmission([...fi], [...fs])).toThrow(SetCheckError);
@@ -105,14 +157,20 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 	it('refuses a set whose name already exists remotely, with nothing uploaded', async () => {
 		const set = makeSet(2);
 		sandbox.writeFile('INTEST', `FS.${set.base}.2`, 'left over');
-		await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs))).rejects.toMatchObject({ code: 'REMOTE_EXISTS' });
-		expect(readdirSync(sandbox.pathOf('INTEST')).filter((n) => n.includes(set.base))).toEqual([`FS.${set.base}.2`]);
+		await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs))).rejects.toMatchObject({
+			code: 'REMOTE_EXISTS',
+		});
+		expect(readdirSync(sandbox.pathOf('INTEST')).filter((n) => n.includes(set.base))).toEqual([
+			`FS.${set.base}.2`,
+		]);
 	});
 
 	it('sends no GO when the connection is killed after the FI, and says what reached the server', async () => {
 		const set = makeSet(1);
 		const fs = file(set.fs[0].name, Buffer.from('sig'), () => sandbox.killSessions());
-		const failure = await submitPlannedSet(channel, planSubmission(set.fi, [fs])).catch((e: unknown) => e);
+		const failure = await submitPlannedSet(channel, planSubmission(set.fi, [fs])).catch(
+			(e: unknown) => e,
+		);
 		expect(failure).toBeInstanceOf(SubmissionFailedError);
 		expect((failure as SubmissionFailedError).reached).toEqual([`FI.${set.base}.1`]);
 		expect((failure as Error).message).toMatch(/No GO was sent/);
@@ -121,7 +179,9 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 		// A retry of the same set completes safely: the FI already there is checked, not sent again.
 		const retry = await SftpChannel.open(options);
 		try {
-			const record = await submitPlannedSet(retry, planSubmission(set.fi, set.fs), { resume: true });
+			const record = await submitPlannedSet(retry, planSubmission(set.fi, set.fs), {
+				resume: true,
+			});
 			expect(record.files.map((f) => [f.name, f.resumed ?? false])).toEqual([
 				[`FI.${set.base}.1`, true],
 				[`FS.${set.base}.1`, false],
@@ -135,7 +195,9 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 	it('refuses to resume over a remote file with other content', async () => {
 		const set = makeSet(1);
 		sandbox.writeFile('INTEST', `FI.${set.base}.1`, 'something else');
-		await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs), { resume: true })).rejects.toMatchObject({ code: 'SUBMISSION_FAILED' });
+		await expect(
+			submitPlannedSet(channel, planSubmission(set.fi, set.fs), { resume: true }),
+		).rejects.toMatchObject({ code: 'SUBMISSION_FAILED' });
 		expect(existsSync(sandbox.pathOf('INTEST', `GO.${set.base}`))).toBe(false);
 	});
 
@@ -144,7 +206,9 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 		const fs2 = file(set.fs[1].name, Buffer.from('x'), () => {
 			throw new Error('the FS could not be read');
 		});
-		const failure = (await submitPlannedSet(channel, planSubmission(set.fi, [set.fs[0], fs2]), { cleanupOnFailure: true }).catch((e: unknown) => e)) as SubmissionFailedError;
+		const failure = (await submitPlannedSet(channel, planSubmission(set.fi, [set.fs[0], fs2]), {
+			cleanupOnFailure: true,
+		}).catch((e: unknown) => e)) as SubmissionFailedError;
 		expect(failure.removed).toEqual([`FI.${set.base}.1`, `FI.${set.base}.2`, `FS.${set.base}.1`]);
 		expect(failure.reached).toEqual([]);
 		expect(readdirSync(sandbox.pathOf('INTEST')).filter((n) => n.includes(set.base))).toEqual([]);
@@ -153,7 +217,9 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 	it('refuses to send a set twice once its GO is there', async () => {
 		const set = makeSet(1);
 		await submitPlannedSet(channel, planSubmission(set.fi, set.fs));
-		await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs))).rejects.toMatchObject({ code: 'SET_ALREADY_SUBMITTED' });
+		await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs))).rejects.toMatchObject({
+			code: 'SET_ALREADY_SUBMITTED',
+		});
 	});
 
 	it('sends a TD to cancel a set', async () => {
@@ -180,22 +246,34 @@ describeWithSshd('Submitting a declaration set to a real sshd', () => {
 			await create(path);
 			rmSync(sandbox.pathOf('INTEST', path.split('/').pop() as string));
 		});
-		const record = await submitPlannedSet(channel, planSubmission(set.fi, set.fs), { cleanupOnFailure: true });
+		const record = await submitPlannedSet(channel, planSubmission(set.fi, set.fs), {
+			cleanupOnFailure: true,
+		});
 		expect(record.go).toBe(`GO.${set.base}`);
-		expect(readdirSync(sandbox.pathOf('INTEST')).filter((n) => n.includes(set.base)).sort()).toEqual([`FI.${set.base}.1`, `FS.${set.base}.1`]);
+		expect(
+			readdirSync(sandbox.pathOf('INTEST'))
+				.filter((n) => n.includes(set.base))
+				.sort(),
+		).toEqual([`FI.${set.base}.1`, `FS.${set.base}.1`]);
 	});
 
 	it('submits to a folder the server does not let us list, still never overwriting', async () => {
 		const set = makeSet(1);
 		chmodSync(sandbox.pathOf('INTEST'), 0o333);
 		try {
-			await expect(channel.list('/INTEST')).rejects.toMatchObject({ code: 'REMOTE_PERMISSION_DENIED' });
+			await expect(channel.list('/INTEST')).rejects.toMatchObject({
+				code: 'REMOTE_PERMISSION_DENIED',
+			});
 			const record = await submitPlannedSet(channel, planSubmission(set.fi, set.fs));
 			expect(record.files.map((f) => f.role)).toEqual(['FI', 'FS', 'GO']);
-			await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs))).rejects.toMatchObject({ code: 'SUBMISSION_FAILED' });
+			await expect(submitPlannedSet(channel, planSubmission(set.fi, set.fs))).rejects.toMatchObject(
+				{ code: 'SUBMISSION_FAILED' },
+			);
 		} finally {
 			chmodSync(sandbox.pathOf('INTEST'), 0o755);
 		}
-		expect(readFileSync(sandbox.pathOf('INTEST', `FI.${set.base}.1`)).equals(set.contents[0])).toBe(true);
+		expect(readFileSync(sandbox.pathOf('INTEST', `FI.${set.base}.1`)).equals(set.contents[0])).toBe(
+			true,
+		);
 	});
 });

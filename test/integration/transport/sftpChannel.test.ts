@@ -43,14 +43,24 @@ describeWithSshd('SftpChannel against a real sshd', () => {
 		try {
 			expect(channel.presentedFingerprint).toBe(sandbox.hostKeys[0].fingerprint);
 			const content = randomBytes(3 * 1024 * 1024 + 17);
-			const up = await channel.uploadExclusive(Readable.from([content.subarray(0, 100), content.subarray(100)]), '/INTEST/FI.TEST');
-			expect(up).toEqual({ size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
+			const up = await channel.uploadExclusive(
+				Readable.from([content.subarray(0, 100), content.subarray(100)]),
+				'/INTEST/FI.TEST',
+			);
+			expect(up).toEqual({
+				size: content.length,
+				sha256: createHash('sha256').update(content).digest('hex'),
+			});
 			expect(readFileSync(sandbox.pathOf('INTEST', 'FI.TEST')).equals(content)).toBe(true);
 
 			const listed = await channel.list('/INTEST');
-			expect(listed).toEqual([expect.objectContaining({ name: 'FI.TEST', type: 'file', size: content.length })]);
+			expect(listed).toEqual([
+				expect.objectContaining({ name: 'FI.TEST', type: 'file', size: content.length }),
+			]);
 
-			const again = await codeOf(channel.uploadExclusive(Readable.from([Buffer.from('other')]), '/INTEST/FI.TEST'));
+			const again = await codeOf(
+				channel.uploadExclusive(Readable.from([Buffer.from('other')]), '/INTEST/FI.TEST'),
+			);
 			expect(again.code).toBe('REMOTE_EXISTS');
 			expect(readFileSync(sandbox.pathOf('INTEST', 'FI.TEST')).equals(content)).toBe(true);
 
@@ -106,7 +116,11 @@ describeWithSshd('SftpChannel against a real sshd', () => {
 
 	it('pins an ed25519 key when only that algorithm is negotiated', async () => {
 		const ed = sandbox.hostKeys.find((k) => k.type === 'ed25519')!;
-		const channel = await SftpChannel.open({ ...options, hostFingerprints: [ed.fingerprint], hostKeyAlgorithms: ['ssh-ed25519'] });
+		const channel = await SftpChannel.open({
+			...options,
+			hostFingerprints: [ed.fingerprint],
+			hostKeyAlgorithms: ['ssh-ed25519'],
+		});
 		await channel.close();
 	});
 
@@ -140,9 +154,11 @@ describeWithSshd('SftpChannel against a real sshd', () => {
 
 	it('ends an upload with a timeout when the server stops answering mid-transfer', async () => {
 		const channel = await SftpChannel.open({ ...options, operationTimeoutMs: 1500 });
-		const big = Readable.from((function* () {
-			for (let i = 0; i < 400; i += 1) yield randomBytes(256 * 1024);
-		})());
+		const big = Readable.from(
+			(function* () {
+				for (let i = 0; i < 400; i += 1) yield randomBytes(256 * 1024);
+			})(),
+		);
 		const started = Date.now();
 		const upload = channel.uploadExclusive(big, '/INTEST/FI.STALL');
 		await new Promise((r) => setTimeout(r, 50));
@@ -162,7 +178,11 @@ describeWithSshd('Login signature with a server that accepts only ssh-rsa', () =
 	let sandbox: SshdSandbox;
 	const key = makeRsaKeyPair();
 	beforeAll(async () => {
-		sandbox = await startSshdSandbox({ authorizedKeys: [key.publicKey], hostKeyTypes: ['rsa'], onlyLegacySshRsa: true });
+		sandbox = await startSshdSandbox({
+			authorizedKeys: [key.publicKey],
+			hostKeyTypes: ['rsa'],
+			onlyLegacySshRsa: true,
+		});
 	});
 	afterAll(async () => sandbox?.stop());
 	const open = (legacySshRsaLogin: boolean) =>

@@ -8,13 +8,23 @@ import {
 	signatureNameForDeclaration,
 	validateDeclarationSet,
 } from '../../../nodes/domain/names/fileNames';
-import { APPLICATION_CODES, findApplicationCode } from '../../../nodes/domain/names/applicationCodes';
+import {
+	APPLICATION_CODES,
+	findApplicationCode,
+} from '../../../nodes/domain/names/applicationCodes';
 import { ENVIRONMENTS } from '../../../nodes/domain/names/environments';
 import { brusselsToday, isCalendarDate } from '../../../nodes/domain/names/brusselsTime';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 
 const today = '20260115';
-const set: DeclarationSetId = { application: 'DMFA', sender: '101380', date: '20260110', sequence: '00001', environment: 'T', parts: 1 };
+const set: DeclarationSetId = {
+	application: 'DMFA',
+	sender: '101380',
+	date: '20260110',
+	sequence: '00001',
+	environment: 'T',
+	parts: 1,
+};
 
 const codes = (name: string, options = {}) => {
 	const r = parseSubmissionFileName(name, { today, ...options });
@@ -40,9 +50,13 @@ describe('formatting the names of a declaration set', () => {
 	});
 
 	it('refuses to format an invalid name, naming the rule and the ACRF code', () => {
-		expect(() => formatSubmissionFileName('GO', { ...set, sequence: '00000' })).toThrow(/sequence 00000 is not allowed \(ACRF-127\)/);
+		expect(() => formatSubmissionFileName('GO', { ...set, sequence: '00000' })).toThrow(
+			/sequence 00000 is not allowed \(ACRF-127\)/,
+		);
 		expect(() => formatSubmissionFileName('FI', set)).toThrow(/need a part number \(ACRF-131\)/);
-		expect(() => formatSubmissionFileName('FS', set, 2)).toThrow(/part 2 does not exist in a set of 1 part\(s\) \(ACRF-116\)/);
+		expect(() => formatSubmissionFileName('FS', set, 2)).toThrow(
+			/part 2 does not exist in a set of 1 part\(s\) \(ACRF-116\)/,
+		);
 		try {
 			formatSubmissionFileName('GO', { ...set, sender: '12' });
 		} catch (error) {
@@ -52,7 +66,9 @@ describe('formatting the names of a declaration set', () => {
 	});
 
 	it('maps an FI name to its FS name', () => {
-		expect(signatureNameForDeclaration('FI.DMFA.101380.20260110.00001.T.1.1')).toBe('FS.DMFA.101380.20260110.00001.T.1.1');
+		expect(signatureNameForDeclaration('FI.DMFA.101380.20260110.00001.T.1.1')).toBe(
+			'FS.DMFA.101380.20260110.00001.T.1.1',
+		);
 		expect(signatureNameForDeclaration('payroll.xml')).toBeUndefined();
 	});
 });
@@ -61,7 +77,14 @@ describe('rules on names we send', () => {
 	it('accepts valid FI, FS, GO and TD names and returns their fields', () => {
 		const r = parseSubmissionFileName('FI.DIMN.000042.20260114.A1Z9Q.R.3.2', { today });
 		expect(r.valid && r.value).toEqual({
-			kind: 'FI', application: 'DIMN', sender: '000042', date: '20260114', sequence: 'A1Z9Q', environment: 'R', parts: 3, part: 2,
+			kind: 'FI',
+			application: 'DIMN',
+			sender: '000042',
+			date: '20260114',
+			sequence: 'A1Z9Q',
+			environment: 'R',
+			parts: 3,
+			part: 2,
 			name: 'FI.DIMN.000042.20260114.A1Z9Q.R.3.2',
 		});
 		expect(codes('FS.DMFA.101380.20260110.00001.T.1.1')).toEqual([]);
@@ -108,18 +131,30 @@ describe('rules on names we send', () => {
 	});
 
 	it('reports every broken rule of a name at once', () => {
-		expect(codes('GO.DMFA.12.20261301.00000.X.0')).toEqual(['ACRF-108', 'ACRF-110', 'ACRF-127', 'ACRF-117', 'ACRF-115']);
+		expect(codes('GO.DMFA.12.20261301.00000.X.0')).toEqual([
+			'ACRF-108',
+			'ACRF-110',
+			'ACRF-127',
+			'ACRF-117',
+			'ACRF-115',
+		]);
 	});
 
 	it('checks the sender of the channel when it is known', () => {
 		expect(codes('GO.DMFA.101380.20260110.00001.T.1', { expectedSender: '101380' })).toEqual([]);
-		expect(codes('GO.DMFA.101381.20260110.00001.T.1', { expectedSender: '101380' })).toEqual(['ACRF-108']);
+		expect(codes('GO.DMFA.101381.20260110.00001.T.1', { expectedSender: '101380' })).toEqual([
+			'ACRF-108',
+		]);
 	});
 
 	it('allows custom application codes unless only known ones are asked for', () => {
 		expect(codes('GO.ABCD.101380.20260110.00001.T.1')).toEqual([]);
-		expect(codes('GO.ABCD.101380.20260110.00001.T.1', { knownApplicationsOnly: true })).toEqual(['ACRF-154']);
-		expect(codes('GO.ACRF.101380.20260110.00001.T.1', { knownApplicationsOnly: true })).toEqual(['ACRF-154']);
+		expect(codes('GO.ABCD.101380.20260110.00001.T.1', { knownApplicationsOnly: true })).toEqual([
+			'ACRF-154',
+		]);
+		expect(codes('GO.ACRF.101380.20260110.00001.T.1', { knownApplicationsOnly: true })).toEqual([
+			'ACRF-154',
+		]);
 	});
 
 	it('makes the "too old" limit a setting', () => {
@@ -131,29 +166,50 @@ describe('rules on names we send', () => {
 
 	it('writes messages a person can act on', () => {
 		const r = parseSubmissionFileName('GO.DMFA.101380.20260110.00000.T.1', { today });
-		expect(!r.valid && r.violations[0]).toEqual({ rule: 'sequence-zero', acrf: 'ACRF-127', message: 'sequence 00000 is not allowed (ACRF-127)' });
+		expect(!r.valid && r.violations[0]).toEqual({
+			rule: 'sequence-zero',
+			acrf: 'ACRF-127',
+			message: 'sequence 00000 is not allowed (ACRF-127)',
+		});
 	});
 
 	it('never echoes control characters or endless input', () => {
 		const r = parseSubmissionFileName(`GO.DMFA.101380.20260110.0\u0000\n01.T.1`, { today });
 		expect(!r.valid && r.violations[0].message).not.toMatch(/[\u0000\n]/);
-		const long = parseSubmissionFileName(`GO.${'A'.repeat(5000)}.101380.20260110.00001.T.1`, { today });
+		const long = parseSubmissionFileName(`GO.${'A'.repeat(5000)}.101380.20260110.00001.T.1`, {
+			today,
+		});
 		expect(!long.valid && long.violations[0].message.length).toBeLessThan(200);
 	});
 
 	it('validates a whole set identity', () => {
 		expect(validateDeclarationSet(set, { today })).toEqual([]);
-		expect(validateDeclarationSet({ ...set, parts: 10 }, { today }).map((v) => v.acrf)).toEqual(['ACRF-114']);
+		expect(validateDeclarationSet({ ...set, parts: 10 }, { today }).map((v) => v.acrf)).toEqual([
+			'ACRF-114',
+		]);
 	});
 });
 
 describe('names that come back from the server', () => {
 	it.each([
-		['FO.ACRF.999999.20260110.00042.T', { kind: 'FO', type: 'ACRF', environment: 'T', answerId: 'ACRF.999999.20260110.00042.T' }],
+		[
+			'FO.ACRF.999999.20260110.00042.T',
+			{ kind: 'FO', type: 'ACRF', environment: 'T', answerId: 'ACRF.999999.20260110.00042.T' },
+		],
 		['CO.NOTI.999999.20260110.0A0B0.R', { kind: 'CO', type: 'NOTI', environment: 'R' }],
 		['FS.ACRF.999999.20260110.00042.T', { kind: 'FS', type: 'ACRF' }],
 		['GO.ACRF.999999.20260110.00042.T', { kind: 'GO', type: 'ACRF' }],
-		['FO.DMNO.999999.20260110.00042.S.1.1', { kind: 'FO', type: 'DMNO', parts: 1, part: 1, environment: 'S', answerId: 'DMNO.999999.20260110.00042.S.1.1' }],
+		[
+			'FO.DMNO.999999.20260110.00042.S.1.1',
+			{
+				kind: 'FO',
+				type: 'DMNO',
+				parts: 1,
+				part: 1,
+				environment: 'S',
+				answerId: 'DMNO.999999.20260110.00042.S.1.1',
+			},
+		],
 	])('parses %s', (name, fields) => {
 		const r = parseResponseFileName(name);
 		expect(r.valid).toBe(true);
@@ -170,7 +226,7 @@ describe('names that come back from the server', () => {
 		'FO.ACRF.999999.20261310.00042.T',
 		'FO.ACRF.999999.20260110.00042.T.1',
 		'XX.ACRF.999999.20260110.00042.T',
-		`FO.ACRF.999999.20260110.00042.T${".1".repeat(3)}`,
+		`FO.ACRF.999999.20260110.00042.T${'.1'.repeat(3)}`,
 		'FO.ACRF.999999.20260110.0004a.T',
 	])('refuses the hostile or malformed answer name %j', (name) => {
 		expect(parseResponseFileName(name).valid).toBe(false);
@@ -188,7 +244,20 @@ describe('names that come back from the server', () => {
 
 describe('tables', () => {
 	it('has every application code of the guide exactly once', () => {
-		const sending = ['AOAT', 'DIMN', 'DMFA', 'DMRQ', 'DMWA', 'DUCN', 'PFRQ', 'TWCT', 'VBLV', 'WECH', 'ZIMA', 'FLEX'];
+		const sending = [
+			'AOAT',
+			'DIMN',
+			'DMFA',
+			'DMRQ',
+			'DMWA',
+			'DUCN',
+			'PFRQ',
+			'TWCT',
+			'VBLV',
+			'WECH',
+			'ZIMA',
+			'FLEX',
+		];
 		const answers = ['ACRF', 'NOTI', 'DMNO', 'DMPI', 'DMDB', 'IDFL', 'FINO', 'BEWA', 'PFAN'];
 		for (const c of sending) expect(findApplicationCode(c)?.direction).toBe('send');
 		for (const c of answers) expect(findApplicationCode(c)?.direction).toBe('response');
@@ -196,7 +265,9 @@ describe('tables', () => {
 	});
 
 	it('maps every environment to its folders', () => {
-		expect(Object.values(ENVIRONMENTS).map((e) => [e.environment, e.uploadFolder, e.responseFolder])).toEqual([
+		expect(
+			Object.values(ENVIRONMENTS).map((e) => [e.environment, e.uploadFolder, e.responseFolder]),
+		).toEqual([
 			['R', 'IN', 'OUT'],
 			['T', 'INTEST', 'OUTTEST'],
 			['S', 'INTEST-S', 'OUTTEST-S'],

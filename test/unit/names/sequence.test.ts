@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -67,9 +75,12 @@ describe('base-36 encoding', () => {
 		expect(MAX_SEQUENCE_VALUE).toBeGreaterThan(25 * 3600 * 100);
 	});
 
-	it.each([0, -1, 1.5, MAX_SEQUENCE_VALUE + 1, Number.NaN])('refuses to encode %d (00000 and beyond ZZZZZ do not exist)', (value) => {
-		expect(thrown(() => encodeSequence(value)).code).toBe('SEQUENCE_OUT_OF_RANGE');
-	});
+	it.each([0, -1, 1.5, MAX_SEQUENCE_VALUE + 1, Number.NaN])(
+		'refuses to encode %d (00000 and beyond ZZZZZ do not exist)',
+		(value) => {
+			expect(thrown(() => encodeSequence(value)).code).toBe('SEQUENCE_OUT_OF_RANGE');
+		},
+	);
 
 	it.each(['0000a', '0001', '000001', '00_01'])('refuses to decode %j', (text) => {
 		expect(thrown(() => decodeSequence(text)).code).toBe('SEQUENCE_INVALID');
@@ -133,11 +144,14 @@ describe('creation date', () => {
 		expect(resolveCreationDate('20260230', now)).toBe('20260230');
 	});
 
-	it.each(['yesterday', '15/01/2026', '2026-1-5', 'T10:00', true, {}, new Date('invalid'), 123])('refuses %j', (input) => {
-		const error = thrown(() => resolveCreationDate(input, now));
-		expect(error.code).toBe('CREATION_DATE_INVALID');
-		expect(error.hint).toMatch(/YYYYMMDD/);
-	});
+	it.each(['yesterday', '15/01/2026', '2026-1-5', 'T10:00', true, {}, new Date('invalid'), 123])(
+		'refuses %j',
+		(input) => {
+			const error = thrown(() => resolveCreationDate(input, now));
+			expect(error.code).toBe('CREATION_DATE_INVALID');
+			expect(error.hint).toMatch(/YYYYMMDD/);
+		},
+	);
 });
 
 describe('Brussels midnight and the time slot', () => {
@@ -162,18 +176,27 @@ describe('Brussels midnight and the time slot', () => {
 
 describe('automatic (time-based) sequence', () => {
 	it('is the Brussels time of day in centiseconds, in base 36', () => {
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: false });
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T09:00:00.000Z'),
+			directory: false,
+		});
 		expect(generator.next({ environment: 'T' })).toBe(encodeSequence(10 * 360_000 + 1));
 	});
 
 	it('gives 00001 at midnight in Brussels and never 00000', () => {
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-14T23:00:00.000Z'), directory: false });
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-14T23:00:00.000Z'),
+			directory: false,
+		});
 		const values = Array.from({ length: 5 }, () => generator.next({ environment: 'R' }));
 		expect(values).toEqual(['00001', '00002', '00003', '00004', '00005']);
 	});
 
 	it('borrows the next slot when called twice in the same centisecond (per-process guard)', () => {
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: false });
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T09:00:00.000Z'),
+			directory: false,
+		});
 		const first = generator.next({ environment: 'T' });
 		const second = generator.next({ environment: 'T' });
 		expect(decodeSequence(second)).toBe(decodeSequence(first) + 1);
@@ -188,7 +211,10 @@ describe('automatic (time-based) sequence', () => {
 	});
 
 	it('keeps environments and creation dates apart (uniqueness is per date and environment)', () => {
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: false });
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T09:00:00.000Z'),
+			directory: false,
+		});
 		const t = generator.next({ environment: 'T' });
 		expect(generator.next({ environment: 'R' })).toBe(t);
 		expect(generator.next({ environment: 'S' })).toBe(t);
@@ -212,7 +238,10 @@ describe('automatic (time-based) sequence', () => {
 
 	it('claims each value with a marker file <dir>/<YYYYMMDD>/<ENV>/<SEQ>', () => {
 		const folder = freshFolder();
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: folder });
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T09:00:00.000Z'),
+			directory: folder,
+		});
 		const sequence = generator.next({ environment: 'R' });
 		const marker = join(folder, '20260115', 'R', sequence);
 		expect(existsSync(marker)).toBe(true);
@@ -225,7 +254,8 @@ describe('automatic (time-based) sequence', () => {
 		const a = new TimeSequenceGenerator({ now: clock, directory: folder });
 		const b = new TimeSequenceGenerator({ now: clock, directory: folder });
 		const values: string[] = [];
-		for (let i = 0; i < 500; i++) values.push(a.next({ environment: 'T' }), b.next({ environment: 'T' }));
+		for (let i = 0; i < 500; i++)
+			values.push(a.next({ environment: 'T' }), b.next({ environment: 'T' }));
 		expect(new Set(values).size).toBe(1000);
 		expect(readdirSync(join(folder, '20260115', 'T'))).toHaveLength(1000);
 	});
@@ -251,10 +281,14 @@ describe('automatic (time-based) sequence', () => {
 			ms: number;
 		}
 		const children = [0, 1].map(() => {
-			const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-				cwd: resolve(__dirname, '../../..'),
-				stdio: ['pipe', 'pipe', 'pipe'],
-			});
+			const child = spawn(
+				process.execPath,
+				['-r', 'ts-node/register/transpile-only', '-e', script],
+				{
+					cwd: resolve(__dirname, '../../..'),
+					stdio: ['pipe', 'pipe', 'pipe'],
+				},
+			);
 			let out = '';
 			let err = '';
 			let signalReady: () => void = () => undefined;
@@ -267,7 +301,9 @@ describe('automatic (time-based) sequence', () => {
 			const done = new Promise<ChildResult>((resolveDone, reject) => {
 				child.on('error', reject);
 				child.on('close', (code) =>
-					code === 0 ? resolveDone(JSON.parse(out.slice('ready\n'.length))) : reject(new Error(`child exited ${code}: ${err}`)),
+					code === 0
+						? resolveDone(JSON.parse(out.slice('ready\n'.length)))
+						: reject(new Error(`child exited ${code}: ${err}`)),
 				);
 			});
 			return { child, ready, done };
@@ -289,14 +325,25 @@ describe('automatic (time-based) sequence', () => {
 
 	it('makes the repeated hour at the end of summer time give new values (real elapsed time, not wall time)', () => {
 		// 00:30Z and 01:30Z on 25 October 2026 are both 02:30 on the Brussels wall clock.
-		const before = new TimeSequenceGenerator({ now: at('2026-10-25T00:30:00.000Z'), directory: false });
-		const after = new TimeSequenceGenerator({ now: at('2026-10-25T01:30:00.000Z'), directory: false });
-		expect(brusselsClock(new Date('2026-10-25T00:30:00.000Z')).hour).toBe(brusselsClock(new Date('2026-10-25T01:30:00.000Z')).hour);
+		const before = new TimeSequenceGenerator({
+			now: at('2026-10-25T00:30:00.000Z'),
+			directory: false,
+		});
+		const after = new TimeSequenceGenerator({
+			now: at('2026-10-25T01:30:00.000Z'),
+			directory: false,
+		});
+		expect(brusselsClock(new Date('2026-10-25T00:30:00.000Z')).hour).toBe(
+			brusselsClock(new Date('2026-10-25T01:30:00.000Z')).hour,
+		);
 		const first = decodeSequence(before.next({ environment: 'T' }));
 		const second = decodeSequence(after.next({ environment: 'T' }));
 		expect(second - first).toBe(360_000);
 		// The last centisecond of that 25-hour day still fits in 5 characters.
-		const end = new TimeSequenceGenerator({ now: at('2026-10-25T22:59:59.990Z'), directory: false });
+		const end = new TimeSequenceGenerator({
+			now: at('2026-10-25T22:59:59.990Z'),
+			directory: false,
+		});
 		expect(decodeSequence(end.next({ environment: 'T' }))).toBe(25 * 360_000);
 	});
 
@@ -307,29 +354,53 @@ describe('automatic (time-based) sequence', () => {
 		now = new Date('2026-01-15T23:00:00.010Z');
 		expect(generator.next({ environment: 'T' })).toBe('00002');
 		// A set still dated the 15th, made on the 16th, gets a value no moment of the 15th could give.
-		expect(decodeSequence(generator.next({ environment: 'T', date: '20260115' }))).toBeGreaterThan(24 * 360_000);
+		expect(decodeSequence(generator.next({ environment: 'T', date: '20260115' }))).toBeGreaterThan(
+			24 * 360_000,
+		);
 	});
 
 	it('works for creation dates up to 6 days back and says what to do beyond', () => {
 		// 36^5 centiseconds = 6 days 23 h 57 min 41.76 s after the start of the creation date.
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T22:57:41.000Z'), directory: false });
-		expect(decodeSequence(generator.next({ environment: 'T', date: '20260109' }))).toBeGreaterThan(MAX_SEQUENCE_VALUE - 100);
-		const late = new TimeSequenceGenerator({ now: at('2026-01-15T22:57:42.000Z'), directory: false });
-		expect(thrown(() => late.next({ environment: 'T', date: '20260109' })).code).toBe('SEQUENCE_DATE_TOO_OLD');
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T22:57:41.000Z'),
+			directory: false,
+		});
+		expect(decodeSequence(generator.next({ environment: 'T', date: '20260109' }))).toBeGreaterThan(
+			MAX_SEQUENCE_VALUE - 100,
+		);
+		const late = new TimeSequenceGenerator({
+			now: at('2026-01-15T22:57:42.000Z'),
+			directory: false,
+		});
+		expect(thrown(() => late.next({ environment: 'T', date: '20260109' })).code).toBe(
+			'SEQUENCE_DATE_TOO_OLD',
+		);
 		const error = thrown(() => generator.next({ environment: 'T', date: '20260108' }));
 		expect(error.code).toBe('SEQUENCE_DATE_TOO_OLD');
 		expect(error.hint).toMatch(/daily counter or a fixed sequence/);
 	});
 
 	it('refuses a creation date in the future and invalid input', () => {
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: false });
-		expect(thrown(() => generator.next({ environment: 'T', date: '20260116' })).message).toMatch(/future.*ACRF-111/);
-		expect(thrown(() => generator.next({ environment: 'T', date: '20260230' })).code).toBe('CREATION_DATE_INVALID');
-		expect(thrown(() => generator.next({ environment: 'X' as 'T' })).code).toBe('ENVIRONMENT_INVALID');
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T09:00:00.000Z'),
+			directory: false,
+		});
+		expect(thrown(() => generator.next({ environment: 'T', date: '20260116' })).message).toMatch(
+			/future.*ACRF-111/,
+		);
+		expect(thrown(() => generator.next({ environment: 'T', date: '20260230' })).code).toBe(
+			'CREATION_DATE_INVALID',
+		);
+		expect(thrown(() => generator.next({ environment: 'X' as 'T' })).code).toBe(
+			'ENVIRONMENT_INVALID',
+		);
 	});
 
 	it('stays above a sequence already used (after), and says when the day is exhausted', () => {
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: false });
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T09:00:00.000Z'),
+			directory: false,
+		});
 		expect(generator.next({ environment: 'T', after: 'A0000' })).toBe('A0001');
 		expect(generator.next({ environment: 'T', after: 'ZZZZY' })).toBe('ZZZZZ');
 		const error = thrown(() => generator.next({ environment: 'T' }));
@@ -339,16 +410,22 @@ describe('automatic (time-based) sequence', () => {
 
 	it('prunes marker folders of dates more than 62 days old, and nothing else', () => {
 		const folder = freshFolder();
-		for (const old of ['20251101', '20251113', '20251114', '20260110']) mkdirSync(join(folder, old, 'T'), { recursive: true });
+		for (const old of ['20251101', '20251113', '20251114', '20260110'])
+			mkdirSync(join(folder, old, 'T'), { recursive: true });
 		writeFileSync(join(folder, 'README'), 'not a date');
-		new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: folder }).next({ environment: 'T' });
+		new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: folder }).next({
+			environment: 'T',
+		});
 		expect(readdirSync(folder).sort()).toEqual(['20251114', '20260110', '20260115', 'README']);
 	});
 
 	it('says clearly when the marker folder cannot be written', () => {
 		const file = join(scratch, 'a-file');
 		writeFileSync(file, '');
-		const generator = new TimeSequenceGenerator({ now: at('2026-01-15T09:00:00.000Z'), directory: join(file, 'sub') });
+		const generator = new TimeSequenceGenerator({
+			now: at('2026-01-15T09:00:00.000Z'),
+			directory: join(file, 'sub'),
+		});
 		const error = thrown(() => generator.next({ environment: 'T' }));
 		expect(error.code).toBe('SEQUENCE_STORE_UNAVAILABLE');
 		expect(error.hint).toContain(SEQUENCE_DIR_ENV);
@@ -366,21 +443,31 @@ describe('automatic (time-based) sequence', () => {
 	it('never builds a path from anything but a date, R/T/S and 0-9A-Z', () => {
 		const store = new SequenceStore(freshFolder());
 		expect(thrown(() => store.claim('../../x', 'T', '00001')).code).toBe('SEQUENCE_INVALID');
-		expect(thrown(() => store.claim('20260115', '..' as 'T', '00001')).code).toBe('SEQUENCE_INVALID');
+		expect(thrown(() => store.claim('20260115', '..' as 'T', '00001')).code).toBe(
+			'SEQUENCE_INVALID',
+		);
 		expect(thrown(() => store.claim('20260115', 'T', '../00')).code).toBe('SEQUENCE_INVALID');
 	});
 
 	it("takes the marker folder from SOCIALSECURITY_SEQUENCE_DIR, else beside n8n's own data (never the temp folder)", () => {
-		expect(defaultSequenceDirectory({ [SEQUENCE_DIR_ENV]: '/shared/volume/seq' })).toBe('/shared/volume/seq');
-		expect(defaultSequenceDirectory({ N8N_USER_FOLDER: '/data' })).toBe('/data/.n8n/socialsecurity-sequences');
-		expect(defaultSequenceDirectory({ [SEQUENCE_DIR_ENV]: '  ' })).toBe(join(homedir(), '.n8n', 'socialsecurity-sequences'));
+		expect(defaultSequenceDirectory({ [SEQUENCE_DIR_ENV]: '/shared/volume/seq' })).toBe(
+			'/shared/volume/seq',
+		);
+		expect(defaultSequenceDirectory({ N8N_USER_FOLDER: '/data' })).toBe(
+			'/data/.n8n/socialsecurity-sequences',
+		);
+		expect(defaultSequenceDirectory({ [SEQUENCE_DIR_ENV]: '  ' })).toBe(
+			join(homedir(), '.n8n', 'socialsecurity-sequences'),
+		);
 		expect(defaultSequenceDirectory({}).startsWith(tmpdir())).toBe(false);
 	});
 
 	it('shares one generator per folder in a process', () => {
 		const folder = freshFolder();
 		expect(sharedTimeSequenceGenerator(folder)).toBe(sharedTimeSequenceGenerator(`${folder}/`));
-		expect(sharedTimeSequenceGenerator(folder)).not.toBe(sharedTimeSequenceGenerator(freshFolder()));
+		expect(sharedTimeSequenceGenerator(folder)).not.toBe(
+			sharedTimeSequenceGenerator(freshFolder()),
+		);
 	});
 });
 
@@ -402,12 +489,18 @@ describe('daily counter', () => {
 	});
 
 	it('is decimal: 00009 is followed by 00010, not 0000A', () => {
-		expect(nextDailyCounter({ days: { '20260115': { T: 9 } } }, '20260115', 'T').sequence).toBe('00010');
-		expect(nextDailyCounter({ days: { '20260115': { T: 99_998 } } }, '20260115', 'T').sequence).toBe('99999');
+		expect(nextDailyCounter({ days: { '20260115': { T: 9 } } }, '20260115', 'T').sequence).toBe(
+			'00010',
+		);
+		expect(
+			nextDailyCounter({ days: { '20260115': { T: 99_998 } } }, '20260115', 'T').sequence,
+		).toBe('99999');
 	});
 
 	it('says clearly when the day is exhausted', () => {
-		const error = thrown(() => nextDailyCounter({ days: { '20260115': { T: MAX_DAILY_COUNTER } } }, '20260115', 'T'));
+		const error = thrown(() =>
+			nextDailyCounter({ days: { '20260115': { T: MAX_DAILY_COUNTER } } }, '20260115', 'T'),
+		);
 		expect(error.code).toBe('COUNTER_EXHAUSTED');
 		expect(error.hint).toMatch(/automatic/);
 	});
@@ -419,21 +512,35 @@ describe('daily counter', () => {
 		expect(state).toEqual({ days: { '20260115': { T: 1 } } });
 	});
 
-	it.each([undefined, null, 'garbage', 42, { days: 'x' }, { days: { nonsense: { T: 5 } } }, { days: { '20260115': { T: 'x' } } }, { days: { '20260115': { T: -3 } } }])(
-		'treats malformed state %j as empty (00001)',
-		(state) => {
-			expect(nextDailyCounter(state, '20260115', 'T').sequence).toBe('00001');
-		},
-	);
+	it.each([
+		undefined,
+		null,
+		'garbage',
+		42,
+		{ days: 'x' },
+		{ days: { nonsense: { T: 5 } } },
+		{ days: { '20260115': { T: 'x' } } },
+		{ days: { '20260115': { T: -3 } } },
+	])('treats malformed state %j as empty (00001)', (state) => {
+		expect(nextDailyCounter(state, '20260115', 'T').sequence).toBe('00001');
+	});
 
 	it('forgets dates more than two months older than the newest', () => {
-		const { state } = nextDailyCounter({ days: { '20251101': { T: 7 }, '20251120': { R: 2 } } }, '20260115', 'T');
+		const { state } = nextDailyCounter(
+			{ days: { '20251101': { T: 7 }, '20251120': { R: 2 } } },
+			'20260115',
+			'T',
+		);
 		expect(Object.keys(state.days).sort()).toEqual(['20251120', '20260115']);
 	});
 
 	it('refuses an invalid date or environment', () => {
-		expect(thrown(() => nextDailyCounter(undefined, '2026-01-15', 'T')).code).toBe('CREATION_DATE_INVALID');
-		expect(thrown(() => nextDailyCounter(undefined, '20260115', 'Q' as 'T')).code).toBe('ENVIRONMENT_INVALID');
+		expect(thrown(() => nextDailyCounter(undefined, '2026-01-15', 'T')).code).toBe(
+			'CREATION_DATE_INVALID',
+		);
+		expect(thrown(() => nextDailyCounter(undefined, '20260115', 'Q' as 'T')).code).toBe(
+			'ENVIRONMENT_INVALID',
+		);
 	});
 
 	/** One run of the counter at a moment: the creation date is that moment's day in Brussels. */
@@ -443,21 +550,54 @@ describe('daily counter', () => {
 	}
 
 	it.each([
-		['winter midnight', '2026-01-15T22:59:59.900Z', '2026-01-15T23:00:00.100Z', '20260115', '20260116'],
-		['the night summer time starts (29 March 2026, still UTC+1 at midnight)', '2026-03-28T22:59:59.900Z', '2026-03-28T23:00:00.100Z', '20260328', '20260329'],
-		['the first midnight of summer time (UTC+2)', '2026-03-29T21:59:59.900Z', '2026-03-29T22:00:00.100Z', '20260329', '20260330'],
-		['the night summer time ends (25 October 2026, still UTC+2 at midnight)', '2026-10-24T21:59:59.900Z', '2026-10-24T22:00:00.100Z', '20261024', '20261025'],
-		['the first midnight of winter time (UTC+1)', '2026-10-25T22:59:59.900Z', '2026-10-25T23:00:00.100Z', '20261025', '20261026'],
-	])('restarts at 00001 at the next Brussels day: %s', (_label, before, after, dayBefore, dayAfter) => {
-		let state: unknown;
-		for (const expected of ['00001', '00002', '00003']) {
-			const run = runAt(state, before);
-			expect([run.date, run.sequence]).toEqual([dayBefore, expected]);
-			state = run.state;
-		}
-		const next = runAt(state, after);
-		expect([next.date, next.sequence]).toEqual([dayAfter, '00001']);
-	});
+		[
+			'winter midnight',
+			'2026-01-15T22:59:59.900Z',
+			'2026-01-15T23:00:00.100Z',
+			'20260115',
+			'20260116',
+		],
+		[
+			'the night summer time starts (29 March 2026, still UTC+1 at midnight)',
+			'2026-03-28T22:59:59.900Z',
+			'2026-03-28T23:00:00.100Z',
+			'20260328',
+			'20260329',
+		],
+		[
+			'the first midnight of summer time (UTC+2)',
+			'2026-03-29T21:59:59.900Z',
+			'2026-03-29T22:00:00.100Z',
+			'20260329',
+			'20260330',
+		],
+		[
+			'the night summer time ends (25 October 2026, still UTC+2 at midnight)',
+			'2026-10-24T21:59:59.900Z',
+			'2026-10-24T22:00:00.100Z',
+			'20261024',
+			'20261025',
+		],
+		[
+			'the first midnight of winter time (UTC+1)',
+			'2026-10-25T22:59:59.900Z',
+			'2026-10-25T23:00:00.100Z',
+			'20261025',
+			'20261026',
+		],
+	])(
+		'restarts at 00001 at the next Brussels day: %s',
+		(_label, before, after, dayBefore, dayAfter) => {
+			let state: unknown;
+			for (const expected of ['00001', '00002', '00003']) {
+				const run = runAt(state, before);
+				expect([run.date, run.sequence]).toEqual([dayBefore, expected]);
+				state = run.state;
+			}
+			const next = runAt(state, after);
+			expect([next.date, next.sequence]).toEqual([dayAfter, '00001']);
+		},
+	);
 
 	it.each([
 		// UTC day and Brussels day differ around midnight: the Brussels one decides.

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { BuildFilenames } from '../../../nodes/BuildFilenames/BuildFilenames.node';
@@ -38,7 +44,12 @@ interface StubOptions {
 }
 
 /** The shared IExecuteFunctions stub; a missing parameter without fallback fails as in n8n. */
-function stub({ params, items = [{ json: {} }], continueOnFail = false, staticData = {} }: StubOptions): IExecuteFunctions {
+function stub({
+	params,
+	items = [{ json: {} }],
+	continueOnFail = false,
+	staticData = {},
+}: StubOptions): IExecuteFunctions {
 	return executeFunctions({ node, params, items, continueOnFail, staticData }).ctx;
 }
 
@@ -74,8 +85,16 @@ describe('Build Filenames — description', () => {
 	const { description } = new BuildFilenames();
 
 	it('is the node the package registers', () => {
-		expect(description).toMatchObject({ name: 'buildFilenames', displayName: 'Build Filenames', version: 1, group: ['transform'] });
-		expect(description.icon).toEqual({ light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' });
+		expect(description).toMatchObject({
+			name: 'buildFilenames',
+			displayName: 'Build Filenames',
+			version: 1,
+			group: ['transform'],
+		});
+		expect(description.icon).toEqual({
+			light: 'file:socialsecurity.svg',
+			dark: 'file:socialsecurity.dark.svg',
+		});
 		expect(description.usableAsTool).toBe(true);
 		expect(description.inputs).toEqual(['main']);
 		expect(description.outputs).toEqual(['main']);
@@ -91,10 +110,16 @@ describe('Build Filenames — description', () => {
 
 	it('documents every field a user fills in', () => {
 		type Field = { name: string; type?: string; displayName?: string; description?: string };
-		const all = description.properties.flatMap((p) => [p, ...((p.options ?? []) as Field[])]) as Field[];
-		const fields = all.filter((f) => f.displayName && f.type !== 'collection' && f.name !== 'operation');
+		const all = description.properties.flatMap((p) => [
+			p,
+			...((p.options ?? []) as Field[]),
+		]) as Field[];
+		const fields = all.filter(
+			(f) => f.displayName && f.type !== 'collection' && f.name !== 'operation',
+		);
 		expect(fields.length).toBeGreaterThan(12);
-		for (const field of fields) expect([field.name, field.description]).toEqual([field.name, expect.stringMatching(/\w{3}/)]);
+		for (const field of fields)
+			expect([field.name, field.description]).toEqual([field.name, expect.stringMatching(/\w{3}/)]);
 	});
 });
 
@@ -102,18 +127,38 @@ describe('Build Filenames — build', () => {
 	it('builds the names of a 1-part set with an automatic sequence', async () => {
 		const [item] = await run({ params: build() });
 		const set = item.json.set as IDataObject;
-		expect(set).toMatchObject({ application: 'DMFA', sender: '101380', date: today, environment: 'T', parts: 1 });
+		expect(set).toMatchObject({
+			application: 'DMFA',
+			sender: '101380',
+			date: today,
+			environment: 'T',
+			parts: 1,
+		});
 		expect(set.sequence).toMatch(/^[0-9A-Z]{5}$/);
 		expect(set.sequence).not.toBe('00000');
 		const key = `DMFA.101380.${today}.${set.sequence}.T.1`;
-		expect(item.json.names).toEqual({ fi: [`FI.${key}.1`], fs: [`FS.${key}.1`], go: `GO.${key}`, td: `TD.${key}` });
-		expect(item.json).toMatchObject({ uploadFolder: 'INTEST', responseFolder: 'OUTTEST', environmentLabel: 'Test / simulation (circuit test)' });
+		expect(item.json.names).toEqual({
+			fi: [`FI.${key}.1`],
+			fs: [`FS.${key}.1`],
+			go: `GO.${key}`,
+			td: `TD.${key}`,
+		});
+		expect(item.json).toMatchObject({
+			uploadFolder: 'INTEST',
+			responseFolder: 'OUTTEST',
+			environmentLabel: 'Test / simulation (circuit test)',
+		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 	});
 
 	it('builds a 3-part set for the DmfA declaration test with the daily counter kept in static data', async () => {
 		const staticData: IDataObject = {};
-		const params = build({ parts: 3, environment: 'S', sequenceMode: 'dailyCounter', creationDate: '2026-01-15T10:00:00Z' });
+		const params = build({
+			parts: 3,
+			environment: 'S',
+			sequenceMode: 'dailyCounter',
+			creationDate: '2026-01-15T10:00:00Z',
+		});
 		// Back-dated sets are allowed up to the maximum age; here the age check is off to keep the test timeless.
 		params.options = { sequenceFolder, maxAgeDays: 0 };
 		const items = [{ json: {} }, { json: {} }];
@@ -125,7 +170,10 @@ describe('Build Filenames — build', () => {
 			go: 'GO.DMFA.101380.20260115.00001.S.3',
 			td: 'TD.DMFA.101380.20260115.00001.S.3',
 		});
-		expect([first[0].json.uploadFolder, first[0].json.responseFolder]).toEqual(['INTEST-S', 'OUTTEST-S']);
+		expect([first[0].json.uploadFolder, first[0].json.responseFolder]).toEqual([
+			'INTEST-S',
+			'OUTTEST-S',
+		]);
 		expect(first.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(staticData.dailyCounter).toEqual({ days: { '20260115': { S: 2 } } });
 		// The next execution continues the counter.
@@ -143,16 +191,33 @@ describe('Build Filenames — build', () => {
 	});
 
 	it('takes a custom application code', async () => {
-		const [item] = await run({ params: build({ application: 'custom', customApplication: 'ABCD' }) });
+		const [item] = await run({
+			params: build({ application: 'custom', customApplication: 'ABCD' }),
+		});
 		expect((item.json.set as IDataObject).application).toBe('ABCD');
 	});
 
 	it('renames the binaries of the parts to their FI names and passes the others through', async () => {
-		const file = (name: string) => ({ data: Buffer.from(name).toString('base64'), mimeType: 'application/xml', fileName: name });
+		const file = (name: string) => ({
+			data: Buffer.from(name).toString('base64'),
+			mimeType: 'application/xml',
+			fileName: name,
+		});
 		const items: INodeExecutionData[] = [
-			{ json: {}, binary: { data: file('part1.xml'), data2: file('part2.xml'), data3: file('part3.xml'), report: file('report.pdf') } },
+			{
+				json: {},
+				binary: {
+					data: file('part1.xml'),
+					data2: file('part2.xml'),
+					data3: file('part3.xml'),
+					report: file('report.pdf'),
+				},
+			},
 		];
-		const params = build({ parts: 3, options: { sequenceFolder, renameBinaries: ' data, data2 ,data3' } });
+		const params = build({
+			parts: 3,
+			options: { sequenceFolder, renameBinaries: ' data, data2 ,data3' },
+		});
 		const [item] = await run({ params, items });
 		const fi = (item.json.names as IDataObject).fi as string[];
 		expect(['data', 'data2', 'data3'].map((p) => item.binary?.[p].fileName)).toEqual(fi);
@@ -169,16 +234,26 @@ describe('Build Filenames — build', () => {
 	});
 
 	it('refuses to rename when the number of binaries differs from the number of parts', async () => {
-		const items: INodeExecutionData[] = [{ json: {}, binary: { data: { data: '', mimeType: 'text/xml' } } }];
-		const error = await failure({ params: build({ parts: 2, options: { sequenceFolder, renameBinaries: 'data' } }), items });
+		const items: INodeExecutionData[] = [
+			{ json: {}, binary: { data: { data: '', mimeType: 'text/xml' } } },
+		];
+		const error = await failure({
+			params: build({ parts: 2, options: { sequenceFolder, renameBinaries: 'data' } }),
+			items,
+		});
 		expect(error.message).toMatch(/lists 1 binary property but the set has 2 parts/);
 		expect(error.context.itemIndex).toBe(0);
 		expect(error.description).toMatch(/one binary property per part/);
 	});
 
 	it('names the binary properties an item really has when one is missing', async () => {
-		const items: INodeExecutionData[] = [{ json: {}, binary: { file: { data: '', mimeType: 'text/xml' } } }];
-		const error = await failure({ params: build({ options: { sequenceFolder, renameBinaries: 'data' } }), items });
+		const items: INodeExecutionData[] = [
+			{ json: {}, binary: { file: { data: '', mimeType: 'text/xml' } } },
+		];
+		const error = await failure({
+			params: build({ options: { sequenceFolder, renameBinaries: 'data' } }),
+			items,
+		});
 		expect(error.message).toMatch(/no binary property "data"/);
 		expect(error.description).toMatch(/file/);
 	});
@@ -204,18 +279,27 @@ describe('Build Filenames — build', () => {
 		const error = await failure({ params: build({ creationDate: tenDaysAgo }) });
 		expect(error.message).toMatch(/less than 7 days old/);
 		expect(error.description).toMatch(/daily counter or a fixed sequence/);
-		const [item] = await run({ params: build({ creationDate: tenDaysAgo, sequenceMode: 'fixed', sequence: 'B0001' }) });
+		const [item] = await run({
+			params: build({ creationDate: tenDaysAgo, sequenceMode: 'fixed', sequence: 'B0001' }),
+		});
 		expect((item.json.set as IDataObject).sequence).toBe('B0001');
 	});
 
 	it('refuses unknown custom codes only when asked to', async () => {
-		const params = build({ application: 'custom', customApplication: 'ABCD', options: { sequenceFolder, knownApplicationsOnly: true } });
+		const params = build({
+			application: 'custom',
+			customApplication: 'ABCD',
+			options: { sequenceFolder, knownApplicationsOnly: true },
+		});
 		expect((await failure({ params })).message).toMatch(/ACRF-154/);
 	});
 
 	it('reports every broken rule at once, before a sequence is used', async () => {
 		const staticData: IDataObject = {};
-		const error = await failure({ params: build({ sender: 'x', parts: 0, sequenceMode: 'dailyCounter' }), staticData });
+		const error = await failure({
+			params: build({ sender: 'x', parts: 0, sequenceMode: 'dailyCounter' }),
+			staticData,
+		});
 		expect(error.message).toMatch(/2 rules.*ACRF-108.*ACRF-115/);
 		expect(staticData).toEqual({});
 	});
@@ -223,7 +307,9 @@ describe('Build Filenames — build', () => {
 	it('keeps the folder and the cause in the message when the sequence folder cannot be written', async () => {
 		const file = join(sequenceFolder, 'not-a-folder');
 		writeFileSync(file, '');
-		const error = await failure({ params: build({ options: { sequenceFolder: join(file, 'seq') } }) });
+		const error = await failure({
+			params: build({ options: { sequenceFolder: join(file, 'seq') } }),
+		});
 		expect(error.message).toContain(join(file, 'seq'));
 		expect(error.message).toMatch(/a part of the path is a file/);
 		expect(error.description).toMatch(/SOCIALSECURITY_SEQUENCE_DIR/);
@@ -237,10 +323,18 @@ describe('Build Filenames — build', () => {
 
 	it('goes on with an error item when "Continue on Fail" is set', async () => {
 		const params = (i: number) => build({ sender: i === 1 ? '1' : '101380' });
-		const output = await run({ params, items: [{ json: {} }, { json: {} }, { json: {} }], continueOnFail: true });
+		const output = await run({
+			params,
+			items: [{ json: {} }, { json: {} }, { json: {} }],
+			continueOnFail: true,
+		});
 		expect(output).toHaveLength(3);
 		expect(output[1]).toEqual({
-			json: { error: expect.stringMatching(/ACRF-108/), code: 'NAME_INVALID', hint: expect.stringMatching(/Correct the values/) },
+			json: {
+				error: expect.stringMatching(/ACRF-108/),
+				code: 'NAME_INVALID',
+				hint: expect.stringMatching(/Correct the values/),
+			},
 			pairedItem: { item: 1 },
 		});
 		expect(output[0].json.set).toBeDefined();
@@ -250,7 +344,11 @@ describe('Build Filenames — build', () => {
 });
 
 describe('Build Filenames — parse', () => {
-	const parse = (name: unknown, parseOptions: IDataObject = {}): Params => ({ operation: 'parse', name, parseOptions });
+	const parse = (name: unknown, parseOptions: IDataObject = {}): Params => ({
+		operation: 'parse',
+		name,
+		parseOptions,
+	});
 
 	it('splits a valid name we send into its fields', async () => {
 		const name = `FI.DMFA.101380.${today}.00001.T.3.2`;
@@ -275,16 +373,33 @@ describe('Build Filenames — parse', () => {
 
 	it('recognises an answer of the social security', async () => {
 		const [item] = await run({ params: parse('FO.ACRF.999999.20260110.00042.R') });
-		expect(item.json).toMatchObject({ valid: true, direction: 'response', kind: 'FO', type: 'ACRF', environment: 'R' });
+		expect(item.json).toMatchObject({
+			valid: true,
+			direction: 'response',
+			kind: 'FO',
+			type: 'ACRF',
+			environment: 'R',
+		});
 	});
 
 	it('returns an invalid name as data with every violation, so a workflow can route on it', async () => {
-		const binary = { data: { data: '', mimeType: 'text/xml', fileName: 'GO.DMFA.12.20261301.00000.X.0' } };
-		const [item] = await run({ params: parse(' GO.DMFA.12.20261301.00000.X.0 '), items: [{ json: {}, binary }] });
+		const binary = {
+			data: { data: '', mimeType: 'text/xml', fileName: 'GO.DMFA.12.20261301.00000.X.0' },
+		};
+		const [item] = await run({
+			params: parse(' GO.DMFA.12.20261301.00000.X.0 '),
+			items: [{ json: {}, binary }],
+		});
 		expect(item.json.valid).toBe(false);
 		expect(item.json.name).toBe('GO.DMFA.12.20261301.00000.X.0');
 		expect(item.json.direction).toBe('submission');
-		expect((item.json.violations as IDataObject[]).map((v) => v.acrf)).toEqual(['ACRF-108', 'ACRF-110', 'ACRF-127', 'ACRF-117', 'ACRF-115']);
+		expect((item.json.violations as IDataObject[]).map((v) => v.acrf)).toEqual([
+			'ACRF-108',
+			'ACRF-110',
+			'ACRF-127',
+			'ACRF-117',
+			'ACRF-115',
+		]);
 		expect((item.json.violations as IDataObject[])[0]).toEqual({
 			rule: 'sender-format',
 			acrf: 'ACRF-108',
@@ -300,12 +415,17 @@ describe('Build Filenames — parse', () => {
 	});
 
 	it('checks the sender of the channel when given', async () => {
-		const [item] = await run({ params: parse(`GO.DMFA.101381.${today}.00001.T.1`, { expectedSender: '101380' }) });
+		const [item] = await run({
+			params: parse(`GO.DMFA.101381.${today}.00001.T.1`, { expectedSender: '101380' }),
+		});
 		expect((item.json.violations as IDataObject[]).map((v) => v.acrf)).toEqual(['ACRF-108']);
 	});
 
 	it('fails on an invalid name when asked to, with the item index', async () => {
-		const params = (i: number) => parse(i === 0 ? `GO.DMFA.101380.${today}.00001.T.1` : 'GO.DMFA.101380.20260110.0000a.T.1', { failOnInvalid: true });
+		const params = (i: number) =>
+			parse(i === 0 ? `GO.DMFA.101380.${today}.00001.T.1` : 'GO.DMFA.101380.20260110.0000a.T.1', {
+				failOnInvalid: true,
+			});
 		const error = await failure({ params, items: [{ json: {} }, { json: {} }] });
 		expect(error.message).toMatch(/ACRF-367/);
 		expect(error.context.itemIndex).toBe(1);
@@ -313,9 +433,18 @@ describe('Build Filenames — parse', () => {
 	});
 
 	it('fails into an error item with "Continue on Fail"', async () => {
-		const output = await run({ params: parse('nonsense', { failOnInvalid: true }), continueOnFail: true });
+		const output = await run({
+			params: parse('nonsense', { failOnInvalid: true }),
+			continueOnFail: true,
+		});
 		expect(output).toEqual([
-			{ json: { error: expect.stringMatching(/ACRF-129/), hint: expect.stringMatching(/Fail on Invalid Name/) }, pairedItem: { item: 0 } },
+			{
+				json: {
+					error: expect.stringMatching(/ACRF-129/),
+					hint: expect.stringMatching(/Fail on Invalid Name/),
+				},
+				pairedItem: { item: 0 },
+			},
 		]);
 	});
 });

@@ -7,7 +7,16 @@ import { NodeApiError } from 'n8n-workflow';
 import { PollResponses } from '../../../nodes/PollResponses/PollResponses.node';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { SftpChannel } from '../../../nodes/domain/transport/sftpChannel';
-import { BinaryStore, CREDENTIAL_TYPE, FakeChannel, executeFunctions, makeTestCredential, useFakeChannel, type Params, type TestCredential } from '../../helpers/n8nStub';
+import {
+	BinaryStore,
+	CREDENTIAL_TYPE,
+	FakeChannel,
+	executeFunctions,
+	makeTestCredential,
+	useFakeChannel,
+	type Params,
+	type TestCredential,
+} from '../../helpers/n8nStub';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../fixtures/answers', name));
 const ACCEPTED = { id: 'ACRF.999999.20250410.00011.T', xml: fixture('acrf-accepted.xml') };
@@ -15,7 +24,12 @@ const REJECTED = { id: 'ACRF.999999.20250410.00012.T', xml: fixture('acrf-reject
 const NOTI = { id: 'NOTI.999999.20250410.00021.T', xml: fixture('noti-accepted.xml') };
 
 /** An answer as the server leaves it: FO, FS and an empty GO. */
-function putAnswer(fake: FakeChannel, folder: string, answer: { id: string; xml: Buffer }, parts: Array<'FO' | 'FS' | 'GO'> = ['FO', 'FS', 'GO']): void {
+function putAnswer(
+	fake: FakeChannel,
+	folder: string,
+	answer: { id: string; xml: Buffer },
+	parts: Array<'FO' | 'FS' | 'GO'> = ['FO', 'FS', 'GO'],
+): void {
 	if (parts.includes('FO')) fake.put(`/${folder}/FO.${answer.id}`, answer.xml);
 	if (parts.includes('FS')) fake.put(`/${folder}/FS.${answer.id}`, 'c2lnbmF0dXJl');
 	if (parts.includes('GO')) fake.put(`/${folder}/GO.${answer.id}`, '');
@@ -31,7 +45,10 @@ afterEach(() => jest.restoreAllMocks());
 const description = new PollResponses().description;
 
 /** A scheduled (not manual) run unless told otherwise: a manual editor run does not delete by default. */
-function stubFor(params: Params, options: { store?: BinaryStore; items?: INodeExecutionData[]; mode?: 'manual' | 'trigger' } = {}) {
+function stubFor(
+	params: Params,
+	options: { store?: BinaryStore; items?: INodeExecutionData[]; mode?: 'manual' | 'trigger' } = {},
+) {
 	return executeFunctions({
 		description,
 		params,
@@ -77,9 +94,20 @@ describe('Poll Responses', () => {
 			size: ACCEPTED.xml.length,
 			deletedFromServer: true,
 		});
-		expect(rejected.json).toMatchObject({ status: 'rejected', ticket: '03804KY2Q8W1Z', answersFile: 'GO.DMFA.012345.20250410.00002.T.1' });
-		expect((rejected.json.errors as IDataObject[]).map((e) => e.code)).toEqual(['ACRF-125', 'ACRF-158', 'ACRF-312']);
-		expect((rejected.json.errors as IDataObject[])[0]).toMatchObject({ meaning: expect.stringMatching(/\w{5}/), known: true });
+		expect(rejected.json).toMatchObject({
+			status: 'rejected',
+			ticket: '03804KY2Q8W1Z',
+			answersFile: 'GO.DMFA.012345.20250410.00002.T.1',
+		});
+		expect((rejected.json.errors as IDataObject[]).map((e) => e.code)).toEqual([
+			'ACRF-125',
+			'ACRF-158',
+			'ACRF-312',
+		]);
+		expect((rejected.json.errors as IDataObject[])[0]).toMatchObject({
+			meaning: expect.stringMatching(/\w{5}/),
+			known: true,
+		});
 		// One execution, whatever the number of input items: every output comes from item 0.
 		expect(answers.map((a) => a.pairedItem)).toEqual([{ item: 0 }, { item: 0 }]);
 
@@ -98,7 +126,9 @@ describe('Poll Responses', () => {
 					rejected: 1,
 					failed: 0,
 					failures: [],
-					waitingForGo: [{ answerId: NOTI.id, present: ['FO'], missing: ['GO'], folder: 'OUTTEST' }],
+					waitingForGo: [
+						{ answerId: NOTI.id, present: ['FO'], missing: ['GO'], folder: 'OUTTEST' },
+					],
 					leftForNextRun: 0,
 				}),
 				pairedItem: { item: 0 },
@@ -116,7 +146,9 @@ describe('Poll Responses', () => {
 		]);
 		// Each answer is deleted only once it is stored: download, (store), then delete.
 		const log = fake.log.filter((l) => l.includes(ACCEPTED.id));
-		expect(log.indexOf(`download /OUTTEST/FO.${ACCEPTED.id}`)).toBeLessThan(log.indexOf(`delete /OUTTEST/GO.${ACCEPTED.id}`));
+		expect(log.indexOf(`download /OUTTEST/FO.${ACCEPTED.id}`)).toBeLessThan(
+			log.indexOf(`delete /OUTTEST/GO.${ACCEPTED.id}`),
+		);
 		expect(fake.namesIn('/OUTTEST')).toEqual([`FO.${NOTI.id}`]);
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(fake.log.at(-1)).toBe('close');
@@ -126,7 +158,12 @@ describe('Poll Responses', () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
 		putAnswer(fake, 'OUT', ACCEPTED);
-		const [answers] = await new PollResponses().execute.call(stubFor({ environments: ['R'], options: { deleteAfterDownload: false, binaryPropertyName: 'answer' } }).ctx);
+		const [answers] = await new PollResponses().execute.call(
+			stubFor({
+				environments: ['R'],
+				options: { deleteAfterDownload: false, binaryPropertyName: 'answer' },
+			}).ctx,
+		);
 		expect(answers).toHaveLength(1);
 		expect(answers[0].json.deletedFromServer).toBe(false);
 		expect(answers[0].binary?.answer).toBeDefined();
@@ -138,10 +175,15 @@ describe('Poll Responses', () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
 		putAnswer(fake, 'OUT', ACCEPTED);
-		const [sample] = await new PollResponses().execute.call(stubFor({ environments: ['R'] }, { mode: 'manual' }).ctx);
+		const [sample] = await new PollResponses().execute.call(
+			stubFor({ environments: ['R'] }, { mode: 'manual' }).ctx,
+		);
 		expect(sample[0].json.deletedFromServer).toBe(false);
 		expect(fake.calls('delete')).toEqual([]);
-		const [taken] = await new PollResponses().execute.call(stubFor({ environments: ['R'], options: { deleteAfterDownload: true } }, { mode: 'manual' }).ctx);
+		const [taken] = await new PollResponses().execute.call(
+			stubFor({ environments: ['R'], options: { deleteAfterDownload: true } }, { mode: 'manual' })
+				.ctx,
+		);
 		expect(taken[0].json.deletedFromServer).toBe(true);
 		expect(fake.namesIn('/OUT')).toEqual([]);
 	});
@@ -152,11 +194,15 @@ describe('Poll Responses', () => {
 		putAnswer(fake, 'OUTTEST', ACCEPTED);
 		putAnswer(fake, 'OUTTEST', REJECTED);
 		putAnswer(fake, 'OUTTEST', NOTI);
-		const [answers, [summary]] = await new PollResponses().execute.call(stubFor({ options: { types: ['ACRF'], max: 1 } }).ctx);
+		const [answers, [summary]] = await new PollResponses().execute.call(
+			stubFor({ options: { types: ['ACRF'], max: 1 } }).ctx,
+		);
 		expect(fake.calls('list')).toEqual(['list /OUT', 'list /OUTTEST', 'list /OUTTEST-S']);
 		expect(answers.map((a) => a.json.answerId)).toEqual([ACCEPTED.id]);
 		expect(summary.json).toMatchObject({ delivered: 1, leftForNextRun: 1 });
-		expect(fake.namesIn('/OUTTEST')).toEqual([REJECTED, NOTI].flatMap((a) => ['FO', 'FS', 'GO'].map((k) => `${k}.${a.id}`)).sort());
+		expect(fake.namesIn('/OUTTEST')).toEqual(
+			[REJECTED, NOTI].flatMap((a) => ['FO', 'FS', 'GO'].map((k) => `${k}.${a.id}`)).sort(),
+		);
 	});
 
 	it('reports an answer that fails in the summary, keeps it on the server, and delivers the others', async () => {
@@ -164,28 +210,57 @@ describe('Poll Responses', () => {
 		useFakeChannel(fake);
 		putAnswer(fake, 'OUTTEST', ACCEPTED);
 		putAnswer(fake, 'OUTTEST', REJECTED);
-		fake.failOn('download', `/OUTTEST/FO.${ACCEPTED.id}`, new SocialSecurityError('REMOTE_PERMISSION_DENIED', `Opening /OUTTEST/FO.${ACCEPTED.id}: permission denied by the server.`));
-		const [answers, [summary]] = await new PollResponses().execute.call(stubFor({ environments: ['T'] }).ctx);
+		fake.failOn(
+			'download',
+			`/OUTTEST/FO.${ACCEPTED.id}`,
+			new SocialSecurityError(
+				'REMOTE_PERMISSION_DENIED',
+				`Opening /OUTTEST/FO.${ACCEPTED.id}: permission denied by the server.`,
+			),
+		);
+		const [answers, [summary]] = await new PollResponses().execute.call(
+			stubFor({ environments: ['T'] }).ctx,
+		);
 		expect(answers.map((a) => a.json.answerId)).toEqual([REJECTED.id]);
 		expect(summary.json).toMatchObject({
 			delivered: 1,
 			failed: 1,
-			failures: [{ answerId: ACCEPTED.id, folder: '/OUTTEST', code: 'REMOTE_PERMISSION_DENIED', message: expect.stringMatching(/permission denied/) }],
+			failures: [
+				{
+					answerId: ACCEPTED.id,
+					folder: '/OUTTEST',
+					code: 'REMOTE_PERMISSION_DENIED',
+					message: expect.stringMatching(/permission denied/),
+				},
+			],
 		});
-		expect(fake.namesIn('/OUTTEST')).toEqual([`FO.${ACCEPTED.id}`, `FS.${ACCEPTED.id}`, `GO.${ACCEPTED.id}`]);
+		expect(fake.namesIn('/OUTTEST')).toEqual([
+			`FO.${ACCEPTED.id}`,
+			`FS.${ACCEPTED.id}`,
+			`GO.${ACCEPTED.id}`,
+		]);
 	});
 
 	it('turns a failed listing into a NodeApiError on item 0 and still closes the channel', async () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
-		fake.failOn('list', '/OUTTEST', new SocialSecurityError('REMOTE_PERMISSION_DENIED', 'Listing /OUTTEST: permission denied by the server.'));
+		fake.failOn(
+			'list',
+			'/OUTTEST',
+			new SocialSecurityError(
+				'REMOTE_PERMISSION_DENIED',
+				'Listing /OUTTEST: permission denied by the server.',
+			),
+		);
 		const stub = stubFor({ environments: ['T'] });
 		const error = await new PollResponses().execute.call(stub.ctx).then(
 			() => undefined,
 			(e: unknown) => e,
 		);
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect((error as NodeApiError).message).toBe('Listing /OUTTEST: permission denied by the server.');
+		expect((error as NodeApiError).message).toBe(
+			'Listing /OUTTEST: permission denied by the server.',
+		);
 		expect((error as NodeApiError).context.itemIndex).toBe(0);
 		expect(fake.calls('close')).toEqual(['close']);
 	});
@@ -197,7 +272,9 @@ describe('Poll Responses', () => {
 			params: {},
 			credentials: { [CREDENTIAL_TYPE]: { ...credential.data, hostFingerprint: ' ' } },
 		});
-		await expect(new PollResponses().execute.call(stub.ctx)).rejects.toThrow(/No server host key fingerprint/);
+		await expect(new PollResponses().execute.call(stub.ctx)).rejects.toThrow(
+			/No server host key fingerprint/,
+		);
 		expect(open).not.toHaveBeenCalled();
 	});
 });

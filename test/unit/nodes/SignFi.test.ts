@@ -7,7 +7,14 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { SignFi } from '../../../nodes/SignFi/SignFi.node';
 import { brusselsToday } from '../../../nodes/domain/names/brusselsTime';
-import { BinaryStore, CREDENTIAL_TYPE, executeFunctions, makeTestCredential, type Params, type TestCredential } from '../../helpers/n8nStub';
+import {
+	BinaryStore,
+	CREDENTIAL_TYPE,
+	executeFunctions,
+	makeTestCredential,
+	type Params,
+	type TestCredential,
+} from '../../helpers/n8nStub';
 import { opensslOk } from '../signing/fixtures';
 
 const FI_NAME = `FI.DMFA.101380.${brusselsToday()}.00001.T.1.1`;
@@ -24,7 +31,11 @@ afterAll(() => credential?.cleanup());
 
 const description = new SignFi().description;
 
-function stubFor(params: Params | ((itemIndex: number) => Params), items: INodeExecutionData[], options: { continueOnFail?: boolean; store?: BinaryStore } = {}) {
+function stubFor(
+	params: Params | ((itemIndex: number) => Params),
+	items: INodeExecutionData[],
+	options: { continueOnFail?: boolean; store?: BinaryStore } = {},
+) {
 	return executeFunctions({
 		description,
 		params,
@@ -57,7 +68,20 @@ function opensslVerifies(fsText: Buffer, fi: Buffer): { ok: boolean; stderr: str
 	const fiFile = `fi-${fileCounter}`;
 	writeFileSync(join(credential.dir, fsFile), Buffer.from(fsText.toString('latin1'), 'base64'));
 	writeFileSync(join(credential.dir, fiFile), fi);
-	return opensslOk(credential.dir, ['cms', '-verify', '-binary', '-inform', 'DER', '-in', fsFile, '-content', fiFile, '-noverify', '-out', '/dev/null']);
+	return opensslOk(credential.dir, [
+		'cms',
+		'-verify',
+		'-binary',
+		'-inform',
+		'DER',
+		'-in',
+		fsFile,
+		'-content',
+		fiFile,
+		'-noverify',
+		'-out',
+		'/dev/null',
+	]);
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -65,67 +89,91 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 describe('Sign FI — description', () => {
 	it('declares the credential only for signing, with its test function', () => {
 		expect(description.credentials).toEqual([
-			expect.objectContaining({ name: CREDENTIAL_TYPE, required: true, testedBy: 'socialSecurityChannelTest', displayOptions: { show: { operation: ['sign'] } } }),
+			expect.objectContaining({
+				name: CREDENTIAL_TYPE,
+				required: true,
+				testedBy: 'socialSecurityChannelTest',
+				displayOptions: { show: { operation: ['sign'] } },
+			}),
 		]);
-		expect(new SignFi().methods.credentialTest.socialSecurityChannelTest).toEqual(expect.any(Function));
+		expect(new SignFi().methods.credentialTest.socialSecurityChannelTest).toEqual(
+			expect.any(Function),
+		);
 		expect(description.inputs).toEqual(['main']);
 		expect(description.outputs).toEqual(['main']);
 	});
 });
 
 describe('Sign FI — sign', () => {
-	it.each(['filesystem', 'inline'] as const)('makes an FS named after the FI that openssl verifies (%s input binary)', async (kind) => {
-		const store = new BinaryStore('filesystem');
-		store.maxChunkSize = 7;
-		const fi = kind === 'filesystem' ? store.filesystem(LF_CONTENT, FI_NAME, 'application/xml') : store.inline(LF_CONTENT, FI_NAME, 'application/xml');
-		const stub = stubFor({ operation: 'sign' }, [{ json: { keep: 'me' }, binary: { data: fi } }], { store });
-		const [item] = await run(stub);
+	it.each(['filesystem', 'inline'] as const)(
+		'makes an FS named after the FI that openssl verifies (%s input binary)',
+		async (kind) => {
+			const store = new BinaryStore('filesystem');
+			store.maxChunkSize = 7;
+			const fi =
+				kind === 'filesystem'
+					? store.filesystem(LF_CONTENT, FI_NAME, 'application/xml')
+					: store.inline(LF_CONTENT, FI_NAME, 'application/xml');
+			const stub = stubFor(
+				{ operation: 'sign' },
+				[{ json: { keep: 'me' }, binary: { data: fi } }],
+				{ store },
+			);
+			const [item] = await run(stub);
 
-		expect(item.pairedItem).toEqual({ item: 0 });
-		expect(item.json.keep).toBe('me');
-		const fs = item.binary?.signature as IBinaryData;
-		expect(fs).toMatchObject({ fileName: FS_NAME, mimeType: 'text/plain' });
-		// n8n stored it (filesystem mode: only an id in the item).
-		expect(fs.id).toBeDefined();
-		expect(store.prepared).toContain(fs);
-		// The FI binary is passed on unchanged.
-		expect(item.binary?.data).toEqual(fi);
+			expect(item.pairedItem).toEqual({ item: 0 });
+			expect(item.json.keep).toBe('me');
+			const fs = item.binary?.signature as IBinaryData;
+			expect(fs).toMatchObject({ fileName: FS_NAME, mimeType: 'text/plain' });
+			// n8n stored it (filesystem mode: only an id in the item).
+			expect(fs.id).toBeDefined();
+			expect(store.prepared).toContain(fs);
+			// The FI binary is passed on unchanged.
+			expect(item.binary?.data).toEqual(fi);
 
-		const signature = item.json.signature as IDataObject;
-		expect(signature).toMatchObject({
-			fi: FI_NAME,
-			fs: FS_NAME,
-			digestAlgorithm: 'sha256',
-			digest: sha256(LF_CONTENT),
-			signedBytes: LF_CONTENT.length,
-			layout: 'single-line',
-			convertedToCrlf: false,
-			signingTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
-		});
-		expect((signature.signer as IDataObject).subject).toMatch(/CN=Test Signer/);
-		expect((signature.signer as IDataObject).subject).toMatch(/O=Test Payroll/);
+			const signature = item.json.signature as IDataObject;
+			expect(signature).toMatchObject({
+				fi: FI_NAME,
+				fs: FS_NAME,
+				digestAlgorithm: 'sha256',
+				digest: sha256(LF_CONTENT),
+				signedBytes: LF_CONTENT.length,
+				layout: 'single-line',
+				convertedToCrlf: false,
+				signingTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
+			});
+			expect((signature.signer as IDataObject).subject).toMatch(/CN=Test Signer/);
+			expect((signature.signer as IDataObject).subject).toMatch(/O=Test Payroll/);
 
-		const fsText = store.bytesOf(fs);
-		expect(fsText.toString('latin1')).toMatch(/^[A-Za-z0-9+/]+=*$/);
-		expect(opensslVerifies(fsText, LF_CONTENT)).toEqual({ ok: true, stderr: expect.any(String) });
-		// A wrong FI does not verify: the check above means something.
-		expect(opensslVerifies(fsText, Buffer.concat([LF_CONTENT, Buffer.from(' ')])).ok).toBe(false);
+			const fsText = store.bytesOf(fs);
+			expect(fsText.toString('latin1')).toMatch(/^[A-Za-z0-9+/]+=*$/);
+			expect(opensslVerifies(fsText, LF_CONTENT)).toEqual({ ok: true, stderr: expect.any(String) });
+			// A wrong FI does not verify: the check above means something.
+			expect(opensslVerifies(fsText, Buffer.concat([LF_CONTENT, Buffer.from(' ')])).ok).toBe(false);
 
-		if (kind === 'filesystem') expect(store.streamed).toEqual([fi.id]);
-		else expect(store.streamed).toEqual([]);
-		expect(stub.calls.getCredentials).toEqual([CREDENTIAL_TYPE]);
-	});
+			if (kind === 'filesystem') expect(store.streamed).toEqual([fi.id]);
+			else expect(store.streamed).toEqual([]);
+			expect(stub.calls.getCredentials).toEqual([CREDENTIAL_TYPE]);
+		},
+	);
 
 	it('signs with the options: SHA-1, 76-column layout, a given FS name', async () => {
 		const store = new BinaryStore('default');
 		const fi = store.inline(LF_CONTENT, 'export.xml');
-		const params = { operation: 'sign', signOptions: { digest: 'sha1', layout: 'cr-76', fsFileName: ' FS.custom.name ' } };
+		const params = {
+			operation: 'sign',
+			signOptions: { digest: 'sha1', layout: 'cr-76', fsFileName: ' FS.custom.name ' },
+		};
 		const [item] = await run(stubFor(params, [{ json: {}, binary: { data: fi } }], { store }));
 		const fs = item.binary?.signature as IBinaryData;
 		expect(fs.fileName).toBe('FS.custom.name');
 		// Inline mode: the bytes are in data.
 		expect(fs.id).toBeUndefined();
-		expect(item.json.signature).toMatchObject({ digestAlgorithm: 'sha1', digest: createHash('sha1').update(LF_CONTENT).digest('hex'), layout: 'cr-76' });
+		expect(item.json.signature).toMatchObject({
+			digestAlgorithm: 'sha1',
+			digest: createHash('sha1').update(LF_CONTENT).digest('hex'),
+			layout: 'cr-76',
+		});
 		const text = store.bytesOf(fs).toString('latin1');
 		expect(text).toContain('\r');
 		expect(text).not.toContain('\n');
@@ -135,7 +183,11 @@ describe('Sign FI — sign', () => {
 	it('converts the FI to CRLF, replaces the binary with the converted bytes and signs those', async () => {
 		const store = new BinaryStore('filesystem');
 		const fi = store.filesystem(LF_CONTENT, FI_NAME, 'application/xml');
-		const stub = stubFor({ operation: 'sign', signOptions: { convertToCrlf: true } }, [{ json: {}, binary: { data: fi } }], { store });
+		const stub = stubFor(
+			{ operation: 'sign', signOptions: { convertToCrlf: true } },
+			[{ json: {}, binary: { data: fi } }],
+			{ store },
+		);
 		const [item] = await run(stub);
 
 		const crlf = Buffer.from(LF_CONTENT.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
@@ -143,7 +195,12 @@ describe('Sign FI — sign', () => {
 		expect(converted.id).not.toBe(fi.id);
 		expect(converted).toMatchObject({ fileName: FI_NAME, mimeType: 'application/xml' });
 		expect(store.bytesOf(converted).equals(crlf)).toBe(true);
-		expect(item.json.signature).toMatchObject({ convertedToCrlf: true, digest: sha256(crlf), signedBytes: crlf.length, fi: FI_NAME });
+		expect(item.json.signature).toMatchObject({
+			convertedToCrlf: true,
+			digest: sha256(crlf),
+			signedBytes: crlf.length,
+			fi: FI_NAME,
+		});
 
 		const fsText = store.bytesOf(item.binary?.signature);
 		expect(opensslVerifies(fsText, crlf).ok).toBe(true);
@@ -165,7 +222,9 @@ describe('Sign FI — sign', () => {
 	});
 
 	it('names the missing binary property', async () => {
-		const error = await failure(stubFor({ operation: 'sign', binaryPropertyName: 'file' }, [{ json: {}, binary: {} }]));
+		const error = await failure(
+			stubFor({ operation: 'sign', binaryPropertyName: 'file' }, [{ json: {}, binary: {} }]),
+		);
 		expect(error.message).toMatch(/no binary field 'file'/);
 		expect(error.context.itemIndex).toBe(0);
 	});
@@ -187,10 +246,17 @@ describe('Sign FI — sign', () => {
 
 	it('reads the credential and the .p12 once for all items', async () => {
 		const store = new BinaryStore();
-		const items = [1, 2, 3].map((p) => ({ json: {}, binary: { data: store.filesystem(`part ${p}\n`, `FI.DMFA.101380.${brusselsToday()}.00002.T.3.${p}`) } }));
+		const items = [1, 2, 3].map((p) => ({
+			json: {},
+			binary: {
+				data: store.filesystem(`part ${p}\n`, `FI.DMFA.101380.${brusselsToday()}.00002.T.3.${p}`),
+			},
+		}));
 		const stub = stubFor({ operation: 'sign' }, items, { store });
 		const output = await run(stub);
-		expect(output.map((i) => i.binary?.signature.fileName)).toEqual([1, 2, 3].map((p) => `FS.DMFA.101380.${brusselsToday()}.00002.T.3.${p}`));
+		expect(output.map((i) => i.binary?.signature.fileName)).toEqual(
+			[1, 2, 3].map((p) => `FS.DMFA.101380.${brusselsToday()}.00002.T.3.${p}`),
+		);
 		expect(output.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(stub.calls.getCredentials).toEqual([CREDENTIAL_TYPE]);
 	});
@@ -202,11 +268,17 @@ describe('Sign FI — sign', () => {
 			{ json: {}, binary: { data: store.filesystem(LF_CONTENT, FI_NAME) } },
 			{ json: { row: 2 }, binary: bad },
 		];
-		const output = await run(stubFor({ operation: 'sign' }, items, { store, continueOnFail: true }));
+		const output = await run(
+			stubFor({ operation: 'sign' }, items, { store, continueOnFail: true }),
+		);
 		expect(output).toHaveLength(2);
 		expect(output[0].binary?.signature.fileName).toBe(FS_NAME);
 		expect(output[1]).toEqual({
-			json: { error: expect.stringMatching(/not named FI\./), code: 'FS_NAME_UNKNOWN', hint: expect.stringMatching(/Signature File Name/) },
+			json: {
+				error: expect.stringMatching(/not named FI\./),
+				code: 'FS_NAME_UNKNOWN',
+				hint: expect.stringMatching(/Signature File Name/),
+			},
 			binary: bad,
 			pairedItem: { item: 1 },
 		});
@@ -215,27 +287,46 @@ describe('Sign FI — sign', () => {
 
 describe('Sign FI — verify', () => {
 	/** An item with an FI and the FS Sign FI made for it. */
-	async function signed(store: BinaryStore, content: Buffer = LF_CONTENT): Promise<INodeExecutionData> {
-		const [item] = await run(stubFor({ operation: 'sign' }, [{ json: {}, binary: { data: store.filesystem(content, FI_NAME) } }], { store }));
+	async function signed(
+		store: BinaryStore,
+		content: Buffer = LF_CONTENT,
+	): Promise<INodeExecutionData> {
+		const [item] = await run(
+			stubFor(
+				{ operation: 'sign' },
+				[{ json: {}, binary: { data: store.filesystem(content, FI_NAME) } }],
+				{ store },
+			),
+		);
 		return { json: {}, binary: item.binary };
 	}
 
 	it('says valid, with the signer, for an FS that matches (no credential needed)', async () => {
 		const store = new BinaryStore();
 		const item = await signed(store);
-		const stub = executeFunctions({ description, params: { operation: 'verify' }, items: [item], store });
+		const stub = executeFunctions({
+			description,
+			params: { operation: 'verify' },
+			items: [item],
+			store,
+		});
 		const [output] = await run(stub);
 		expect(output.json.verification).toEqual({
 			valid: true,
 			digestAlgorithm: 'sha256',
 			signingTime: expect.any(String),
-			signer: expect.objectContaining({ subject: expect.stringMatching(/CN=Test Signer/), issuer: expect.stringMatching(/CN=Test Signer/) }),
+			signer: expect.objectContaining({
+				subject: expect.stringMatching(/CN=Test Signer/),
+				issuer: expect.stringMatching(/CN=Test Signer/),
+			}),
 		});
 		expect(output.binary).toBe(item.binary);
 		expect(output.pairedItem).toEqual({ item: 0 });
 		expect(stub.calls.getCredentials).toEqual([]);
 		// Both binaries were streamed from the store.
-		expect(store.streamed).toEqual(expect.arrayContaining([item.binary?.data.id, item.binary?.signature.id]));
+		expect(store.streamed).toEqual(
+			expect.arrayContaining([item.binary?.data.id, item.binary?.signature.id]),
+		);
 	});
 
 	it('says valid: false with the reason for a changed FI, and fails when asked to', async () => {
@@ -243,12 +334,22 @@ describe('Sign FI — verify', () => {
 		const item = await signed(store);
 		const tampered = Buffer.from(LF_CONTENT);
 		tampered[10] ^= 1;
-		const changed: INodeExecutionData = { json: {}, binary: { ...item.binary, data: store.filesystem(tampered, FI_NAME) } };
+		const changed: INodeExecutionData = {
+			json: {},
+			binary: { ...item.binary, data: store.filesystem(tampered, FI_NAME) },
+		};
 
 		const [output] = await run(stubFor({ operation: 'verify' }, [changed], { store }));
-		expect(output.json.verification).toMatchObject({ valid: false, reason: expect.stringMatching(/\w{5}/) });
+		expect(output.json.verification).toMatchObject({
+			valid: false,
+			reason: expect.stringMatching(/\w{5}/),
+		});
 
-		const error = await failure(stubFor({ operation: 'verify', verifyOptions: { failWhenInvalid: true } }, [item, changed], { store }));
+		const error = await failure(
+			stubFor({ operation: 'verify', verifyOptions: { failWhenInvalid: true } }, [item, changed], {
+				store,
+			}),
+		);
 		expect(error.message).toMatch(new RegExp(`${FS_NAME.replace(/\./g, '\\.')} does not match`));
 		expect(error.context.itemIndex).toBe(1);
 		expect(error.description).toMatch(/ACRF-125/);
@@ -258,7 +359,13 @@ describe('Sign FI — verify', () => {
 		const store = new BinaryStore();
 		const item = await signed(store);
 		const own = readFileSync(credential.certificatePem, 'utf8');
-		const [trusted] = await run(stubFor({ operation: 'verify', verifyOptions: { trustedCertificatesPem: `\n${own}\n` } }, [item], { store }));
+		const [trusted] = await run(
+			stubFor(
+				{ operation: 'verify', verifyOptions: { trustedCertificatesPem: `\n${own}\n` } },
+				[item],
+				{ store },
+			),
+		);
 		expect((trusted.json.verification as IDataObject).valid).toBe(true);
 	});
 
@@ -266,9 +373,14 @@ describe('Sign FI — verify', () => {
 		const store = new BinaryStore();
 		const item: INodeExecutionData = {
 			json: {},
-			binary: { data: store.filesystem(LF_CONTENT, FI_NAME), signature: store.filesystem('bm90IGEgc2lnbmF0dXJl', FS_NAME) },
+			binary: {
+				data: store.filesystem(LF_CONTENT, FI_NAME),
+				signature: store.filesystem('bm90IGEgc2lnbmF0dXJl', FS_NAME),
+			},
 		};
-		const error = await failure(stubFor({ operation: 'verify', verifyOptions: { failWhenInvalid: true } }, [item], { store }));
+		const error = await failure(
+			stubFor({ operation: 'verify', verifyOptions: { failWhenInvalid: true } }, [item], { store }),
+		);
 		expect(error.message).toMatch(/does not match.*cannot be read/);
 		expect(error.description).toMatch(/ACRF-125/);
 	});
@@ -280,9 +392,15 @@ describe('Sign FI — verify', () => {
 		const store = new BinaryStore();
 		const item: INodeExecutionData = {
 			json: {},
-			binary: { data: store.filesystem(LF_CONTENT, FI_NAME), signature: store.filesystem('bm90IGEgc2lnbmF0dXJl', FS_NAME) },
+			binary: {
+				data: store.filesystem(LF_CONTENT, FI_NAME),
+				signature: store.filesystem('bm90IGEgc2lnbmF0dXJl', FS_NAME),
+			},
 		};
 		const [output] = await run(stubFor({ operation: 'verify' }, [item], { store }));
-		expect(output.json.verification).toMatchObject({ valid: false, reason: expect.stringMatching(/cannot be read/) });
+		expect(output.json.verification).toMatchObject({
+			valid: false,
+			reason: expect.stringMatching(/cannot be read/),
+		});
 	});
 });

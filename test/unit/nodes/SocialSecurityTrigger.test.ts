@@ -6,20 +6,34 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { SocialSecurityTrigger } from '../../../nodes/SocialSecurityTrigger/SocialSecurityTrigger.node';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
-import { BinaryStore, CREDENTIAL_TYPE, FakeChannel, makeTestCredential, pollFunctions, useFakeChannel, type Params, type TestCredential } from '../../helpers/n8nStub';
+import {
+	BinaryStore,
+	CREDENTIAL_TYPE,
+	FakeChannel,
+	makeTestCredential,
+	pollFunctions,
+	useFakeChannel,
+	type Params,
+	type TestCredential,
+} from '../../helpers/n8nStub';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../fixtures/answers', name));
 const ACCEPTED = { id: 'ACRF.999999.20250410.00011.T', xml: fixture('acrf-accepted.xml') };
 const REJECTED = { id: 'ACRF.999999.20250410.00012.T', xml: fixture('acrf-rejected-3-errors.xml') };
 const NOTI_REFUSED = { id: 'NOTI.999999.20250411.00004.T', xml: fixture('noti-anomalies.xml') };
 
-function putAnswer(fake: FakeChannel, answer: { id: string; xml: Buffer }, folder = 'OUTTEST'): void {
+function putAnswer(
+	fake: FakeChannel,
+	answer: { id: string; xml: Buffer },
+	folder = 'OUTTEST',
+): void {
 	fake.put(`/${folder}/FO.${answer.id}`, answer.xml);
 	fake.put(`/${folder}/FS.${answer.id}`, 'c2lnbmF0dXJl');
 	fake.put(`/${folder}/GO.${answer.id}`, '');
 }
 
-const filesOf = (...answers: Array<{ id: string }>) => answers.flatMap((a) => ['FO', 'FS', 'GO'].map((k) => `${k}.${a.id}`)).sort();
+const filesOf = (...answers: Array<{ id: string }>) =>
+	answers.flatMap((a) => ['FO', 'FS', 'GO'].map((k) => `${k}.${a.id}`)).sort();
 
 let credential: TestCredential;
 beforeAll(() => {
@@ -30,7 +44,12 @@ afterEach(() => jest.restoreAllMocks());
 
 const description = new SocialSecurityTrigger().description;
 
-function stubFor(mode: WorkflowExecuteMode, staticData: IDataObject, params: Params = {}, store = new BinaryStore()) {
+function stubFor(
+	mode: WorkflowExecuteMode,
+	staticData: IDataObject,
+	params: Params = {},
+	store = new BinaryStore(),
+) {
 	return pollFunctions({
 		description,
 		params: { environments: ['T'], ...params },
@@ -50,7 +69,12 @@ async function poll(stub: ReturnType<typeof stubFor>): Promise<INodeExecutionDat
 
 describe('Social Security Trigger', () => {
 	it('is a polling trigger without inputs', () => {
-		expect(description).toMatchObject({ polling: true, inputs: [], outputs: ['main'], group: ['trigger'] });
+		expect(description).toMatchObject({
+			polling: true,
+			inputs: [],
+			outputs: ['main'],
+			group: ['trigger'],
+		});
 	});
 
 	it('in a manual test run, shows at most one sample, deletes nothing and leaves the static data alone', async () => {
@@ -63,7 +87,11 @@ describe('Social Security Trigger', () => {
 		const stub = stubFor('manual', staticData, {}, store);
 		const items = await poll(stub);
 		expect(items).toHaveLength(1);
-		expect(items?.[0].json).toMatchObject({ answerId: ACCEPTED.id, status: 'accepted', deletedFromServer: false });
+		expect(items?.[0].json).toMatchObject({
+			answerId: ACCEPTED.id,
+			status: 'accepted',
+			deletedFromServer: false,
+		});
 		expect(store.bytesOf(items?.[0].binary?.data).equals(ACCEPTED.xml)).toBe(true);
 		expect(fake.calls('delete')).toEqual([]);
 		expect(fake.namesIn('/OUTTEST')).toEqual(filesOf(ACCEPTED, REJECTED));
@@ -114,12 +142,19 @@ describe('Social Security Trigger', () => {
 		useFakeChannel(fake);
 		putAnswer(fake, ACCEPTED);
 		// The delete of the GO fails (e.g. the connection drops): all three files stay after the first poll.
-		fake.failOn('delete', `/OUTTEST/GO.${ACCEPTED.id}`, new SocialSecurityError('CONNECTION_LOST', 'The connection was closed.'));
+		fake.failOn(
+			'delete',
+			`/OUTTEST/GO.${ACCEPTED.id}`,
+			new SocialSecurityError('CONNECTION_LOST', 'The connection was closed.'),
+		);
 		const staticData: IDataObject = {};
 
 		const first = await poll(stubFor('trigger', staticData));
 		expect(first?.map((i) => i.json.answerId)).toEqual([ACCEPTED.id]);
-		expect(first?.[0].json).toMatchObject({ deletedFromServer: false, deleteProblem: 'The connection was closed.' });
+		expect(first?.[0].json).toMatchObject({
+			deletedFromServer: false,
+			deleteProblem: 'The connection was closed.',
+		});
 		expect(fake.namesIn('/OUTTEST')).toEqual(filesOf(ACCEPTED));
 		expect(staticData.delivered).toEqual([ACCEPTED.id]);
 
@@ -144,7 +179,9 @@ describe('Social Security Trigger', () => {
 		putAnswer(fake, ACCEPTED);
 		const staticData: IDataObject = {};
 		const params = { options: { deleteAfterDownload: false } };
-		expect((await poll(stubFor('trigger', staticData, params)))?.map((i) => i.json.answerId)).toEqual([ACCEPTED.id]);
+		expect(
+			(await poll(stubFor('trigger', staticData, params)))?.map((i) => i.json.answerId),
+		).toEqual([ACCEPTED.id]);
 		expect(await poll(stubFor('trigger', staticData, params))).toBeNull();
 		expect(fake.calls('delete')).toEqual([]);
 		expect(fake.calls('download')).toEqual([`download /OUTTEST/FO.${ACCEPTED.id}`]);
@@ -164,7 +201,10 @@ describe('Social Security Trigger', () => {
 			[REJECTED.id, 'rejected'],
 			[NOTI_REFUSED.id, 'rejected'],
 		]);
-		expect(staticData).toEqual({ delivered: [REJECTED.id, NOTI_REFUSED.id], ignored: [ACCEPTED.id] });
+		expect(staticData).toEqual({
+			delivered: [REJECTED.id, NOTI_REFUSED.id],
+			ignored: [ACCEPTED.id],
+		});
 		expect(fake.calls('delete').filter((l) => l.includes(ACCEPTED.id))).toEqual([]);
 		expect(fake.namesIn('/OUTTEST')).toEqual(filesOf(ACCEPTED));
 
@@ -173,7 +213,10 @@ describe('Social Security Trigger', () => {
 		expect(await poll(stubFor('trigger', staticData, params))).toBeNull();
 		expect(fake.log.slice(logBefore).filter((l) => l.startsWith('download'))).toEqual([]);
 		expect(fake.namesIn('/OUTTEST')).toEqual(filesOf(ACCEPTED));
-		expect(staticData).toEqual({ delivered: [REJECTED.id, NOTI_REFUSED.id], ignored: [ACCEPTED.id] });
+		expect(staticData).toEqual({
+			delivered: [REJECTED.id, NOTI_REFUSED.id],
+			ignored: [ACCEPTED.id],
+		});
 	});
 
 	// BUG (see the report): the manual sample is limited to one answer before "Only Rejections" is applied,
@@ -200,8 +243,12 @@ describe('Social Security Trigger', () => {
 		expect(staticData).toEqual({ delivered: [REJECTED.id], ignored: [] });
 		// The next poll tries it again; as nothing could be taken, the poll fails visibly instead of staying silent.
 		const logBefore = fake.log.length;
-		await expect(poll(stubFor('trigger', staticData))).rejects.toThrow(/1 answer\(s\) could not be taken/);
-		expect(fake.log.slice(logBefore).filter((l) => l.startsWith('download'))).toEqual([`download /OUTTEST/FO.${ACCEPTED.id}`]);
+		await expect(poll(stubFor('trigger', staticData))).rejects.toThrow(
+			/1 answer\(s\) could not be taken/,
+		);
+		expect(fake.log.slice(logBefore).filter((l) => l.startsWith('download'))).toEqual([
+			`download /OUTTEST/FO.${ACCEPTED.id}`,
+		]);
 		expect(fake.namesIn('/OUTTEST')).toEqual(filesOf(ACCEPTED));
 	});
 
@@ -209,7 +256,10 @@ describe('Social Security Trigger', () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
 		putAnswer(fake, ACCEPTED);
-		const old = Array.from({ length: 5000 }, (_, i) => `ACRF.999999.20240101.${String(i).padStart(5, '0')}.T`);
+		const old = Array.from(
+			{ length: 5000 },
+			(_, i) => `ACRF.999999.20240101.${String(i).padStart(5, '0')}.T`,
+		);
 		const staticData: IDataObject = { delivered: [...old], ignored: [] };
 		await poll(stubFor('trigger', staticData));
 		expect(staticData.delivered).toHaveLength(5000);
@@ -220,12 +270,22 @@ describe('Social Security Trigger', () => {
 	it('throws a NodeApiError when the server cannot be listed, and closes the channel', async () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
-		fake.failOn('list', '/OUTTEST', new SocialSecurityError('CONNECTION_LOST', 'The connection to sftp.example.invalid:8022 was closed by the server or the network.', 'Try again later.'));
-		const staticData: IDataObject = {};
-		const error = await new SocialSecurityTrigger().poll.call(stubFor('trigger', staticData).ctx).then(
-			() => undefined,
-			(e: unknown) => e,
+		fake.failOn(
+			'list',
+			'/OUTTEST',
+			new SocialSecurityError(
+				'CONNECTION_LOST',
+				'The connection to sftp.example.invalid:8022 was closed by the server or the network.',
+				'Try again later.',
+			),
 		);
+		const staticData: IDataObject = {};
+		const error = await new SocialSecurityTrigger().poll
+			.call(stubFor('trigger', staticData).ctx)
+			.then(
+				() => undefined,
+				(e: unknown) => e,
+			);
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect((error as NodeApiError).message).toMatch(/was closed by the server or the network/);
 		expect((error as NodeApiError).description).toBe('Try again later.');

@@ -1,7 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IBinaryKeyData, ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryKeyData,
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	INodeExecutionData,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { SubmitToSocialSecurity } from '../../../nodes/SubmitToSocialSecurity/SubmitToSocialSecurity.node';
@@ -21,7 +26,8 @@ import {
 import { opensslOk } from '../signing/fixtures';
 
 const today = brusselsToday();
-const setBase = (sequence: string, environment = 'T', parts = 1) => `DMFA.101380.${today}.${sequence}.${environment}.${parts}`;
+const setBase = (sequence: string, environment = 'T', parts = 1) =>
+	`DMFA.101380.${today}.${sequence}.${environment}.${parts}`;
 
 let credential: TestCredential;
 beforeAll(() => {
@@ -33,13 +39,23 @@ afterEach(() => jest.restoreAllMocks());
 const description = new SubmitToSocialSecurity().description;
 
 /** The binaries of a set as Build Filenames + Sign FI leave them: FI and FS with their names. */
-function setBinaries(store: BinaryStore, base: string, parts: number, options: { signatures?: boolean; inline?: boolean } = {}): IBinaryKeyData {
+function setBinaries(
+	store: BinaryStore,
+	base: string,
+	parts: number,
+	options: { signatures?: boolean; inline?: boolean } = {},
+): IBinaryKeyData {
 	const binary: IBinaryKeyData = {};
 	const add = options.inline ? store.inline.bind(store) : store.filesystem.bind(store);
 	for (let part = 1; part <= parts; part += 1) {
 		const suffix = part === 1 ? '' : String(part);
-		binary[`data${suffix}`] = add(`<DmfA part="${part}">${'x'.repeat(100 * part)}</DmfA>\n`, `FI.${base}.${part}`, 'application/xml');
-		if (options.signatures !== false) binary[`signature${suffix}`] = add(`U0lHTkFUVVJF${part}`, `FS.${base}.${part}`, 'text/plain');
+		binary[`data${suffix}`] = add(
+			`<DmfA part="${part}">${'x'.repeat(100 * part)}</DmfA>\n`,
+			`FI.${base}.${part}`,
+			'application/xml',
+		);
+		if (options.signatures !== false)
+			binary[`signature${suffix}`] = add(`U0lHTkFUVVJF${part}`, `FS.${base}.${part}`, 'text/plain');
 	}
 	return binary;
 }
@@ -47,7 +63,11 @@ function setBinaries(store: BinaryStore, base: string, parts: number, options: {
 function stubFor(
 	params: Params | ((itemIndex: number) => Params),
 	items: INodeExecutionData[],
-	options: { continueOnFail?: boolean; store?: BinaryStore; credential?: ICredentialDataDecryptedObject } = {},
+	options: {
+		continueOnFail?: boolean;
+		store?: BinaryStore;
+		credential?: ICredentialDataDecryptedObject;
+	} = {},
 ) {
 	return executeFunctions({
 		description,
@@ -64,7 +84,10 @@ async function run(stub: ReturnType<typeof stubFor>): Promise<INodeExecutionData
 	return output;
 }
 
-async function failure<T extends Error = NodeOperationError>(stub: ReturnType<typeof stubFor>, type: new (...args: never[]) => T = NodeOperationError as never): Promise<T> {
+async function failure<T extends Error = NodeOperationError>(
+	stub: ReturnType<typeof stubFor>,
+	type: new (...args: never[]) => T = NodeOperationError as never,
+): Promise<T> {
 	try {
 		await run(stub);
 	} catch (error) {
@@ -74,12 +97,18 @@ async function failure<T extends Error = NodeOperationError>(stub: ReturnType<ty
 	throw new Error('expected the node to fail');
 }
 
-const dryRun = (extra: Params = {}): Params => ({ operation: 'submit', options: { dryRun: true }, ...extra });
+const dryRun = (extra: Params = {}): Params => ({
+	operation: 'submit',
+	options: { dryRun: true },
+	...extra,
+});
 
 describe('Submit — dry run (no connection)', () => {
 	let open: jest.SpyInstance;
 	beforeEach(() => {
-		open = jest.spyOn(SftpChannel, 'open').mockRejectedValue(new Error('a dry run must not connect'));
+		open = jest
+			.spyOn(SftpChannel, 'open')
+			.mockRejectedValue(new Error('a dry run must not connect'));
 	});
 
 	it('plans a 1-part set found by its file names', async () => {
@@ -93,7 +122,14 @@ describe('Submit — dry run (no connection)', () => {
 			td: `TD.${base}`,
 			folder: 'INTEST',
 			responseFolder: 'OUTTEST',
-			set: { application: 'DMFA', sender: '101380', date: today, sequence: '00001', environment: 'T', parts: 1 },
+			set: {
+				application: 'DMFA',
+				sender: '101380',
+				date: today,
+				sequence: '00001',
+				environment: 'T',
+				parts: 1,
+			},
 			wouldSend: [
 				{ name: `FI.${base}.1`, role: 'FI', part: 1, size: store.bytesOf(binary.data).length },
 				{ name: `FS.${base}.1`, role: 'FS', part: 1, size: store.bytesOf(binary.signature).length },
@@ -105,7 +141,9 @@ describe('Submit — dry run (no connection)', () => {
 		expect(item.binary).toBe(binary);
 		expect(item.pairedItem).toEqual({ item: 0 });
 		// Sizes come from n8n's metadata; nothing is read for a dry run.
-		expect(store.metadataRead).toEqual(expect.arrayContaining([binary.data.id, binary.signature.id]));
+		expect(store.metadataRead).toEqual(
+			expect.arrayContaining([binary.data.id, binary.signature.id]),
+		);
 		expect(store.streamed).toEqual([]);
 		expect(open).not.toHaveBeenCalled();
 	});
@@ -115,7 +153,15 @@ describe('Submit — dry run (no connection)', () => {
 		const base = setBase('00009', 'T', 3);
 		const made = setBinaries(store, base, 3);
 		// Properties named anyhow and listed out of order; the names decide.
-		const binary: IBinaryKeyData = { z: made.signature2, a: made.data3, fs1: made.signature, m: made.data, q: made.signature3, b: made.data2, other: store.inline('x', 'report.pdf') };
+		const binary: IBinaryKeyData = {
+			z: made.signature2,
+			a: made.data3,
+			fs1: made.signature,
+			m: made.data,
+			q: made.signature3,
+			b: made.data2,
+			other: store.inline('x', 'report.pdf'),
+		};
 		const [item] = await run(stubFor(dryRun(), [{ json: {}, binary }], { store }));
 		expect((item.json.wouldSend as IDataObject[]).map((f) => f.name)).toEqual([
 			...[1, 2, 3].map((p) => `FI.${base}.${p}`),
@@ -151,7 +197,9 @@ describe('Submit — dry run (no connection)', () => {
 	it('lists the FS files the DmfA declaration test does not get', async () => {
 		const store = new BinaryStore();
 		const base = setBase('00003', 'S');
-		const [item] = await run(stubFor(dryRun(), [{ json: {}, binary: setBinaries(store, base, 1) }], { store }));
+		const [item] = await run(
+			stubFor(dryRun(), [{ json: {}, binary: setBinaries(store, base, 1) }], { store }),
+		);
 		expect(item.json).toMatchObject({ folder: 'INTEST-S', signaturesNotSent: [`FS.${base}.1`] });
 		expect((item.json.wouldSend as IDataObject[]).map((f) => f.role)).toEqual(['FI', 'GO']);
 	});
@@ -163,16 +211,22 @@ describe('Submit — dry run (no connection)', () => {
 			{ json: {}, binary: setBinaries(store, setBase('00005', 'R'), 1, { signatures: false }) },
 		];
 		const error = await failure(stubFor(dryRun(), items, { store }));
-		expect(error.message).toMatch(/signature \(FS\) of part 1 is missing; production always needs one \(ACRF-122\)/);
+		expect(error.message).toMatch(
+			/signature \(FS\) of part 1 is missing; production always needs one \(ACRF-122\)/,
+		);
 		expect(error.context.itemIndex).toBe(1);
 		expect(error.description).toMatch(/Nothing was sent/);
 	});
 
 	it('says clearly that an item has no FI binary, listing what it has', async () => {
 		const store = new BinaryStore();
-		const items: INodeExecutionData[] = [{ json: {}, binary: { data: store.inline('x', 'export.xml'), report: store.inline('y') } }];
+		const items: INodeExecutionData[] = [
+			{ json: {}, binary: { data: store.inline('x', 'export.xml'), report: store.inline('y') } },
+		];
 		const error = await failure(stubFor(dryRun(), items, { store }));
-		expect(error.message).toBe('The item has no binary whose file name starts with FI. (it has data: export.xml, report: (no name)).');
+		expect(error.message).toBe(
+			'The item has no binary whose file name starts with FI. (it has data: export.xml, report: (no name)).',
+		);
 		expect(error.description).toMatch(/Build Filenames/);
 		const none = await failure(stubFor(dryRun(), [{ json: {} }], { store }));
 		expect(none.message).toMatch(/it has no binary at all/);
@@ -180,17 +234,31 @@ describe('Submit — dry run (no connection)', () => {
 
 	it('refuses a named binary property that is missing, and a binary without a file name', async () => {
 		const store = new BinaryStore();
-		const params = dryRun({ filesFrom: 'properties', declarationProperties: 'data', signatureProperties: '' });
-		const missing = await failure(stubFor(params, [{ json: {}, binary: { other: store.inline('x', `FI.${setBase('00006')}.1`) } }], { store }));
+		const params = dryRun({
+			filesFrom: 'properties',
+			declarationProperties: 'data',
+			signatureProperties: '',
+		});
+		const missing = await failure(
+			stubFor(
+				params,
+				[{ json: {}, binary: { other: store.inline('x', `FI.${setBase('00006')}.1`) } }],
+				{ store },
+			),
+		);
 		expect(missing.message).toMatch(/no binary field 'data'/);
-		const unnamed = await failure(stubFor(params, [{ json: {}, binary: { data: store.inline('x') } }], { store }));
+		const unnamed = await failure(
+			stubFor(params, [{ json: {}, binary: { data: store.inline('x') } }], { store }),
+		);
 		expect(unnamed.message).toMatch(/"data" has no file name/);
 	});
 
-	it('refuses a set whose sender is not the channel\'s (ACRF-108)', async () => {
+	it("refuses a set whose sender is not the channel's (ACRF-108)", async () => {
 		const store = new BinaryStore();
 		const base = `DMFA.101381.${today}.00007.T.1`;
-		const error = await failure(stubFor(dryRun(), [{ json: {}, binary: setBinaries(store, base, 1) }], { store }));
+		const error = await failure(
+			stubFor(dryRun(), [{ json: {}, binary: setBinaries(store, base, 1) }], { store }),
+		);
 		expect(error.message).toMatch(/ACRF-108/);
 	});
 
@@ -198,9 +266,25 @@ describe('Submit — dry run (no connection)', () => {
 		const store = new BinaryStore();
 		const base = setBase('00008');
 		const binary = setBinaries(store, base, 1, { signatures: false });
-		const [item] = await run(stubFor(dryRun({ options: { dryRun: true, signWhenMissing: true } }), [{ json: {}, binary }], { store }));
-		expect(item.json.signaturesMade).toEqual([{ name: `FS.${base}.1`, digest: expect.stringMatching(/^[0-9a-f]{64}$/), signer: expect.stringMatching(/CN=Test Signer/) }]);
-		expect((item.json.wouldSend as IDataObject[]).map((f) => f.name)).toEqual([`FI.${base}.1`, `FS.${base}.1`, `GO.${base}`]);
+		const [item] = await run(
+			stubFor(
+				dryRun({ options: { dryRun: true, signWhenMissing: true } }),
+				[{ json: {}, binary }],
+				{ store },
+			),
+		);
+		expect(item.json.signaturesMade).toEqual([
+			{
+				name: `FS.${base}.1`,
+				digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+				signer: expect.stringMatching(/CN=Test Signer/),
+			},
+		]);
+		expect((item.json.wouldSend as IDataObject[]).map((f) => f.name)).toEqual([
+			`FI.${base}.1`,
+			`FS.${base}.1`,
+			`GO.${base}`,
+		]);
 		// The FI was read to be signed.
 		expect(store.streamed).toEqual([binary.data.id]);
 	});
@@ -242,10 +326,23 @@ describe('Submit — upload through a (mocked) channel', () => {
 			submittedAt: expect.any(String),
 			signaturesMade: [],
 		});
-		expect((item.json.files as IDataObject[]).map((f) => f.role)).toEqual(['FI', 'FI', 'FS', 'FS', 'GO']);
+		expect((item.json.files as IDataObject[]).map((f) => f.role)).toEqual([
+			'FI',
+			'FI',
+			'FS',
+			'FS',
+			'GO',
+		]);
 		expect(item.pairedItem).toEqual({ item: 0 });
 		// Filesystem binaries are streamed from n8n's store, never read from `data`.
-		expect(store.streamed).toEqual(expect.arrayContaining([binary.data.id, binary.data2.id, binary.signature.id, binary.signature2.id]));
+		expect(store.streamed).toEqual(
+			expect.arrayContaining([
+				binary.data.id,
+				binary.data2.id,
+				binary.signature.id,
+				binary.signature2.id,
+			]),
+		);
 	});
 
 	it('uploads an FS made with "Sign Missing Signatures" that openssl verifies against the uploaded FI', async () => {
@@ -254,13 +351,37 @@ describe('Submit — upload through a (mocked) channel', () => {
 		const store = new BinaryStore();
 		const base = setBase('00011');
 		const binary = setBinaries(store, base, 1, { signatures: false });
-		const [item] = await run(stubFor({ operation: 'submit', options: { signWhenMissing: true } }, [{ json: {}, binary }], { store }));
-		expect(fake.calls('upload', 'create')).toEqual([`upload /INTEST/FI.${base}.1`, `upload /INTEST/FS.${base}.1`, `create /INTEST/GO.${base}`]);
+		const [item] = await run(
+			stubFor({ operation: 'submit', options: { signWhenMissing: true } }, [{ json: {}, binary }], {
+				store,
+			}),
+		);
+		expect(fake.calls('upload', 'create')).toEqual([
+			`upload /INTEST/FI.${base}.1`,
+			`upload /INTEST/FS.${base}.1`,
+			`create /INTEST/GO.${base}`,
+		]);
 		expect(item.json.signaturesMade).toEqual([expect.objectContaining({ name: `FS.${base}.1` })]);
 		const fs = fake.bytes(`/INTEST/FS.${base}.1`) as Buffer;
-		writeFileSync(join(credential.dir, 'submit.fs.der'), Buffer.from(fs.toString('latin1'), 'base64'));
+		writeFileSync(
+			join(credential.dir, 'submit.fs.der'),
+			Buffer.from(fs.toString('latin1'), 'base64'),
+		);
 		writeFileSync(join(credential.dir, 'submit.fi'), fake.bytes(`/INTEST/FI.${base}.1`) as Buffer);
-		const verified = opensslOk(credential.dir, ['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'submit.fs.der', '-content', 'submit.fi', '-noverify', '-out', '/dev/null']);
+		const verified = opensslOk(credential.dir, [
+			'cms',
+			'-verify',
+			'-binary',
+			'-inform',
+			'DER',
+			'-in',
+			'submit.fs.der',
+			'-content',
+			'submit.fi',
+			'-noverify',
+			'-out',
+			'/dev/null',
+		]);
 		expect(verified).toEqual({ ok: true, stderr: expect.any(String) });
 	});
 
@@ -268,9 +389,14 @@ describe('Submit — upload through a (mocked) channel', () => {
 		const fake = new FakeChannel();
 		const open = useFakeChannel(fake);
 		const store = new BinaryStore();
-		const items = ['00012', '00013', '00014'].map((s) => ({ json: {}, binary: setBinaries(store, setBase(s), 1) }));
+		const items = ['00012', '00013', '00014'].map((s) => ({
+			json: {},
+			binary: setBinaries(store, setBase(s), 1),
+		}));
 		const output = await run(stubFor({ operation: 'submit' }, items, { store }));
-		expect(output.map((i) => i.json.go)).toEqual(['00012', '00013', '00014'].map((s) => `GO.${setBase(s)}`));
+		expect(output.map((i) => i.json.go)).toEqual(
+			['00012', '00013', '00014'].map((s) => `GO.${setBase(s)}`),
+		);
 		expect(output.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(fake.calls('close')).toEqual(['close']);
@@ -283,8 +409,20 @@ describe('Submit — upload through a (mocked) channel', () => {
 		useFakeChannel(fake);
 		const store = new BinaryStore();
 		const base = setBase('00015');
-		fake.failOn('upload', `/INTEST/FS.${base}.1`, new SocialSecurityError('REMOTE_PERMISSION_DENIED', `Uploading /INTEST/FS.${base}.1: permission denied by the server.`));
-		const error = await failure(stubFor({ operation: 'submit' }, [{ json: {}, binary: setBinaries(store, base, 1) }], { store }), NodeApiError);
+		fake.failOn(
+			'upload',
+			`/INTEST/FS.${base}.1`,
+			new SocialSecurityError(
+				'REMOTE_PERMISSION_DENIED',
+				`Uploading /INTEST/FS.${base}.1: permission denied by the server.`,
+			),
+		);
+		const error = await failure(
+			stubFor({ operation: 'submit' }, [{ json: {}, binary: setBinaries(store, base, 1) }], {
+				store,
+			}),
+			NodeApiError,
+		);
 		// A failed submission is about the server: NodeApiError, saying what is on the server now.
 		expect(error.message).toMatch(/The set was not submitted: .*permission denied.*No GO was sent/);
 		expect(error.message).toContain(`On the server now: FI.${base}.1.`);
@@ -298,14 +436,27 @@ describe('Submit — upload through a (mocked) channel', () => {
 		const open = useFakeChannel(fake);
 		const store = new BinaryStore();
 		const failing = setBase('00016', 'T', 2);
-		fake.failOn('upload', `/INTEST/FI.${failing}.2`, new SocialSecurityError('CONNECTION_LOST', 'The connection to sftp.example.invalid:8022 was closed by the server or the network.'), {
-			partial: 10,
-		});
+		fake.failOn(
+			'upload',
+			`/INTEST/FI.${failing}.2`,
+			new SocialSecurityError(
+				'CONNECTION_LOST',
+				'The connection to sftp.example.invalid:8022 was closed by the server or the network.',
+			),
+			{
+				partial: 10,
+			},
+		);
 		const items = [
 			{ json: {}, binary: setBinaries(store, failing, 2) },
 			{ json: {}, binary: setBinaries(store, setBase('00017'), 1) },
 		];
-		const output = await run(stubFor({ operation: 'submit', options: { cleanupOnFailure: false } }, items, { store, continueOnFail: true }));
+		const output = await run(
+			stubFor({ operation: 'submit', options: { cleanupOnFailure: false } }, items, {
+				store,
+				continueOnFail: true,
+			}),
+		);
 		expect(output).toHaveLength(2);
 		expect(output[0]).toEqual({
 			json: {
@@ -317,7 +468,10 @@ describe('Submit — upload through a (mocked) channel', () => {
 			},
 			pairedItem: { item: 0 },
 		});
-		expect(fake.calls('create', 'upload').filter((c) => c.includes(failing))).toEqual([`upload /INTEST/FI.${failing}.1`, `upload /INTEST/FI.${failing}.2`]);
+		expect(fake.calls('create', 'upload').filter((c) => c.includes(failing))).toEqual([
+			`upload /INTEST/FI.${failing}.1`,
+			`upload /INTEST/FI.${failing}.2`,
+		]);
 		expect(output[1].json).toMatchObject({ status: 'submitted', go: `GO.${setBase('00017')}` });
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(fake.calls('close')).toEqual(['close']);
@@ -328,9 +482,26 @@ describe('Submit — upload through a (mocked) channel', () => {
 		useFakeChannel(fake);
 		const store = new BinaryStore();
 		const base = setBase('00018');
-		fake.failOn('upload', `/INTEST/FS.${base}.1`, new SocialSecurityError('REMOTE_OPERATION_FAILED', `Uploading /INTEST/FS.${base}.1 failed on the server.`));
-		const [item] = await run(stubFor({ operation: 'submit', options: { cleanupOnFailure: true } }, [{ json: {}, binary: setBinaries(store, base, 1) }], { store, continueOnFail: true }));
-		expect(item.json).toMatchObject({ code: 'SUBMISSION_FAILED', reachedServer: [], removedAgain: [`FI.${base}.1`] });
+		fake.failOn(
+			'upload',
+			`/INTEST/FS.${base}.1`,
+			new SocialSecurityError(
+				'REMOTE_OPERATION_FAILED',
+				`Uploading /INTEST/FS.${base}.1 failed on the server.`,
+			),
+		);
+		const [item] = await run(
+			stubFor(
+				{ operation: 'submit', options: { cleanupOnFailure: true } },
+				[{ json: {}, binary: setBinaries(store, base, 1) }],
+				{ store, continueOnFail: true },
+			),
+		);
+		expect(item.json).toMatchObject({
+			code: 'SUBMISSION_FAILED',
+			reachedServer: [],
+			removedAgain: [`FI.${base}.1`],
+		});
 		expect(fake.namesIn('/INTEST')).toEqual([]);
 	});
 
@@ -339,8 +510,21 @@ describe('Submit — upload through a (mocked) channel', () => {
 		useFakeChannel(fake);
 		const store = new BinaryStore();
 		const base = setBase('00028');
-		fake.failOn('create', `/INTEST/GO.${base}`, new SocialSecurityError('REMOTE_OPERATION_FAILED', `Creating /INTEST/GO.${base} failed on the server.`));
-		const [item] = await run(stubFor({ operation: 'submit', options: { cleanupOnFailure: true } }, [{ json: {}, binary: setBinaries(store, base, 1) }], { store, continueOnFail: true }));
+		fake.failOn(
+			'create',
+			`/INTEST/GO.${base}`,
+			new SocialSecurityError(
+				'REMOTE_OPERATION_FAILED',
+				`Creating /INTEST/GO.${base} failed on the server.`,
+			),
+		);
+		const [item] = await run(
+			stubFor(
+				{ operation: 'submit', options: { cleanupOnFailure: true } },
+				[{ json: {}, binary: setBinaries(store, base, 1) }],
+				{ store, continueOnFail: true },
+			),
+		);
 		expect(item.json).toMatchObject({ code: 'SUBMISSION_FAILED', removedAgain: [] });
 		expect(fake.namesIn('/INTEST')).toEqual([`FI.${base}.1`, `FS.${base}.1`]);
 	});
@@ -351,7 +535,11 @@ describe('Submit — upload through a (mocked) channel', () => {
 		const store = new BinaryStore();
 		const base = setBase('00019');
 		fake.put(`/INTEST/GO.${base}`, '');
-		const error = await failure(stubFor({ operation: 'submit' }, [{ json: {}, binary: setBinaries(store, base, 1) }], { store }));
+		const error = await failure(
+			stubFor({ operation: 'submit' }, [{ json: {}, binary: setBinaries(store, base, 1) }], {
+				store,
+			}),
+		);
 		expect(error.message).toMatch(/already in INTEST/);
 		expect(error.description).toMatch(/Cancel operation/);
 		expect(fake.calls('upload', 'create')).toEqual([]);
@@ -361,7 +549,14 @@ describe('Submit — upload through a (mocked) channel', () => {
 		const open = useFakeChannel(new FakeChannel());
 		const store = new BinaryStore();
 		const noPin = { ...credential.data, hostFingerprint: '' };
-		const error = await failure(stubFor({ operation: 'submit' }, [{ json: {}, binary: setBinaries(store, setBase('00020'), 1) }], { store, credential: noPin }), NodeOperationError);
+		const error = await failure(
+			stubFor(
+				{ operation: 'submit' },
+				[{ json: {}, binary: setBinaries(store, setBase('00020'), 1) }],
+				{ store, credential: noPin },
+			),
+			NodeOperationError,
+		);
 		expect(error.message).toMatch(/No server host key fingerprint/);
 		expect(error.description).toMatch(/credential test/);
 		expect(open).not.toHaveBeenCalled();
@@ -373,9 +568,19 @@ describe('Cancel', () => {
 		const fake = new FakeChannel();
 		const open = useFakeChannel(fake);
 		const go = 'GO.DMFA.101380.20250110.00001.S.3';
-		const [item] = await run(stubFor({ operation: 'cancel', goName: ` ${go} ` }, [{ json: { other: 1 } }]));
-		expect(fake.calls('upload', 'create')).toEqual(['create /INTEST-S/TD.DMFA.101380.20250110.00001.S.3']);
-		expect(item.json).toEqual({ status: 'cancellation-sent', go, td: 'TD.DMFA.101380.20250110.00001.S.3', folder: 'INTEST-S', sentAt: expect.any(String) });
+		const [item] = await run(
+			stubFor({ operation: 'cancel', goName: ` ${go} ` }, [{ json: { other: 1 } }]),
+		);
+		expect(fake.calls('upload', 'create')).toEqual([
+			'create /INTEST-S/TD.DMFA.101380.20250110.00001.S.3',
+		]);
+		expect(item.json).toEqual({
+			status: 'cancellation-sent',
+			go,
+			td: 'TD.DMFA.101380.20250110.00001.S.3',
+			folder: 'INTEST-S',
+			sentAt: expect.any(String),
+		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(fake.calls('close')).toEqual(['close']);
@@ -389,23 +594,33 @@ describe('Cancel', () => {
 		expect(fake.calls('create')).toEqual([`create /IN/TD.${go.slice(3)}`]);
 	});
 
-	it.each([`FI.${setBase('00022')}.1`, `TD.${setBase('00022')}`, 'GO.DMFA.1.2.3.T.1', ''])('refuses %j, which is not a GO name, on its item', async (name) => {
-		const fake = new FakeChannel();
-		const open = useFakeChannel(fake);
-		const items = [{ json: {} }, { json: {} }];
-		const error = await failure(stubFor((i) => ({ operation: 'cancel', goName: i === 0 ? `GO.${setBase('00023')}` : name }), items));
-		expect(error.message).toMatch(/is not the GO name of a set/);
-		expect(error.context.itemIndex).toBe(1);
-		expect(error.description).toMatch(/GO\.DMFA\.101380/);
-		// Only the first item's TD was sent; the channel is closed either way.
-		expect(fake.calls('create')).toEqual([`create /INTEST/TD.${setBase('00023')}`]);
-		expect(open).toHaveBeenCalledTimes(1);
-		expect(fake.calls('close')).toEqual(['close']);
-	});
+	it.each([`FI.${setBase('00022')}.1`, `TD.${setBase('00022')}`, 'GO.DMFA.1.2.3.T.1', ''])(
+		'refuses %j, which is not a GO name, on its item',
+		async (name) => {
+			const fake = new FakeChannel();
+			const open = useFakeChannel(fake);
+			const items = [{ json: {} }, { json: {} }];
+			const error = await failure(
+				stubFor(
+					(i) => ({ operation: 'cancel', goName: i === 0 ? `GO.${setBase('00023')}` : name }),
+					items,
+				),
+			);
+			expect(error.message).toMatch(/is not the GO name of a set/);
+			expect(error.context.itemIndex).toBe(1);
+			expect(error.description).toMatch(/GO\.DMFA\.101380/);
+			// Only the first item's TD was sent; the channel is closed either way.
+			expect(fake.calls('create')).toEqual([`create /INTEST/TD.${setBase('00023')}`]);
+			expect(open).toHaveBeenCalledTimes(1);
+			expect(fake.calls('close')).toEqual(['close']);
+		},
+	);
 
 	it('does not connect when the only item has no GO name', async () => {
 		const open = useFakeChannel(new FakeChannel());
-		const error = await failure(stubFor({ operation: 'cancel', goName: 'nonsense' }, [{ json: {} }]));
+		const error = await failure(
+			stubFor({ operation: 'cancel', goName: 'nonsense' }, [{ json: {} }]),
+		);
 		expect(error.message).toMatch(/"nonsense" is not the GO name of a set: .*ACRF-129/);
 		expect(open).not.toHaveBeenCalled();
 	});
@@ -415,7 +630,12 @@ describe('Cancel', () => {
 		useFakeChannel(fake);
 		const go = `GO.${setBase('00024')}`;
 		fake.put(`/INTEST/TD.${go.slice(3)}`, '');
-		const [item] = await run(stubFor({ operation: 'cancel', goName: go }, [{ json: {} }], { continueOnFail: true }));
-		expect(item.json).toMatchObject({ code: 'REMOTE_EXISTS', error: expect.stringMatching(/already exists/) });
+		const [item] = await run(
+			stubFor({ operation: 'cancel', goName: go }, [{ json: {} }], { continueOnFail: true }),
+		);
+		expect(item.json).toMatchObject({
+			code: 'REMOTE_EXISTS',
+			error: expect.stringMatching(/already exists/),
+		});
 	});
 });

@@ -22,24 +22,44 @@ const GENERIC = 'An unexpected error occurred in the social security node.';
 describe('toNodeError', () => {
 	it.each([
 		['CONNECTION_REFUSED', 'The server sftp.socialsecurity.be:8022 refused the connection.'],
-		['HOST_KEY_MISMATCH', 'The server presented host key SHA256:abc, not the pinned SHA256:def. The connection was refused.'],
+		[
+			'HOST_KEY_MISMATCH',
+			'The server presented host key SHA256:abc, not the pinned SHA256:def. The connection was refused.',
+		],
 		['SSH_LOGIN_REFUSED', 'The server refused the SSH key for user EXP1.'],
 		['REMOTE_PERMISSION_DENIED', 'Uploading /INTEST/FI.X: permission denied by the server.'],
 		['OPERATION_TIMEOUT', 'Downloading /OUT/FO.X made no progress for 60 s.'],
-	])('makes a NodeApiError of what the server or the network did (%s), keeping message, hint and item', (code, message) => {
-		const error = toNodeError(node, new SocialSecurityError(code, message, 'What to do about it.'), 3);
-		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toBe(message);
-		expect(error.description).toBe('What to do about it.');
-		expect(error.context.itemIndex).toBe(3);
-		expect((error as NodeApiError).node).toBe(node);
-	});
+	])(
+		'makes a NodeApiError of what the server or the network did (%s), keeping message, hint and item',
+		(code, message) => {
+			const error = toNodeError(
+				node,
+				new SocialSecurityError(code, message, 'What to do about it.'),
+				3,
+			);
+			expect(error).toBeInstanceOf(NodeApiError);
+			expect(error.message).toBe(message);
+			expect(error.description).toBe('What to do about it.');
+			expect(error.context.itemIndex).toBe(3);
+			expect((error as NodeApiError).node).toBe(node);
+		},
+	);
 
 	it('makes a NodeApiError of a failed submission, which lists what reached the server', () => {
-		const cause = new SocialSecurityError('CONNECTION_LOST', 'The connection was closed.', 'Try again later.');
-		const error = toNodeError(node, new SubmissionFailedError(cause, ['FI.DMFA.101380.20260110.00001.T.1.1'], []), 0);
+		const cause = new SocialSecurityError(
+			'CONNECTION_LOST',
+			'The connection was closed.',
+			'Try again later.',
+		);
+		const error = toNodeError(
+			node,
+			new SubmissionFailedError(cause, ['FI.DMFA.101380.20260110.00001.T.1.1'], []),
+			0,
+		);
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toMatch(/^The set was not submitted: The connection was closed\. No GO was sent.*On the server now: FI\.DMFA/);
+		expect(error.message).toMatch(
+			/^The set was not submitted: The connection was closed\. No GO was sent.*On the server now: FI\.DMFA/,
+		);
 		expect(error.description).toBe('Try again later.');
 	});
 
@@ -48,19 +68,34 @@ describe('toNodeError', () => {
 		['SIGNING_CERTIFICATE_MISSING', 'The credential has no signing certificate (.p12).'],
 		['CREDENTIAL_INVALID', 'The credential has no host.'],
 		['FS_DOES_NOT_MATCH', 'The signature FS.X does not match FI.X: the digest differs.'],
-	])('makes a NodeOperationError of bad input or configuration (%s), keeping message, hint and item', (code, message) => {
-		const error = toNodeError(node, new SocialSecurityError(code, message, 'How to fix it.'), 1);
-		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error).not.toBeInstanceOf(NodeApiError);
-		expect(error.message).toBe(message);
-		expect(error.description).toBe('How to fix it.');
-		expect(error.context.itemIndex).toBe(1);
-	});
+	])(
+		'makes a NodeOperationError of bad input or configuration (%s), keeping message, hint and item',
+		(code, message) => {
+			const error = toNodeError(node, new SocialSecurityError(code, message, 'How to fix it.'), 1);
+			expect(error).toBeInstanceOf(NodeOperationError);
+			expect(error).not.toBeInstanceOf(NodeApiError);
+			expect(error.message).toBe(message);
+			expect(error.description).toBe('How to fix it.');
+			expect(error.context.itemIndex).toBe(1);
+		},
+	);
 
 	it('keeps the violations of a set check in the message', () => {
-		const error = toNodeError(node, new SetCheckError([{ rule: 'signature-missing', acrf: 'ACRF-122', message: 'the FS of part 1 is missing (ACRF-122)' }]), 2);
+		const error = toNodeError(
+			node,
+			new SetCheckError([
+				{
+					rule: 'signature-missing',
+					acrf: 'ACRF-122',
+					message: 'the FS of part 1 is missing (ACRF-122)',
+				},
+			]),
+			2,
+		);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('The declaration set cannot be sent: the FS of part 1 is missing (ACRF-122)');
+		expect(error.message).toBe(
+			'The declaration set cannot be sent: the FS of part 1 is missing (ACRF-122)',
+		);
 		expect(error.context.itemIndex).toBe(2);
 	});
 
@@ -74,22 +109,32 @@ describe('toNodeError', () => {
 	it("passes n8n's own errors through unchanged", () => {
 		const expression = new ExpressionError('invalid syntax', { itemIndex: 4 });
 		expect(toNodeError(node, expression, 0)).toBe(expression);
-		const operation = new NodeOperationError(node, 'The item has no binary field', { itemIndex: 2 });
+		const operation = new NodeOperationError(node, 'The item has no binary field', {
+			itemIndex: 2,
+		});
 		expect(toNodeError(node, operation, 0)).toBe(operation);
 		const api = new NodeApiError(node, { message: 'x' }, { itemIndex: 1 });
 		expect(toNodeError(node, api, 0)).toBe(api);
 	});
 
 	it('gives an unknown error a generic message, never its own text', () => {
-		const raw = new TypeError('Cannot read properties of undefined (reading "privateKey") -----BEGIN RSA PRIVATE KEY----- MIIE');
+		const raw = new TypeError(
+			'Cannot read properties of undefined (reading "privateKey") -----BEGIN RSA PRIVATE KEY----- MIIE',
+		);
 		const error = toNodeError(node, raw, 5);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toBe(GENERIC);
-		expect(error.description).toMatch(/^An internal TypeError that the node did not expect\. Please report it/);
-		expect(error.context.itemIndex).toBe(5);
-		expect(JSON.stringify({ message: error.message, description: error.description, messages: (error as NodeOperationError).messages })).not.toMatch(
-			/privateKey|BEGIN/,
+		expect(error.description).toMatch(
+			/^An internal TypeError that the node did not expect\. Please report it/,
 		);
+		expect(error.context.itemIndex).toBe(5);
+		expect(
+			JSON.stringify({
+				message: error.message,
+				description: error.description,
+				messages: (error as NodeOperationError).messages,
+			}),
+		).not.toMatch(/privateKey|BEGIN/);
 		expect(toNodeError(node, 'a string', 0).message).toBe(GENERIC);
 		expect(toNodeError(node, undefined, 0).message).toBe(GENERIC);
 	});
@@ -97,7 +142,8 @@ describe('toNodeError', () => {
 	// BUG (see the report): NodeApiError replaces a message that contains a Node.js error code
 	// (EHOSTUNREACH, ECONNRESET, ENOENT, …) with n8n's generic text, so the domain's precise message is lost.
 	it('keeps a remote message that quotes a Node.js error code', () => {
-		const message = 'Could not connect to sftp.socialsecurity.be:8022: connect EHOSTUNREACH 192.0.2.1:8022';
+		const message =
+			'Could not connect to sftp.socialsecurity.be:8022: connect EHOSTUNREACH 192.0.2.1:8022';
 		const error = toNodeError(node, new SocialSecurityError('CONNECTION_FAILED', message), 0);
 		expect(error.message).toBe(message);
 	});
@@ -105,12 +151,23 @@ describe('toNodeError', () => {
 
 describe('errorItemJson', () => {
 	it('gives the code and the hint of a domain error', () => {
-		expect(errorItemJson(new SocialSecurityError('NAME_INVALID', 'Bad name.', 'Fix it.'))).toEqual({ error: 'Bad name.', code: 'NAME_INVALID', hint: 'Fix it.' });
-		expect(errorItemJson(new SocialSecurityError('NAME_INVALID', 'Bad name.'))).toEqual({ error: 'Bad name.', code: 'NAME_INVALID' });
+		expect(errorItemJson(new SocialSecurityError('NAME_INVALID', 'Bad name.', 'Fix it.'))).toEqual({
+			error: 'Bad name.',
+			code: 'NAME_INVALID',
+			hint: 'Fix it.',
+		});
+		expect(errorItemJson(new SocialSecurityError('NAME_INVALID', 'Bad name.'))).toEqual({
+			error: 'Bad name.',
+			code: 'NAME_INVALID',
+		});
 	});
 
 	it("gives the message and description of n8n's errors", () => {
-		expect(errorItemJson(new NodeOperationError(node, 'No binary.', { description: 'Check the field.' }))).toEqual({ error: 'No binary.', hint: 'Check the field.' });
+		expect(
+			errorItemJson(
+				new NodeOperationError(node, 'No binary.', { description: 'Check the field.' }),
+			),
+		).toEqual({ error: 'No binary.', hint: 'Check the field.' });
 	});
 
 	it('never shows the text of an unknown error', () => {
@@ -120,7 +177,11 @@ describe('errorItemJson', () => {
 	// BUG (see the report): toNodeError passes an ExpressionError through, but the "Continue on Fail" item
 	// replaces it with the generic text, hiding which expression failed.
 	it('gives the message of an expression error', () => {
-		expect(errorItemJson(new ExpressionError('invalid syntax', { description: 'Check the expression.' }))).toEqual({
+		expect(
+			errorItemJson(
+				new ExpressionError('invalid syntax', { description: 'Check the expression.' }),
+			),
+		).toEqual({
 			error: 'invalid syntax',
 			hint: 'Check the expression.',
 		});
@@ -134,7 +195,11 @@ describe('errors through a node', () => {
 
 	it('an expression error in a parameter reaches n8n as it is, on its item', async () => {
 		const items: INodeExecutionData[] = [{ json: {} }, { json: {} }];
-		const stub = executeFunctions({ description: new SignFi().description, items, params: (i) => ({ operation: i === 1 ? failing : 'verify' }) });
+		const stub = executeFunctions({
+			description: new SignFi().description,
+			items,
+			params: (i) => ({ operation: i === 1 ? failing : 'verify' }),
+		});
 		let caught: unknown;
 		try {
 			await new SignFi().execute.call(stub.ctx);
@@ -145,16 +210,33 @@ describe('errors through a node', () => {
 		expect(caught).toBeInstanceOf(NodeOperationError);
 		expect((caught as NodeOperationError).context.itemIndex).toBe(0);
 
-		const onlyExpression = executeFunctions({ description: new SignFi().description, items, params: { operation: failing } });
-		await expect(new SignFi().execute.call(onlyExpression.ctx)).rejects.toBeInstanceOf(ExpressionError);
-		await expect(new SignFi().execute.call(onlyExpression.ctx)).rejects.toThrow('invalid syntax in item 0');
+		const onlyExpression = executeFunctions({
+			description: new SignFi().description,
+			items,
+			params: { operation: failing },
+		});
+		await expect(new SignFi().execute.call(onlyExpression.ctx)).rejects.toBeInstanceOf(
+			ExpressionError,
+		);
+		await expect(new SignFi().execute.call(onlyExpression.ctx)).rejects.toThrow(
+			'invalid syntax in item 0',
+		);
 	});
 
 	it('an unexpected error inside a node becomes the generic NodeOperationError on its item', async () => {
 		// A binary whose file is gone from n8n's store: n8n-core throws a plain error (FileNotFoundError).
-		const gone = { data: 'filesystem-v2', mimeType: 'text/plain', fileName: 'FI.X', id: 'filesystem-v2:workflows/1/executions/2/binary_data/gone' };
+		const gone = {
+			data: 'filesystem-v2',
+			mimeType: 'text/plain',
+			fileName: 'FI.X',
+			id: 'filesystem-v2:workflows/1/executions/2/binary_data/gone',
+		};
 		const items: INodeExecutionData[] = [{ json: {}, binary: { data: gone, signature: gone } }];
-		const stub = executeFunctions({ description: new SignFi().description, items, params: { operation: 'verify' } });
+		const stub = executeFunctions({
+			description: new SignFi().description,
+			items,
+			params: { operation: 'verify' },
+		});
 		let caught: unknown;
 		try {
 			await new SignFi().execute.call(stub.ctx);
@@ -163,7 +245,9 @@ describe('errors through a node', () => {
 		}
 		expect(caught).toBeInstanceOf(NodeOperationError);
 		expect((caught as NodeOperationError).message).toBe(GENERIC);
-		expect((caught as NodeOperationError).description).toMatch(/^An internal Error that the node did not expect/);
+		expect((caught as NodeOperationError).description).toMatch(
+			/^An internal Error that the node did not expect/,
+		);
 		expect((caught as NodeOperationError).context.itemIndex).toBe(0);
 		expect(stub.store.streamed).toEqual([gone.id]);
 	});

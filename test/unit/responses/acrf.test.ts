@@ -40,7 +40,9 @@ describe('reading an ACRF', () => {
 			{ code: 'ACRF-158', meaning: describeAcrfError('ACRF-158'), known: true },
 			{ code: 'ACRF-312', meaning: describeAcrfError('ACRF-312'), known: true },
 		]);
-		expect(answer.errors[0].meaning).toMatch(/^The signature \(FS\) does not match the declaration \(FI\)/);
+		expect(answer.errors[0].meaning).toMatch(
+			/^The signature \(FS\) does not match the declaration \(FI\)/,
+		);
 		expect(answer.errors[1].meaning).toMatch(/application .* does not match/);
 		expect(answer.errors[2].meaning).toMatch(/XML schema \(XSD\)/);
 		expect(answer.warnings).toEqual([]);
@@ -48,17 +50,25 @@ describe('reading an ACRF', () => {
 
 	it('tells a provisional answer (PA) from a final one (FA)', () => {
 		const provisional = parseAcrf(fixture('acrf-provisional.xml'));
-		expect(provisional).toMatchObject({ typeForm: 'PA', provisional: true, final: false, accepted: true });
+		expect(provisional).toMatchObject({
+			typeForm: 'PA',
+			provisional: true,
+			final: false,
+			accepted: true,
+		});
 		expect(provisional.createdAt).toBe('2025-01-15T08:14:03.512+01:00');
 		const final = parseAcrf(fixture('acrf-accepted.xml'));
 		expect(final).toMatchObject({ typeForm: 'FA', provisional: false, final: true });
-		const neither = parseAcrf(acrf('<TypeForm>XX</TypeForm><ReceptionResult><ResultCode>1</ResultCode></ReceptionResult>'));
+		const neither = parseAcrf(
+			acrf('<TypeForm>XX</TypeForm><ReceptionResult><ResultCode>1</ResultCode></ReceptionResult>'),
+		);
 		expect(neither).toMatchObject({ typeForm: 'XX', provisional: false, final: false });
 		expect(neither.warnings.join(' ')).toMatch(/TypeForm/);
 	});
 
 	it('tolerates one ErrorID, whitespace, odd spellings and missing optional elements', () => {
-		const answer = parseAcrf(`
+		const answer = parseAcrf(
+			`
 			<?xml version="1.0"?>
 			<ACRF>
 			  <Form>
@@ -72,8 +82,14 @@ describe('reading an ACRF', () => {
 			      </ErrorID>
 			    </ReceptionResult>
 			  </Form>
-			</ACRF>`.trim());
-		expect(answer).toMatchObject({ accepted: false, resultCode: '0', final: true, errors: [{ code: 'ACRF-133', known: true }] });
+			</ACRF>`.trim(),
+		);
+		expect(answer).toMatchObject({
+			accepted: false,
+			resultCode: '0',
+			final: true,
+			errors: [{ code: 'ACRF-133', known: true }],
+		});
 		expect(answer.ticket).toBeUndefined();
 		expect(answer.answersFile).toBeUndefined();
 		expect(answer.createdAt).toBeUndefined();
@@ -81,7 +97,11 @@ describe('reading an ACRF', () => {
 	});
 
 	it('keeps an unknown code with a generic explanation', () => {
-		const answer = parseAcrf(acrf('<ReceptionResult><ResultCode>0</ResultCode><ErrorID>ACRF-999</ErrorID><ErrorID>42</ErrorID></ReceptionResult>'));
+		const answer = parseAcrf(
+			acrf(
+				'<ReceptionResult><ResultCode>0</ResultCode><ErrorID>ACRF-999</ErrorID><ErrorID>42</ErrorID></ReceptionResult>',
+			),
+		);
 		expect(answer.errors.map((e) => [e.code, e.known])).toEqual([
 			['ACRF-999', false],
 			['ACRF-042', false],
@@ -98,9 +118,18 @@ describe('reading an ACRF', () => {
 	});
 
 	it('says so when the ResultCode is missing or odd, and treats it as not accepted', () => {
-		expect(parseAcrf(acrf('<TypeForm>FA</TypeForm>'))).toMatchObject({ accepted: false, warnings: [expect.stringMatching(/no ResultCode/)] });
-		expect(parseAcrf(acrf('<ReceptionResult><ResultCode>2</ResultCode></ReceptionResult>')).accepted).toBe(false);
-		expect(parseAcrf(acrf('<ReceptionResult><ResultCode>0</ResultCode></ReceptionResult>')).warnings.join(' ')).toMatch(/gives no error code/);
+		expect(parseAcrf(acrf('<TypeForm>FA</TypeForm>'))).toMatchObject({
+			accepted: false,
+			warnings: [expect.stringMatching(/no ResultCode/)],
+		});
+		expect(
+			parseAcrf(acrf('<ReceptionResult><ResultCode>2</ResultCode></ReceptionResult>')).accepted,
+		).toBe(false);
+		expect(
+			parseAcrf(
+				acrf('<ReceptionResult><ResultCode>0</ResultCode></ReceptionResult>'),
+			).warnings.join(' '),
+		).toMatch(/gives no error code/);
 	});
 
 	it('refuses clearly an answer whose root is not ACRF', () => {
@@ -116,16 +145,28 @@ describe('reading an ACRF', () => {
 	});
 
 	it('passes XML refusals through', () => {
-		expect(() => parseAcrf('<!DOCTYPE ACRF><ACRF/>')).toThrow(expect.objectContaining({ code: 'RESPONSE_XML_FORBIDDEN' }));
-		expect(() => parseAcrf('<ACRF>')).toThrow(expect.objectContaining({ code: 'RESPONSE_XML_INVALID' }));
+		expect(() => parseAcrf('<!DOCTYPE ACRF><ACRF/>')).toThrow(
+			expect.objectContaining({ code: 'RESPONSE_XML_FORBIDDEN' }),
+		);
+		expect(() => parseAcrf('<ACRF>')).toThrow(
+			expect.objectContaining({ code: 'RESPONSE_XML_INVALID' }),
+		);
 	});
 });
 
 describe('the creation moment of an answer', () => {
 	it('keeps the Brussels wall time and adds the offset of that day', () => {
-		expect(creationMoment('2025-07-01', '23:59:59.999')).toEqual({ iso: '2025-07-01T23:59:59.999+02:00', text: '2025-07-01 23:59:59.999' });
-		expect(creationMoment('2025-12-31', '00:00')).toEqual({ iso: '2025-12-31T00:00:00.000+01:00', text: '2025-12-31 00:00' });
-		expect(creationMoment('2025-04-10', '15:36:40.2761234').iso).toBe('2025-04-10T15:36:40.276+02:00');
+		expect(creationMoment('2025-07-01', '23:59:59.999')).toEqual({
+			iso: '2025-07-01T23:59:59.999+02:00',
+			text: '2025-07-01 23:59:59.999',
+		});
+		expect(creationMoment('2025-12-31', '00:00')).toEqual({
+			iso: '2025-12-31T00:00:00.000+01:00',
+			text: '2025-12-31 00:00',
+		});
+		expect(creationMoment('2025-04-10', '15:36:40.2761234').iso).toBe(
+			'2025-04-10T15:36:40.276+02:00',
+		);
 	});
 
 	it('handles the daylight-saving changes', () => {
@@ -139,8 +180,14 @@ describe('the creation moment of an answer', () => {
 	});
 
 	it('keeps the text and warns when the date or hour cannot be read', () => {
-		expect(creationMoment('2025-02-30', '10:00:00')).toEqual({ text: '2025-02-30 10:00:00', warning: expect.stringMatching(/FormCreationDate/) });
-		expect(creationMoment('2025-02-03', '25:00')).toEqual({ text: '2025-02-03 25:00', warning: expect.stringMatching(/FormCreationHour/) });
+		expect(creationMoment('2025-02-30', '10:00:00')).toEqual({
+			text: '2025-02-30 10:00:00',
+			warning: expect.stringMatching(/FormCreationDate/),
+		});
+		expect(creationMoment('2025-02-03', '25:00')).toEqual({
+			text: '2025-02-03 25:00',
+			warning: expect.stringMatching(/FormCreationHour/),
+		});
 		expect(creationMoment('2025-02-03', undefined)).toEqual({ text: '2025-02-03' });
 		expect(creationMoment(undefined, undefined)).toEqual({ text: undefined });
 	});

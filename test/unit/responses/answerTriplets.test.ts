@@ -1,12 +1,25 @@
 import { FolderEntry, pairAnswerFiles } from '../../../nodes/domain/responses/answerTriplets';
 
-const file = (name: string, size = 100, extra: Partial<FolderEntry> = {}): FolderEntry => ({ name, size, type: 'file', ...extra });
-const triplet = (id: string, kind: 'FO' | 'CO' = 'FO'): FolderEntry[] => [file(`${kind}.${id}`, 2048), file(`FS.${id}`, 3000), file(`GO.${id}`, 0)];
+const file = (name: string, size = 100, extra: Partial<FolderEntry> = {}): FolderEntry => ({
+	name,
+	size,
+	type: 'file',
+	...extra,
+});
+const triplet = (id: string, kind: 'FO' | 'CO' = 'FO'): FolderEntry[] => [
+	file(`${kind}.${id}`, 2048),
+	file(`FS.${id}`, 3000),
+	file(`GO.${id}`, 0),
+];
 
 describe('pairing the files of an answer folder', () => {
 	it('pairs a complete triplet into one answer with every field', () => {
 		const result = pairAnswerFiles(
-			[file('FO.ACRF.999999.20250410.00011.T', 812, { modifyTime: 1744279555000 }), file('FS.ACRF.999999.20250410.00011.T', 2950), file('GO.ACRF.999999.20250410.00011.T', 0)],
+			[
+				file('FO.ACRF.999999.20250410.00011.T', 812, { modifyTime: 1744279555000 }),
+				file('FS.ACRF.999999.20250410.00011.T', 2950),
+				file('GO.ACRF.999999.20250410.00011.T', 0),
+			],
 			'OUTTEST',
 		);
 		expect(result.incomplete).toEqual([]);
@@ -20,9 +33,23 @@ describe('pairing the files of an answer folder', () => {
 				environment: 'T',
 				date: '20250410',
 				sequence: '00011',
-				content: { kind: 'FO', name: 'FO.ACRF.999999.20250410.00011.T', path: 'OUTTEST/FO.ACRF.999999.20250410.00011.T', size: 812, modifyTime: 1744279555000 },
-				signature: { name: 'FS.ACRF.999999.20250410.00011.T', path: 'OUTTEST/FS.ACRF.999999.20250410.00011.T', size: 2950 },
-				go: { name: 'GO.ACRF.999999.20250410.00011.T', path: 'OUTTEST/GO.ACRF.999999.20250410.00011.T', size: 0 },
+				content: {
+					kind: 'FO',
+					name: 'FO.ACRF.999999.20250410.00011.T',
+					path: 'OUTTEST/FO.ACRF.999999.20250410.00011.T',
+					size: 812,
+					modifyTime: 1744279555000,
+				},
+				signature: {
+					name: 'FS.ACRF.999999.20250410.00011.T',
+					path: 'OUTTEST/FS.ACRF.999999.20250410.00011.T',
+					size: 2950,
+				},
+				go: {
+					name: 'GO.ACRF.999999.20250410.00011.T',
+					path: 'OUTTEST/GO.ACRF.999999.20250410.00011.T',
+					size: 0,
+				},
 			},
 		]);
 	});
@@ -41,18 +68,31 @@ describe('pairing the files of an answer folder', () => {
 	it('takes a CO (zipped content) like an FO and keeps the part numbers', () => {
 		const result = pairAnswerFiles(triplet('DMNO.999999.20250410.00031.R.1.1', 'CO'), 'OUT');
 		expect(result.complete).toHaveLength(1);
-		expect(result.complete[0]).toMatchObject({ type: 'DMNO', environment: 'R', parts: 1, part: 1, content: { kind: 'CO', name: 'CO.DMNO.999999.20250410.00031.R.1.1' } });
+		expect(result.complete[0]).toMatchObject({
+			type: 'DMNO',
+			environment: 'R',
+			parts: 1,
+			part: 1,
+			content: { kind: 'CO', name: 'CO.DMNO.999999.20250410.00031.R.1.1' },
+		});
 	});
 
 	it('takes an answer without FS but reports that it has no signature', () => {
-		const result = pairAnswerFiles([file('FO.ACRF.999999.20250410.00011.T'), file('GO.ACRF.999999.20250410.00011.T', 0)], 'OUTTEST');
+		const result = pairAnswerFiles(
+			[file('FO.ACRF.999999.20250410.00011.T'), file('GO.ACRF.999999.20250410.00011.T', 0)],
+			'OUTTEST',
+		);
 		expect(result.complete).toHaveLength(1);
 		expect(result.complete[0].signature).toBeUndefined();
 	});
 
 	it('leaves an FO/CO without GO alone: the server may still be writing it', () => {
 		const result = pairAnswerFiles(
-			[file('FO.ACRF.999999.20250410.00011.T'), file('FS.ACRF.999999.20250410.00011.T'), file('CO.NOTI.999999.20250410.00012.T')],
+			[
+				file('FO.ACRF.999999.20250410.00011.T'),
+				file('FS.ACRF.999999.20250410.00011.T'),
+				file('CO.NOTI.999999.20250410.00012.T'),
+			],
 			'OUTTEST',
 		);
 		expect(result.complete).toEqual([]);
@@ -63,7 +103,10 @@ describe('pairing the files of an answer folder', () => {
 	});
 
 	it('reports a GO (or FS) whose content is missing', () => {
-		const result = pairAnswerFiles([file('GO.ACRF.999999.20250410.00011.T', 0), file('FS.NOTI.999999.20250410.00012.T')], 'OUT');
+		const result = pairAnswerFiles(
+			[file('GO.ACRF.999999.20250410.00011.T', 0), file('FS.NOTI.999999.20250410.00012.T')],
+			'OUT',
+		);
 		expect(result.incomplete).toEqual([
 			{ answerId: 'ACRF.999999.20250410.00011.T', present: ['GO'], missing: ['FO'] },
 			{ answerId: 'NOTI.999999.20250410.00012.T', present: ['FS'], missing: ['FO', 'GO'] },
@@ -87,7 +130,10 @@ describe('pairing the files of an answer folder', () => {
 			'README.txt',
 			'',
 		];
-		const result = pairAnswerFiles([...hostile.map((n) => file(n)), ...triplet('ACRF.999999.20250410.00012.T')], 'OUT');
+		const result = pairAnswerFiles(
+			[...hostile.map((n) => file(n)), ...triplet('ACRF.999999.20250410.00012.T')],
+			'OUT',
+		);
 		expect(result.complete.map((a) => a.answerId)).toEqual(['ACRF.999999.20250410.00012.T']);
 		expect(result.incomplete).toEqual([]);
 		expect(result.skipped).toHaveLength(hostile.length);
@@ -102,7 +148,11 @@ describe('pairing the files of an answer folder', () => {
 		expect(byCode('not-an-answer-name')).toBe(4);
 		expect(byCode('invalid-name')).toBe(1);
 		const paths = result.complete.flatMap((a) => [a.content.path, a.go.path, a.signature?.path]);
-		expect(paths.every((p) => p === undefined || /^OUT\/(FO|FS|GO)\.ACRF\.999999\.20250410\.00012\.T$/.test(p))).toBe(true);
+		expect(
+			paths.every(
+				(p) => p === undefined || /^OUT\/(FO|FS|GO)\.ACRF\.999999\.20250410\.00012\.T$/.test(p),
+			),
+		).toBe(true);
 	});
 
 	it('skips directories and symbolic links, even with a perfect answer name', () => {
@@ -130,26 +180,49 @@ describe('pairing the files of an answer folder', () => {
 		expect(result.skipped[0].reason).toContain('directory');
 		expect(result.skipped[3].reason).toContain('symbolic link');
 		// The GO whose FO is a directory stays waiting, it is not taken.
-		expect(result.incomplete).toEqual([{ answerId: 'ACRF.999999.20250410.00011.T', present: ['GO'], missing: ['FO'] }]);
+		expect(result.incomplete).toEqual([
+			{ answerId: 'ACRF.999999.20250410.00011.T', present: ['GO'], missing: ['FO'] },
+		]);
 	});
 
 	it('skips every file of an answer that has both an FO and a CO (ambiguous)', () => {
 		const id = 'NOTI.999999.20250410.00021.T';
-		const result = pairAnswerFiles([...triplet(id), file(`CO.${id}`), ...triplet('ACRF.999999.20250410.00020.T')], 'OUT');
+		const result = pairAnswerFiles(
+			[...triplet(id), file(`CO.${id}`), ...triplet('ACRF.999999.20250410.00020.T')],
+			'OUT',
+		);
 		expect(result.complete.map((a) => a.answerId)).toEqual(['ACRF.999999.20250410.00020.T']);
 		expect(result.incomplete).toEqual([]);
-		expect(result.skipped.map((s) => s.name)).toEqual([`CO.${id}`, `FO.${id}`, `FS.${id}`, `GO.${id}`]);
-		expect(result.skipped.every((s) => s.code === 'ambiguous' && s.reason.includes('both an FO and a CO'))).toBe(true);
+		expect(result.skipped.map((s) => s.name)).toEqual([
+			`CO.${id}`,
+			`FO.${id}`,
+			`FS.${id}`,
+			`GO.${id}`,
+		]);
+		expect(
+			result.skipped.every(
+				(s) => s.code === 'ambiguous' && s.reason.includes('both an FO and a CO'),
+			),
+		).toBe(true);
 	});
 
 	it('skips a name listed twice and entries with an impossible size', () => {
 		const result = pairAnswerFiles(
-			[...triplet('ACRF.999999.20250410.00011.T'), file('FO.ACRF.999999.20250410.00011.T', 5), file('FO.NOTI.999999.20250410.00012.T', Number.NaN), file('GO.NOTI.999999.20250410.00012.T', -1)],
+			[
+				...triplet('ACRF.999999.20250410.00011.T'),
+				file('FO.ACRF.999999.20250410.00011.T', 5),
+				file('FO.NOTI.999999.20250410.00012.T', Number.NaN),
+				file('GO.NOTI.999999.20250410.00012.T', -1),
+			],
 			'OUT',
 		);
 		expect(result.complete).toHaveLength(1);
 		expect(result.complete[0].content.size).toBe(2048);
-		expect(result.skipped.map((s) => s.code).sort()).toEqual(['duplicate', 'invalid-size', 'invalid-size']);
+		expect(result.skipped.map((s) => s.code).sort()).toEqual([
+			'duplicate',
+			'invalid-size',
+			'invalid-size',
+		]);
 	});
 
 	it('orders answers by date, sequence and type whatever the listing order', () => {
@@ -171,11 +244,20 @@ describe('pairing the files of an answer folder', () => {
 			'NOTI.999999.20250411.00001.T',
 		];
 		expect(pairAnswerFiles(entries, 'OUT').complete.map((a) => a.answerId)).toEqual(expected);
-		expect(pairAnswerFiles([...entries].reverse(), 'OUT').complete.map((a) => a.answerId)).toEqual(expected);
+		expect(pairAnswerFiles([...entries].reverse(), 'OUT').complete.map((a) => a.answerId)).toEqual(
+			expected,
+		);
 	});
 
 	it('does not pair files of different answers or of different environments', () => {
-		const result = pairAnswerFiles([file('FO.ACRF.999999.20250410.00011.T'), file('GO.ACRF.999999.20250410.00011.S', 0), file('GO.ACRF.999999.20250410.00011.T.1.1', 0)], 'OUT');
+		const result = pairAnswerFiles(
+			[
+				file('FO.ACRF.999999.20250410.00011.T'),
+				file('GO.ACRF.999999.20250410.00011.S', 0),
+				file('GO.ACRF.999999.20250410.00011.T.1.1', 0),
+			],
+			'OUT',
+		);
 		expect(result.complete).toEqual([]);
 		expect(result.incomplete.map((i) => i.answerId)).toEqual([
 			'ACRF.999999.20250410.00011.S',

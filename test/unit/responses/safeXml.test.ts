@@ -39,7 +39,9 @@ describe('safe XML parsing', () => {
 	afterEach(() => jest.restoreAllMocks());
 
 	it('reads an answer into a plain object, keeping values as text', () => {
-		const doc = parseSafeXml('<?xml version="1.0" encoding="UTF-8"?>\n<ACRF><Form><ResultCode> 1 </ResultCode><Seq>00001</Seq><Empty/></Form></ACRF>');
+		const doc = parseSafeXml(
+			'<?xml version="1.0" encoding="UTF-8"?>\n<ACRF><Form><ResultCode> 1 </ResultCode><Seq>00001</Seq><Empty/></Form></ACRF>',
+		);
 		expect(doc.rootElement).toBe('ACRF');
 		expect(doc.root).toEqual({ Form: { ResultCode: '1', Seq: '00001', Empty: '' } });
 		expect(doc.document).toEqual({ ACRF: doc.root });
@@ -60,7 +62,8 @@ describe('safe XML parsing', () => {
 	it('refuses an external entity and never resolves it', () => {
 		const parse = jest.spyOn(XMLParser.prototype, 'parse');
 		const validate = jest.spyOn(XMLValidator, 'validate');
-		const xxe = '<?xml version="1.0"?><!DOCTYPE ACRF [<!ENTITY x SYSTEM "file:///etc/passwd">]><ACRF><Form><Identification>&x;</Identification></Form></ACRF>';
+		const xxe =
+			'<?xml version="1.0"?><!DOCTYPE ACRF [<!ENTITY x SYSTEM "file:///etc/passwd">]><ACRF><Form><Identification>&x;</Identification></Form></ACRF>';
 		const error = errorOf(() => parseSafeXml(Buffer.from(xxe)));
 		expect(error.code).toBe('RESPONSE_XML_FORBIDDEN');
 		expect(error.message).not.toMatch(/root:/);
@@ -69,7 +72,9 @@ describe('safe XML parsing', () => {
 	});
 
 	it('refuses an entity declaration even without DOCTYPE, and a lower-case doctype', () => {
-		expect(errorOf(() => parseSafeXml('<a><!ENTITY x "y"></a>')).code).toBe('RESPONSE_XML_FORBIDDEN');
+		expect(errorOf(() => parseSafeXml('<a><!ENTITY x "y"></a>')).code).toBe(
+			'RESPONSE_XML_FORBIDDEN',
+		);
 		expect(errorOf(() => parseSafeXml('<!doctype a><a/>')).code).toBe('RESPONSE_XML_FORBIDDEN');
 	});
 
@@ -90,11 +95,15 @@ describe('safe XML parsing', () => {
 	it('applies a custom size limit, counting UTF-8 bytes of a string', () => {
 		expect(DEFAULT_MAX_XML_BYTES).toBe(10 * 1024 * 1024);
 		expect(parseSafeXml('<a>éé</a>', { maxBytes: 11 }).root).toBe('éé');
-		expect(errorOf(() => parseSafeXml('<a>ééé</a>', { maxBytes: 11 })).code).toBe('RESPONSE_XML_TOO_LARGE');
+		expect(errorOf(() => parseSafeXml('<a>ééé</a>', { maxBytes: 11 })).code).toBe(
+			'RESPONSE_XML_TOO_LARGE',
+		);
 	});
 
 	it('decodes only the five XML entities and character references, in one pass', () => {
-		const doc = parseSafeXml('<a><b>x &amp; &lt;y&gt; &quot;&apos; &#233;&#xE9; &amp;lt; &nbsp; &foo;</b><c k="&lt;&#233;&gt;"/></a>');
+		const doc = parseSafeXml(
+			'<a><b>x &amp; &lt;y&gt; &quot;&apos; &#233;&#xE9; &amp;lt; &nbsp; &foo;</b><c k="&lt;&#233;&gt;"/></a>',
+		);
 		expect(doc.root).toEqual({ b: 'x & <y> "\' éé &lt; &nbsp; &foo;', c: { '@_k': '<é>' } });
 		expect(decodePredefinedEntities('&#0; &#xD800; &#65;')).toBe('&#0; &#xD800; A');
 	});
@@ -104,31 +113,60 @@ describe('safe XML parsing', () => {
 	});
 
 	it('removes namespace prefixes and drops namespace declarations', () => {
-		const doc = parseSafeXml('<ns:NOTIFICATION xmlns:ns="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="N.xsd"><ns:Form><ns:Ticket>T1</ns:Ticket></ns:Form></ns:NOTIFICATION>');
+		const doc = parseSafeXml(
+			'<ns:NOTIFICATION xmlns:ns="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="N.xsd"><ns:Form><ns:Ticket>T1</ns:Ticket></ns:Form></ns:NOTIFICATION>',
+		);
 		expect(doc.rootElement).toBe('NOTIFICATION');
 		expect(doc.root).toEqual({ '@_noNamespaceSchemaLocation': 'N.xsd', Form: { Ticket: 'T1' } });
 	});
 
 	it('refuses broken XML, several roots, text, and attribute surprises', () => {
-		for (const bad of ['<a><b></a>', '<a/><b/>', 'not xml at all', '', '<a b="1" b="2"/>', '<a b/>', '<a>x</a>trailing']) {
+		for (const bad of [
+			'<a><b></a>',
+			'<a/><b/>',
+			'not xml at all',
+			'',
+			'<a b="1" b="2"/>',
+			'<a b/>',
+			'<a>x</a>trailing',
+		]) {
 			expect(errorOf(() => parseSafeXml(bad)).code).toBe('RESPONSE_XML_INVALID');
 		}
 	});
 
 	it('refuses names that would pollute prototypes and leaves Object.prototype alone', () => {
-		for (const bad of ['<a><__proto__><polluted>yes</polluted></__proto__></a>', '<a><constructor>x</constructor></a>']) {
+		for (const bad of [
+			'<a><__proto__><polluted>yes</polluted></__proto__></a>',
+			'<a><constructor>x</constructor></a>',
+		]) {
 			expect(errorOf(() => parseSafeXml(bad)).code).toBe('RESPONSE_XML_INVALID');
 		}
 		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 	});
 
 	it('reads bytes by their byte-order mark or declared encoding', () => {
-		expect(parseSafeXml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<a>é</a>')])).root).toBe('é');
-		expect(parseSafeXml(Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>\u00e9</a>', 'latin1')).root).toBe('é');
-		expect(parseSafeXml(Buffer.from('<?xml version="1.0" encoding="windows-1252"?><a>\u0080</a>', 'latin1')).root).toBe('€');
-		expect(parseSafeXml(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<a>é</a>', 'utf16le')])).root).toBe('é');
+		expect(
+			parseSafeXml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<a>é</a>')])).root,
+		).toBe('é');
+		expect(
+			parseSafeXml(
+				Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>\u00e9</a>', 'latin1'),
+			).root,
+		).toBe('é');
+		expect(
+			parseSafeXml(
+				Buffer.from('<?xml version="1.0" encoding="windows-1252"?><a>\u0080</a>', 'latin1'),
+			).root,
+		).toBe('€');
+		expect(
+			parseSafeXml(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<a>é</a>', 'utf16le')]))
+				.root,
+		).toBe('é');
 		expect(parseSafeXml('\ufeff  <a>x</a>').root).toBe('x');
-		expect(errorOf(() => parseSafeXml(Buffer.from('<?xml version="1.0" encoding="x-made-up"?><a/>'))).code).toBe('RESPONSE_XML_INVALID');
+		expect(
+			errorOf(() => parseSafeXml(Buffer.from('<?xml version="1.0" encoding="x-made-up"?><a/>')))
+				.code,
+		).toBe('RESPONSE_XML_INVALID');
 	});
 
 	it('names the file in its messages without echoing control characters', () => {

@@ -14,7 +14,11 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 
 /** Runs openssl; throws with stderr on failure. */
 export function openssl(dir: string, args: string[]): Buffer {
-	return execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+	return execFileSync('openssl', args, {
+		cwd: dir,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		maxBuffer: 64 * 1024 * 1024,
+	});
 }
 
 /** Runs openssl and reports success instead of throwing. */
@@ -36,24 +40,91 @@ export interface KeyPair {
 }
 
 /** Self-signed certificate (a CA when `ca`). Paths are relative to dir. */
-export function selfSigned(dir: string, name: string, kind: KeyKind, subject: string, options: { days?: number; ca?: boolean } = {}): KeyPair {
+export function selfSigned(
+	dir: string,
+	name: string,
+	kind: KeyKind,
+	subject: string,
+	options: { days?: number; ca?: boolean } = {},
+): KeyPair {
 	const ext = options.ca
-		? ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']
+		? [
+				'-addext',
+				'basicConstraints=critical,CA:TRUE',
+				'-addext',
+				'keyUsage=critical,keyCertSign,cRLSign',
+			]
 		: ['-addext', 'keyUsage=critical,digitalSignature,nonRepudiation'];
-	openssl(dir, ['req', '-x509', ...keyArgs(kind), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', subject, '-days', String(options.days ?? 365), ...ext]);
+	openssl(dir, [
+		'req',
+		'-x509',
+		...keyArgs(kind),
+		'-nodes',
+		'-keyout',
+		`${name}.key`,
+		'-out',
+		`${name}.pem`,
+		'-subj',
+		subject,
+		'-days',
+		String(options.days ?? 365),
+		...ext,
+	]);
 	return { key: `${name}.key`, cert: `${name}.pem` };
 }
 
 /** End-entity certificate issued by `ca`. */
-export function issued(dir: string, name: string, kind: KeyKind, subject: string, ca: KeyPair, options: { keyUsage?: string } = {}): KeyPair {
-	openssl(dir, ['req', '-new', ...keyArgs(kind), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-	writeFileSync(join(dir, `${name}.ext`), `basicConstraints=CA:FALSE\nkeyUsage=${options.keyUsage ?? 'digitalSignature,nonRepudiation'}\n`);
-	openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '200', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+export function issued(
+	dir: string,
+	name: string,
+	kind: KeyKind,
+	subject: string,
+	ca: KeyPair,
+	options: { keyUsage?: string } = {},
+): KeyPair {
+	openssl(dir, [
+		'req',
+		'-new',
+		...keyArgs(kind),
+		'-nodes',
+		'-keyout',
+		`${name}.key`,
+		'-out',
+		`${name}.csr`,
+		'-subj',
+		subject,
+	]);
+	writeFileSync(
+		join(dir, `${name}.ext`),
+		`basicConstraints=CA:FALSE\nkeyUsage=${options.keyUsage ?? 'digitalSignature,nonRepudiation'}\n`,
+	);
+	openssl(dir, [
+		'x509',
+		'-req',
+		'-in',
+		`${name}.csr`,
+		'-CA',
+		ca.cert,
+		'-CAkey',
+		ca.key,
+		'-CAcreateserial',
+		'-days',
+		'200',
+		'-extfile',
+		`${name}.ext`,
+		'-out',
+		`${name}.pem`,
+	]);
 	return { key: `${name}.key`, cert: `${name}.pem` };
 }
 
 /** Self-signed certificate with explicit dates (YYYYMMDDHHMMSSZ) through `openssl ca`. */
-export function datedCertificate(dir: string, name: string, startdate: string, enddate: string): KeyPair {
+export function datedCertificate(
+	dir: string,
+	name: string,
+	startdate: string,
+	enddate: string,
+): KeyPair {
 	const db = join(dir, `${name}-ca`);
 	execFileSync('mkdir', ['-p', db]);
 	writeFileSync(join(db, 'index.txt'), '');
@@ -78,14 +149,52 @@ export function datedCertificate(dir: string, name: string, startdate: string, e
 			'',
 		].join('\n'),
 	);
-	openssl(dir, ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-	openssl(dir, ['ca', '-batch', '-config', `${db}/ca.cnf`, '-selfsign', '-keyfile', `${name}.key`, '-in', `${name}.csr`, '-startdate', startdate, '-enddate', enddate, '-extensions', 'ext', '-out', `${name}.pem`]);
+	openssl(dir, [
+		'req',
+		'-new',
+		'-newkey',
+		'rsa:2048',
+		'-nodes',
+		'-keyout',
+		`${name}.key`,
+		'-out',
+		`${name}.csr`,
+		'-subj',
+		`/CN=${name}`,
+	]);
+	openssl(dir, [
+		'ca',
+		'-batch',
+		'-config',
+		`${db}/ca.cnf`,
+		'-selfsign',
+		'-keyfile',
+		`${name}.key`,
+		'-in',
+		`${name}.csr`,
+		'-startdate',
+		startdate,
+		'-enddate',
+		enddate,
+		'-extensions',
+		'ext',
+		'-out',
+		`${name}.pem`,
+	]);
 	return { key: `${name}.key`, cert: `${name}.pem` };
 }
 
 /** `openssl pkcs12 -export`; returns the file's bytes. */
 export function exportP12(dir: string, name: string, password: string, args: string[]): Buffer {
-	openssl(dir, ['pkcs12', '-export', ...args, '-out', `${name}.p12`, '-passout', `pass:${password}`]);
+	openssl(dir, [
+		'pkcs12',
+		'-export',
+		...args,
+		'-out',
+		`${name}.p12`,
+		'-passout',
+		`pass:${password}`,
+	]);
 	return readFileSync(join(dir, `${name}.p12`));
 }
 

@@ -35,15 +35,33 @@ afterAll(() => cleanup());
 type Kind = 'random' | 'der-like' | 'truncated' | 'mutated' | 'base64' | 'hostile';
 
 /** The i-th fuzz input made from a valid sample. Deterministic for a given seed. */
-function makeInput(random: () => number, sample: Buffer, i: number): { kind: Kind; data: Buffer | string } {
-	const kinds: Kind[] = ['random', 'der-like', 'truncated', 'mutated', 'mutated', 'base64', 'hostile'];
+function makeInput(
+	random: () => number,
+	sample: Buffer,
+	i: number,
+): { kind: Kind; data: Buffer | string } {
+	const kinds: Kind[] = [
+		'random',
+		'der-like',
+		'truncated',
+		'mutated',
+		'mutated',
+		'base64',
+		'hostile',
+	];
 	const kind = kinds[i % kinds.length];
 	switch (kind) {
 		case 'random':
 			return { kind, data: randomBytesFrom(random, Math.floor(random() * 2048)) };
 		case 'der-like': {
 			const body = randomBytesFrom(random, Math.floor(random() * 600));
-			return { kind, data: Buffer.concat([Buffer.from([0x30, 0x82, body.length >> 8, body.length & 0xff]), body]) };
+			return {
+				kind,
+				data: Buffer.concat([
+					Buffer.from([0x30, 0x82, body.length >> 8, body.length & 0xff]),
+					body,
+				]),
+			};
 		}
 		case 'truncated':
 			return { kind, data: sample.subarray(0, Math.floor(random() * sample.length)) };
@@ -52,14 +70,21 @@ function makeInput(random: () => number, sample: Buffer, i: number): { kind: Kin
 			const flips = 1 + Math.floor(random() * 8);
 			for (let f = 0; f < flips; f++) {
 				const at = Math.floor(random() * copy.length);
-				copy[at] = random() < 0.5 ? copy[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
+				copy[at] =
+					random() < 0.5 ? copy[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
 			}
 			return { kind, data: copy };
 		}
 		case 'base64': {
 			const text = sample.toString('base64');
 			const cut = text.slice(0, Math.floor(random() * text.length));
-			return { kind, data: random() < 0.5 ? cut : `${cut}${String.fromCharCode(33 + Math.floor(random() * 90))}${text.slice(cut.length + 1)}` };
+			return {
+				kind,
+				data:
+					random() < 0.5
+						? cut
+						: `${cut}${String.fromCharCode(33 + Math.floor(random() * 90))}${text.slice(cut.length + 1)}`,
+			};
 		}
 		case 'hostile': {
 			const depth = 100 + Math.floor(random() * 5000);
@@ -67,7 +92,10 @@ function makeInput(random: () => number, sample: Buffer, i: number): { kind: Kin
 				Buffer.concat([Buffer.alloc(depth * 2, Buffer.from([0x30, 0x80]))]), // deep indefinite nesting
 				Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x03]), // absurd length
 				Buffer.from([0x30, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0]), // 9-byte length
-				Buffer.concat([Buffer.alloc(depth * 2, Buffer.from([0x24, 0x80])), Buffer.alloc(depth * 2)]), // nested BER strings
+				Buffer.concat([
+					Buffer.alloc(depth * 2, Buffer.from([0x24, 0x80])),
+					Buffer.alloc(depth * 2),
+				]), // nested BER strings
 			];
 			return { kind, data: variants[Math.floor(random() * variants.length)] };
 		}
@@ -87,7 +115,8 @@ describe('fuzz', () => {
 				// Only a changed byte the container does not protect (or a base64 char swapped for an equivalent) can pass.
 				expect(['mutated', 'base64']).toContain(kind);
 			} catch (error) {
-				if (!(error instanceof SocialSecurityError)) throw new Error(`input ${i} (${kind}) threw ${String(error)}`);
+				if (!(error instanceof SocialSecurityError))
+					throw new Error(`input ${i} (${kind}) threw ${String(error)}`);
 				codes.set(error.code, (codes.get(error.code) ?? 0) + 1);
 			}
 			slowest = Math.max(slowest, Date.now() - start);
@@ -104,7 +133,11 @@ describe('fuzz', () => {
 			const { kind, data } = makeInput(random, fsDer, i);
 			const start = Date.now();
 			try {
-				const result = await verifyDetached(Buffer.from(data), CONTENT, i % 2 ? { trustedCertificatesPem: caPem } : {});
+				const result = await verifyDetached(
+					Buffer.from(data),
+					CONTENT,
+					i % 2 ? { trustedCertificatesPem: caPem } : {},
+				);
 				expect(typeof result.valid).toBe('boolean');
 				if (result.valid) {
 					// A change outside what is signed (e.g. the unused digestAlgorithms set) may still verify.
@@ -114,7 +147,8 @@ describe('fuzz', () => {
 					expect(typeof result.reason).toBe('string');
 				}
 			} catch (error) {
-				if (!(error instanceof SocialSecurityError)) throw new Error(`input ${i} (${kind}) threw ${String(error)}`);
+				if (!(error instanceof SocialSecurityError))
+					throw new Error(`input ${i} (${kind}) threw ${String(error)}`);
 			}
 			slowest = Math.max(slowest, Date.now() - start);
 		}

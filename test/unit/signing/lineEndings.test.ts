@@ -1,7 +1,11 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { convertToCrlf, createCrlfTransform, hasOnlyCrlf } from '../../../nodes/domain/signing/lineEndings';
+import {
+	convertToCrlf,
+	createCrlfTransform,
+	hasOnlyCrlf,
+} from '../../../nodes/domain/signing/lineEndings';
 import { prng } from './fixtures';
 
 /** Reference: every CRLF, lone CR and lone LF becomes CRLF (latin1 keeps bytes 1:1). */
@@ -59,8 +63,20 @@ describe('CRLF transform', () => {
 
 	test('a CR ending one chunk and a LF starting the next give one CRLF', async () => {
 		expect((await transform([Buffer.from('a\r'), Buffer.from('\nb')])).toString()).toBe('a\r\nb');
-		expect((await transform([Buffer.from('a\r'), Buffer.alloc(0), Buffer.from('\nb')])).toString()).toBe('a\r\nb');
-		expect((await transform([Buffer.from('\r'), Buffer.from('\n'), Buffer.from('\r'), Buffer.from('\r'), Buffer.from('\n')])).toString()).toBe('\r\n\r\n\r\n');
+		expect(
+			(await transform([Buffer.from('a\r'), Buffer.alloc(0), Buffer.from('\nb')])).toString(),
+		).toBe('a\r\nb');
+		expect(
+			(
+				await transform([
+					Buffer.from('\r'),
+					Buffer.from('\n'),
+					Buffer.from('\r'),
+					Buffer.from('\r'),
+					Buffer.from('\n'),
+				])
+			).toString(),
+		).toBe('\r\n\r\n\r\n');
 		expect((await transform([Buffer.from('a\r'), Buffer.from('b')])).toString()).toBe('a\r\nb');
 		expect((await transform([Buffer.from('a\r')])).toString()).toBe('a\r\n');
 	});
@@ -72,7 +88,9 @@ describe('CRLF transform', () => {
 			const expected = reference(content);
 			const output = await transform(randomChunks(random, content));
 			if (!output.equals(expected)) {
-				throw new Error(`run ${run}: ${JSON.stringify(content.toString('latin1'))} → ${JSON.stringify(output.toString('latin1'))}`);
+				throw new Error(
+					`run ${run}: ${JSON.stringify(content.toString('latin1'))} → ${JSON.stringify(output.toString('latin1'))}`,
+				);
 			}
 			expect(convertToCrlf(content).equals(expected)).toBe(true);
 			// Idempotent, and the result has only CRLF endings.

@@ -3,8 +3,23 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { SocialSecurityError } from '../../../nodes/domain/errors';
-import { assertCertificateValid, checkCertificateValidity, loadPkcs12, type SigningIdentity } from '../../../nodes/domain/signing/pkcs12';
-import { certDer, datedCertificate, exportP12, issued, openssl, read, selfSigned, tempDir, type KeyPair } from './fixtures';
+import {
+	assertCertificateValid,
+	checkCertificateValidity,
+	loadPkcs12,
+	type SigningIdentity,
+} from '../../../nodes/domain/signing/pkcs12';
+import {
+	certDer,
+	datedCertificate,
+	exportP12,
+	issued,
+	openssl,
+	read,
+	selfSigned,
+	tempDir,
+	type KeyPair,
+} from './fixtures';
 
 const PASSWORD = 'correct horse';
 const NON_ASCII = 'Pässwörd€';
@@ -32,7 +47,9 @@ afterAll(() => cleanup());
 function expectUsable(identity: SigningIdentity): void {
 	const data = Buffer.from('probe');
 	const signature = sign('sha256', data, identity.privateKey);
-	expect(verify('sha256', data, new X509Certificate(identity.certificate.der).publicKey, signature)).toBe(true);
+	expect(
+		verify('sha256', data, new X509Certificate(identity.certificate.der).publicKey, signature),
+	).toBe(true);
 }
 
 function expectError(fn: () => unknown, code: string): SocialSecurityError {
@@ -55,9 +72,13 @@ describe('loadPkcs12: formats', () => {
 		expect(identity.certificate.issuer).toBe(identity.certificate.subject);
 		expect(identity.certificate.keyAlgorithm).toBe('RSA');
 		expect(identity.certificate.serialNumber).toMatch(/^[0-9A-F]+$/);
-		expect(identity.certificate.serialNumber).toBe(new X509Certificate(identity.certificate.der).serialNumber.toUpperCase());
+		expect(identity.certificate.serialNumber).toBe(
+			new X509Certificate(identity.certificate.der).serialNumber.toUpperCase(),
+		);
 		expect(identity.certificate.fingerprintSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-		expect(identity.certificate.notAfter.getTime() - identity.certificate.notBefore.getTime()).toBe(365 * 86_400_000);
+		expect(identity.certificate.notAfter.getTime() - identity.certificate.notBefore.getTime()).toBe(
+			365 * 86_400_000,
+		);
 		expect(identity.privateKey.type).toBe('private');
 		expect(identity.chain).toEqual([]);
 		expectUsable(identity);
@@ -69,7 +90,18 @@ describe('loadPkcs12: formats', () => {
 	});
 
 	test('3DES / SHA-1 (Windows style)', () => {
-		const p12 = exportP12(dir, 'tdes', PASSWORD, ['-certpbe', 'PBE-SHA1-3DES', '-keypbe', 'PBE-SHA1-3DES', '-macalg', 'sha1', '-in', rsa.cert, '-inkey', rsa.key]);
+		const p12 = exportP12(dir, 'tdes', PASSWORD, [
+			'-certpbe',
+			'PBE-SHA1-3DES',
+			'-keypbe',
+			'PBE-SHA1-3DES',
+			'-macalg',
+			'sha1',
+			'-in',
+			rsa.cert,
+			'-inkey',
+			rsa.key,
+		]);
 		expectUsable(loadPkcs12(p12, PASSWORD));
 	});
 
@@ -78,31 +110,55 @@ describe('loadPkcs12: formats', () => {
 		['legacy', ['-legacy']],
 		['3des', ['-certpbe', 'PBE-SHA1-3DES', '-keypbe', 'PBE-SHA1-3DES', '-macalg', 'sha1']],
 	])('non-ASCII password "%s" (MAC with BMPString, PBES2 with UTF-8)', (name, args) => {
-		const p12 = exportP12(dir, `nonascii-${name}`, NON_ASCII, [...args, '-in', rsa.cert, '-inkey', rsa.key]);
+		const p12 = exportP12(dir, `nonascii-${name}`, NON_ASCII, [
+			...args,
+			'-in',
+			rsa.cert,
+			'-inkey',
+			rsa.key,
+		]);
 		expectUsable(loadPkcs12(p12, NON_ASCII));
 		expectError(() => loadPkcs12(p12, 'Passwörd€'), 'PKCS12_PASSWORD_WRONG');
 		expectError(() => loadPkcs12(p12, 'Pässwörd'), 'PKCS12_PASSWORD_WRONG');
 	});
 
 	test('RSA-4096', () => {
-		const identity = loadPkcs12(exportP12(dir, 'rsa4096', PASSWORD, ['-in', rsa4096.cert, '-inkey', rsa4096.key]), PASSWORD);
+		const identity = loadPkcs12(
+			exportP12(dir, 'rsa4096', PASSWORD, ['-in', rsa4096.cert, '-inkey', rsa4096.key]),
+			PASSWORD,
+		);
 		expect(identity.privateKey.asymmetricKeyDetails?.modulusLength).toBe(4096);
 		expectUsable(identity);
 	});
 
 	test('EC P-384 (forge leaves it undecoded)', () => {
-		const identity = loadPkcs12(exportP12(dir, 'ec', PASSWORD, ['-in', ec.cert, '-inkey', ec.key]), PASSWORD);
+		const identity = loadPkcs12(
+			exportP12(dir, 'ec', PASSWORD, ['-in', ec.cert, '-inkey', ec.key]),
+			PASSWORD,
+		);
 		expect(identity.certificate.keyAlgorithm).toBe('EC');
 		expect(identity.privateKey.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
 		expectUsable(identity);
 	});
 
 	test('EC P-384 in legacy mode', () => {
-		expectUsable(loadPkcs12(exportP12(dir, 'ec-legacy', PASSWORD, ['-legacy', '-in', ec.cert, '-inkey', ec.key]), PASSWORD));
+		expectUsable(
+			loadPkcs12(
+				exportP12(dir, 'ec-legacy', PASSWORD, ['-legacy', '-in', ec.cert, '-inkey', ec.key]),
+				PASSWORD,
+			),
+		);
 	});
 
 	test('a chain: the certificate that matches the key signs, the CA is the chain', () => {
-		const p12 = exportP12(dir, 'chain', PASSWORD, ['-in', leaf.cert, '-inkey', leaf.key, '-certfile', ca.cert]);
+		const p12 = exportP12(dir, 'chain', PASSWORD, [
+			'-in',
+			leaf.cert,
+			'-inkey',
+			leaf.key,
+			'-certfile',
+			ca.cert,
+		]);
 		const identity = loadPkcs12(p12, PASSWORD);
 		expect(identity.certificate.subject).toBe('CN=Leaf Signer');
 		expect(identity.certificate.issuer).toBe('CN=Test Root CA');
@@ -115,17 +171,57 @@ describe('loadPkcs12: formats', () => {
 		// -nocerts + -certfile puts the certificates in the file's order, without openssl's matching.
 		const bundle = Buffer.concat([read(dir, ca.cert), read(dir, leaf.cert)]);
 		writeFileSync(join(dir, 'bundle.pem'), bundle);
-		const p12 = exportP12(dir, 'chain-reversed', PASSWORD, ['-nocerts', '-inkey', leaf.key, '-certfile', 'bundle.pem']);
+		const p12 = exportP12(dir, 'chain-reversed', PASSWORD, [
+			'-nocerts',
+			'-inkey',
+			leaf.key,
+			'-certfile',
+			'bundle.pem',
+		]);
 		const identity = loadPkcs12(p12, PASSWORD);
 		expect(identity.certificate.subject).toBe('CN=Leaf Signer');
 		expect(identity.chain.map((c) => c.subject)).toEqual(['CN=Test Root CA']);
 	});
 
 	test('a renewed certificate with the same key: the one that lasts longest signs', () => {
-		openssl(dir, ['req', '-x509', '-key', rsa.key, '-out', 'short.pem', '-subj', '/CN=Short', '-days', '30']);
-		openssl(dir, ['req', '-x509', '-key', rsa.key, '-out', 'long.pem', '-subj', '/CN=Long', '-days', '900']);
-		writeFileSync(join(dir, 'renewed.pem'), Buffer.concat([read(dir, 'short.pem'), read(dir, 'long.pem')]));
-		const identity = loadPkcs12(exportP12(dir, 'renewed', PASSWORD, ['-nocerts', '-inkey', rsa.key, '-certfile', 'renewed.pem']), PASSWORD);
+		openssl(dir, [
+			'req',
+			'-x509',
+			'-key',
+			rsa.key,
+			'-out',
+			'short.pem',
+			'-subj',
+			'/CN=Short',
+			'-days',
+			'30',
+		]);
+		openssl(dir, [
+			'req',
+			'-x509',
+			'-key',
+			rsa.key,
+			'-out',
+			'long.pem',
+			'-subj',
+			'/CN=Long',
+			'-days',
+			'900',
+		]);
+		writeFileSync(
+			join(dir, 'renewed.pem'),
+			Buffer.concat([read(dir, 'short.pem'), read(dir, 'long.pem')]),
+		);
+		const identity = loadPkcs12(
+			exportP12(dir, 'renewed', PASSWORD, [
+				'-nocerts',
+				'-inkey',
+				rsa.key,
+				'-certfile',
+				'renewed.pem',
+			]),
+			PASSWORD,
+		);
 		expect(identity.certificate.subject).toBe('CN=Long');
 		expect(identity.chain.map((c) => c.subject)).toEqual(['CN=Short']);
 	});
@@ -150,7 +246,14 @@ describe('loadPkcs12: formats', () => {
 	});
 
 	test('600 000 PBKDF2 iterations load in a few seconds', () => {
-		const p12 = exportP12(dir, 'iter', PASSWORD, ['-iter', '600000', '-in', rsa.cert, '-inkey', rsa.key]);
+		const p12 = exportP12(dir, 'iter', PASSWORD, [
+			'-iter',
+			'600000',
+			'-in',
+			rsa.cert,
+			'-inkey',
+			rsa.key,
+		]);
 		const start = Date.now();
 		expectUsable(loadPkcs12(p12, PASSWORD));
 		expect(Date.now() - start).toBeLessThan(8000);
@@ -164,7 +267,10 @@ describe('loadPkcs12: errors', () => {
 	});
 
 	test('wrong password, in plain words and without the password', () => {
-		for (const file of [p12, exportP12(dir, 'errors-legacy', PASSWORD, ['-legacy', '-in', rsa.cert, '-inkey', rsa.key])]) {
+		for (const file of [
+			p12,
+			exportP12(dir, 'errors-legacy', PASSWORD, ['-legacy', '-in', rsa.cert, '-inkey', rsa.key]),
+		]) {
 			const error = expectError(() => loadPkcs12(file, 'S3cret-guess!'), 'PKCS12_PASSWORD_WRONG');
 			expect(error.message).toBe('The password of the signing certificate (.p12) is wrong.');
 			expect(`${error.message} ${error.hint}`).not.toContain('S3cret-guess!');
@@ -183,9 +289,21 @@ describe('loadPkcs12: errors', () => {
 	});
 
 	test('the key belongs to none of the certificates', () => {
-		const mismatch = exportP12(dir, 'mismatch', PASSWORD, ['-nocerts', '-inkey', rsa.key, '-certfile', ec.cert]);
+		const mismatch = exportP12(dir, 'mismatch', PASSWORD, [
+			'-nocerts',
+			'-inkey',
+			rsa.key,
+			'-certfile',
+			ec.cert,
+		]);
 		expectError(() => loadPkcs12(mismatch, PASSWORD), 'PKCS12_KEY_CERT_MISMATCH');
-		const rsaMismatch = exportP12(dir, 'mismatch2', PASSWORD, ['-nocerts', '-inkey', rsa.key, '-certfile', leaf.cert]);
+		const rsaMismatch = exportP12(dir, 'mismatch2', PASSWORD, [
+			'-nocerts',
+			'-inkey',
+			rsa.key,
+			'-certfile',
+			leaf.cert,
+		]);
 		expectError(() => loadPkcs12(rsaMismatch, PASSWORD), 'PKCS12_KEY_CERT_MISMATCH');
 	});
 
@@ -210,40 +328,64 @@ describe('loadPkcs12: errors', () => {
 describe('certificate validity', () => {
 	test('an expired certificate (openssl ca -enddate in the past)', () => {
 		const expired = datedCertificate(dir, 'expired', '20200101000000Z', '20200102000000Z');
-		const identity = loadPkcs12(exportP12(dir, 'expired', PASSWORD, ['-in', expired.cert, '-inkey', expired.key]), PASSWORD);
+		const identity = loadPkcs12(
+			exportP12(dir, 'expired', PASSWORD, ['-in', expired.cert, '-inkey', expired.key]),
+			PASSWORD,
+		);
 		expect(identity.certificate.notAfter.toISOString()).toBe('2020-01-02T00:00:00.000Z');
 		const result = checkCertificateValidity(identity.certificate);
 		expect(result).toMatchObject({ valid: false, expiresSoon: false });
 		expect(result.message).toBe('The signing certificate "expired" expired on 2020-01-02 (UTC).');
-		expect(() => assertCertificateValid(identity.certificate)).toThrow(expect.objectContaining({ code: 'CERTIFICATE_EXPIRED' }));
+		expect(() => assertCertificateValid(identity.certificate)).toThrow(
+			expect.objectContaining({ code: 'CERTIFICATE_EXPIRED' }),
+		);
 		// At a time inside its validity, the same certificate is fine.
-		expect(checkCertificateValidity(identity.certificate, new Date('2020-01-01T12:00:00Z'), 0).valid).toBe(true);
+		expect(
+			checkCertificateValidity(identity.certificate, new Date('2020-01-01T12:00:00Z'), 0).valid,
+		).toBe(true);
 	});
 
 	test('a certificate not valid yet', () => {
 		const future = datedCertificate(dir, 'future', '20991201000000Z', '21000102000000Z');
-		const identity = loadPkcs12(exportP12(dir, 'future', PASSWORD, ['-in', future.cert, '-inkey', future.key]), PASSWORD);
+		const identity = loadPkcs12(
+			exportP12(dir, 'future', PASSWORD, ['-in', future.cert, '-inkey', future.key]),
+			PASSWORD,
+		);
 		expect(identity.certificate.notAfter.toISOString()).toBe('2100-01-02T00:00:00.000Z'); // GeneralizedTime
 		expect(checkCertificateValidity(identity.certificate).valid).toBe(false);
-		expect(() => assertCertificateValid(identity.certificate)).toThrow(expect.objectContaining({ code: 'CERTIFICATE_NOT_YET_VALID' }));
+		expect(() => assertCertificateValid(identity.certificate)).toThrow(
+			expect.objectContaining({ code: 'CERTIFICATE_NOT_YET_VALID' }),
+		);
 	});
 
 	test('expires soon, and plainly valid', () => {
 		const soon = selfSigned(dir, 'soon', 'ec384', '/CN=Soon', { days: 10 });
-		const identity = loadPkcs12(exportP12(dir, 'soon', PASSWORD, ['-in', soon.cert, '-inkey', soon.key]), PASSWORD);
+		const identity = loadPkcs12(
+			exportP12(dir, 'soon', PASSWORD, ['-in', soon.cert, '-inkey', soon.key]),
+			PASSWORD,
+		);
 		const result = checkCertificateValidity(identity.certificate);
 		expect(result).toMatchObject({ valid: true, expiresSoon: true });
 		expect(result.daysLeft).toBeGreaterThanOrEqual(9);
-		expect(result.message).toMatch(/^The signing certificate "Soon" expires in (9|10) days, on \d{4}-\d\d-\d\d \(UTC\)\. Order its renewal now\.$/);
+		expect(result.message).toMatch(
+			/^The signing certificate "Soon" expires in (9|10) days, on \d{4}-\d\d-\d\d \(UTC\)\. Order its renewal now\.$/,
+		);
 		expect(checkCertificateValidity(identity.certificate, new Date(), 5).expiresSoon).toBe(false);
 		expect(() => assertCertificateValid(identity.certificate)).not.toThrow();
 		const lastDay = new Date(identity.certificate.notAfter.getTime() - 3_600_000);
-		expect(checkCertificateValidity(identity.certificate, lastDay).message).toMatch(/"Soon" expires today, on/);
+		expect(checkCertificateValidity(identity.certificate, lastDay).message).toMatch(
+			/"Soon" expires today, on/,
+		);
 	});
 
 	test('the key of a loaded identity is a node:crypto KeyObject made from PKCS#8', () => {
-		const identity = loadPkcs12(exportP12(dir, 'keyobject', PASSWORD, ['-in', ec.cert, '-inkey', ec.key]), PASSWORD);
+		const identity = loadPkcs12(
+			exportP12(dir, 'keyobject', PASSWORD, ['-in', ec.cert, '-inkey', ec.key]),
+			PASSWORD,
+		);
 		const pkcs8 = identity.privateKey.export({ format: 'der', type: 'pkcs8' });
-		expect(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).asymmetricKeyType).toBe('ec');
+		expect(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).asymmetricKeyType).toBe(
+			'ec',
+		);
 	});
 });

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { signDetached, verifyDetached } from '../../../nodes/domain/signing/cmsSignature';
 import { loadPkcs12 } from '../../../nodes/domain/signing/pkcs12';
-import { decodeSignatureFile, encodeSignatureFile, formatSignature, type SignatureLayout } from '../../../nodes/domain/signing/signatureLayout';
+import {
+	decodeSignatureFile,
+	encodeSignatureFile,
+	formatSignature,
+	type SignatureLayout,
+} from '../../../nodes/domain/signing/signatureLayout';
 import { exportP12, openssl, opensslOk, selfSigned, tempDir } from './fixtures';
 
 let dir: string;
@@ -16,7 +21,10 @@ const FI = Buffer.from('FI content\nwith LF\r\nand CRLF\n');
 beforeAll(async () => {
 	({ dir, cleanup } = tempDir('layout'));
 	const pair = selfSigned(dir, 'signer', 'rsa2048', '/CN=Layout Signer');
-	const identity = loadPkcs12(exportP12(dir, 'signer', 'pw', ['-in', pair.cert, '-inkey', pair.key]), 'pw');
+	const identity = loadPkcs12(
+		exportP12(dir, 'signer', 'pw', ['-in', pair.cert, '-inkey', pair.key]),
+		'pw',
+	);
 	writeFileSync(join(dir, 'FI'), FI);
 	der = (await signDetached(FI, identity, { includeChain: true })).der;
 	expect(der.length).toBeGreaterThan(1000); // several lines in every layout
@@ -61,7 +69,9 @@ describe('formatSignature', () => {
 
 	test('encodeSignatureFile gives the ASCII bytes; an unknown layout is refused', () => {
 		expect(encodeSignatureFile(der, 'cr-76').toString('ascii')).toBe(formatSignature(der, 'cr-76'));
-		expect(() => formatSignature(der, 'crlf' as SignatureLayout)).toThrow(expect.objectContaining({ code: 'FS_LAYOUT_UNKNOWN' }));
+		expect(() => formatSignature(der, 'crlf' as SignatureLayout)).toThrow(
+			expect.objectContaining({ code: 'FS_LAYOUT_UNKNOWN' }),
+		);
 	});
 });
 
@@ -69,29 +79,61 @@ describe('what the server gets from each layout', () => {
 	// Which standard decoders turn the file back into the DER (GNU coreutils base64, OpenSSL 3 base64).
 	const decoders: Record<SignatureLayout, Record<string, boolean>> = {
 		'single-line': { 'base64 -d': true, 'openssl base64 -d -A': true, 'openssl base64 -d': false },
-		'cr-76': { 'base64 -d': false, "tr '\\r' '\\n' | base64 -d": true, 'base64 -d -i': true, 'openssl base64 -d': false },
+		'cr-76': {
+			'base64 -d': false,
+			"tr '\\r' '\\n' | base64 -d": true,
+			'base64 -d -i': true,
+			'openssl base64 -d': false,
+		},
 		'pem-body': { 'base64 -d': false, 'openssl base64 -d': true, "tr -d '\\r' | base64 -d": true },
 	};
 
-	test.each(Object.keys(decoders) as SignatureLayout[])('%s decodes back and verifies with openssl', async (layout) => {
-		const file = `fs.${layout}`;
-		writeFileSync(join(dir, file), encodeSignatureFile(der, layout));
-		expect(decodeSignatureFile(encodeSignatureFile(der, layout)).equals(der)).toBe(true);
-		expect(decodeSignatureFile(formatSignature(der, layout)).equals(der)).toBe(true);
-		for (const [pipeline, works] of Object.entries(decoders[layout])) {
-			expect({ pipeline, works: shellDecode(file, pipeline) }).toEqual({ pipeline, works });
-			if (!works) continue;
-			const verified = opensslOk(dir, ['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'fs.der', '-content', 'FI', '-noverify', '-out', '/dev/null']);
-			expect(verified).toMatchObject({ ok: true });
-		}
-		expect((await verifyDetached(encodeSignatureFile(der, layout), FI)).valid).toBe(true);
-	});
+	test.each(Object.keys(decoders) as SignatureLayout[])(
+		'%s decodes back and verifies with openssl',
+		async (layout) => {
+			const file = `fs.${layout}`;
+			writeFileSync(join(dir, file), encodeSignatureFile(der, layout));
+			expect(decodeSignatureFile(encodeSignatureFile(der, layout)).equals(der)).toBe(true);
+			expect(decodeSignatureFile(formatSignature(der, layout)).equals(der)).toBe(true);
+			for (const [pipeline, works] of Object.entries(decoders[layout])) {
+				expect({ pipeline, works: shellDecode(file, pipeline) }).toEqual({ pipeline, works });
+				if (!works) continue;
+				const verified = opensslOk(dir, [
+					'cms',
+					'-verify',
+					'-binary',
+					'-inform',
+					'DER',
+					'-in',
+					'fs.der',
+					'-content',
+					'FI',
+					'-noverify',
+					'-out',
+					'/dev/null',
+				]);
+				expect(verified).toMatchObject({ ok: true });
+			}
+			expect((await verifyDetached(encodeSignatureFile(der, layout), FI)).valid).toBe(true);
+		},
+	);
 });
 
 describe('decodeSignatureFile', () => {
 	test('full PEM with BEGIN/END lines (as openssl writes it), with LF or CRLF', () => {
 		writeFileSync(join(dir, 'original.der'), der);
-		openssl(dir, ['cms', '-cmsout', '-inform', 'DER', '-in', 'original.der', '-outform', 'PEM', '-out', 'fs.pem']);
+		openssl(dir, [
+			'cms',
+			'-cmsout',
+			'-inform',
+			'DER',
+			'-in',
+			'original.der',
+			'-outform',
+			'PEM',
+			'-out',
+			'fs.pem',
+		]);
 		const pem = readFileSync(join(dir, 'fs.pem'));
 		expect(pem.toString()).toContain('-----BEGIN CMS-----');
 		expect(decodeSignatureFile(pem).equals(der)).toBe(true);
@@ -102,8 +144,14 @@ describe('decodeSignatureFile', () => {
 
 	test('raw DER, a UTF-8 BOM, surrounding blank lines', () => {
 		expect(decodeSignatureFile(der).equals(der)).toBe(true);
-		expect(decodeSignatureFile(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(formatSignature(der))])).equals(der)).toBe(true);
-		expect(decodeSignatureFile(`\r\n\n${formatSignature(der, 'cr-76')}\r\n`).equals(der)).toBe(true);
+		expect(
+			decodeSignatureFile(
+				Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(formatSignature(der))]),
+			).equals(der),
+		).toBe(true);
+		expect(decodeSignatureFile(`\r\n\n${formatSignature(der, 'cr-76')}\r\n`).equals(der)).toBe(
+			true,
+		);
 	});
 
 	test.each([
@@ -116,10 +164,14 @@ describe('decodeSignatureFile', () => {
 	])('%s is FS_INVALID', (_label, make) => {
 		const input = make();
 		expect(() => decodeSignatureFile(input)).toThrow(SocialSecurityError);
-		expect(() => decodeSignatureFile(Buffer.from(input))).toThrow(expect.objectContaining({ code: 'FS_INVALID' }));
+		expect(() => decodeSignatureFile(Buffer.from(input))).toThrow(
+			expect.objectContaining({ code: 'FS_INVALID' }),
+		);
 	});
 
 	test('truncated DER is FS_INVALID', () => {
-		expect(() => decodeSignatureFile(der.subarray(0, der.length - 1))).toThrow(expect.objectContaining({ code: 'FS_INVALID' }));
+		expect(() => decodeSignatureFile(der.subarray(0, der.length - 1))).toThrow(
+			expect.objectContaining({ code: 'FS_INVALID' }),
+		);
 	});
 });

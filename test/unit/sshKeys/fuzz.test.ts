@@ -45,12 +45,39 @@ function seeds(): Seed[] {
 	const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 	const out: Seed[] = [
 		{ text: ssh2Utils.generateKeyPairSync('rsa', { bits: 2048, comment: 'fuzz' }).private },
-		{ text: ssh2Utils.generateKeyPairSync('rsa', { bits: 2048, passphrase: PASS, cipher: 'aes256-ctr' }).private, passphrase: PASS },
+		{
+			text: ssh2Utils.generateKeyPairSync('rsa', {
+				bits: 2048,
+				passphrase: PASS,
+				cipher: 'aes256-ctr',
+			}).private,
+			passphrase: PASS,
+		},
 		{ text: ssh2Utils.generateKeyPairSync('ed25519').private },
 		{ text: String(rsa.privateKey.export({ type: 'pkcs1', format: 'pem' })) },
-		{ text: String(rsa.privateKey.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: PASS })), passphrase: PASS },
+		{
+			text: String(
+				rsa.privateKey.export({
+					type: 'pkcs1',
+					format: 'pem',
+					cipher: 'aes-128-cbc',
+					passphrase: PASS,
+				}),
+			),
+			passphrase: PASS,
+		},
 		{ text: String(rsa.privateKey.export({ type: 'pkcs8', format: 'pem' })) },
-		{ text: String(rsa.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASS })), passphrase: PASS },
+		{
+			text: String(
+				rsa.privateKey.export({
+					type: 'pkcs8',
+					format: 'pem',
+					cipher: 'aes-256-cbc',
+					passphrase: PASS,
+				}),
+			),
+			passphrase: PASS,
+		},
 		{ text: String(ec.privateKey.export({ type: 'sec1', format: 'pem' })) },
 	];
 	if (hasTool('puttygen') && hasTool('ssh-keygen')) {
@@ -71,7 +98,14 @@ function seeds(): Seed[] {
 	return out;
 }
 
-const LABELS = ['OPENSSH PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'DSA PRIVATE KEY'];
+const LABELS = [
+	'OPENSSH PRIVATE KEY',
+	'RSA PRIVATE KEY',
+	'EC PRIVATE KEY',
+	'PRIVATE KEY',
+	'ENCRYPTED PRIVATE KEY',
+	'DSA PRIVATE KEY',
+];
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 function makeInput(rand: () => number, pool: Seed[]): Seed {
@@ -79,11 +113,15 @@ function makeInput(rand: () => number, pool: Seed[]): Seed {
 	const pick = <T>(items: T[]): T => items[int(items.length)];
 	const randomBytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
 	const seed = pick(pool);
-	const usePass = (s: Seed): string | undefined => (s.passphrase && rand() < 0.03 ? s.passphrase : rand() < 0.05 ? 'wrong' : undefined);
+	const usePass = (s: Seed): string | undefined =>
+		s.passphrase && rand() < 0.03 ? s.passphrase : rand() < 0.05 ? 'wrong' : undefined;
 	let text: string;
 	switch (int(9)) {
 		case 0: // random printable or binary junk
-			text = rand() < 0.5 ? randomBytes(int(3000)).toString('latin1') : randomBytes(int(3000)).toString('base64');
+			text =
+				rand() < 0.5
+					? randomBytes(int(3000)).toString('latin1')
+					: randomBytes(int(3000)).toString('base64');
 			break;
 		case 1: // truncated
 			text = seed.text.slice(0, int(seed.text.length));
@@ -91,7 +129,8 @@ function makeInput(rand: () => number, pool: Seed[]): Seed {
 		case 2: {
 			// a few characters replaced
 			const chars = seed.text.split('');
-			for (let i = 0, n = 1 + int(5); i < n; i++) chars[int(chars.length)] = rand() < 0.7 ? B64[int(64)] : String.fromCharCode(int(128));
+			for (let i = 0, n = 1 + int(5); i < n; i++)
+				chars[int(chars.length)] = rand() < 0.7 ? B64[int(64)] : String.fromCharCode(int(128));
 			text = chars.join('');
 			break;
 		}
@@ -116,15 +155,28 @@ function makeInput(rand: () => number, pool: Seed[]): Seed {
 		case 5: {
 			// a structurally plausible OpenSSH envelope with random fields
 			const field = (): Buffer =>
-				rand() < 0.5 ? wireString(pick(['none', 'aes256-ctr', 'bcrypt', 'ssh-rsa', 'ssh-ed25519', ''])) : wireString(randomBytes(int(300)));
-			const kdf = Buffer.concat([wireString(randomBytes(16)), wireU32(rand() < 0.5 ? int(40) : int(2 ** 32))]);
+				rand() < 0.5
+					? wireString(pick(['none', 'aes256-ctr', 'bcrypt', 'ssh-rsa', 'ssh-ed25519', '']))
+					: wireString(randomBytes(int(300)));
+			const kdf = Buffer.concat([
+				wireString(randomBytes(16)),
+				wireU32(rand() < 0.5 ? int(40) : int(2 ** 32)),
+			]);
 			const body = Buffer.concat([
 				Buffer.from('openssh-key-v1\0', 'latin1'),
 				field(),
 				field(),
 				rand() < 0.5 ? wireString(kdf) : field(),
 				wireU32(rand() < 0.8 ? 1 : int(2 ** 32)),
-				rand() < 0.5 ? wireString(Buffer.concat([wireString('ssh-rsa'), wireString(randomBytes(3)), wireString(randomBytes(257))])) : field(),
+				rand() < 0.5
+					? wireString(
+							Buffer.concat([
+								wireString('ssh-rsa'),
+								wireString(randomBytes(3)),
+								wireString(randomBytes(257)),
+							]),
+						)
+					: field(),
 				field(),
 				randomBytes(int(20)),
 			]);
@@ -133,13 +185,19 @@ function makeInput(rand: () => number, pool: Seed[]): Seed {
 		}
 		case 6: {
 			// PPK header values replaced by random numbers or words
-			text = seed.text.replace(/^(Argon2-[A-Za-z]+|Public-Lines|Private-Lines|Encryption|Key-Derivation): .*$/gm, (line, name: string) =>
-				rand() < 0.3 ? `${name}: ${pick([String(int(2 ** 31)), String(int(100)), '0', '-1', 'x', '', '99999999999'])}` : line,
+			text = seed.text.replace(
+				/^(Argon2-[A-Za-z]+|Public-Lines|Private-Lines|Encryption|Key-Derivation): .*$/gm,
+				(line, name: string) =>
+					rand() < 0.3
+						? `${name}: ${pick([String(int(2 ** 31)), String(int(100)), '0', '-1', 'x', '', '99999999999'])}`
+						: line,
 			);
 			break;
 		}
 		case 7: // pasted damage on top of a truncation
-			text = seed.text.slice(0, seed.text.length - int(200)).replace(/\n/g, pick([' ', '', '\\n', '\r\n']));
+			text = seed.text
+				.slice(0, seed.text.length - int(200))
+				.replace(/\n/g, pick([' ', '', '\\n', '\r\n']));
 			break;
 		default: // pasted damage on top of substitutions of whitespace
 			text = seed.text.replace(/\n/g, () => pick([' ', '', '\n', '\\n', '  ', '\t']));
@@ -158,7 +216,9 @@ describe('fuzzing loadSshPrivateKey', () => {
 			const input = makeInput(rand, pool);
 			const t0 = Date.now();
 			try {
-				const key = await loadSshPrivateKey(input.text, input.passphrase, { allowAnyKeyType: rand() < 0.5 });
+				const key = await loadSshPrivateKey(input.text, input.passphrase, {
+					allowAnyKeyType: rand() < 0.5,
+				});
 				expect(key.fingerprintSha256).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
 				outcomes.set('ok', (outcomes.get('ok') ?? 0) + 1);
 			} catch (error) {
@@ -172,7 +232,11 @@ describe('fuzzing loadSshPrivateKey', () => {
 			slowest = Math.max(slowest, Date.now() - t0);
 		}
 		// Visible in the test output: what the fuzzer reached.
-		console.log('fuzz outcomes', Object.fromEntries(outcomes), `slowest ${slowest} ms, total ${Date.now() - started} ms`);
+		console.log(
+			'fuzz outcomes',
+			Object.fromEntries(outcomes),
+			`slowest ${slowest} ms, total ${Date.now() - started} ms`,
+		);
 		// The caps allow ~4 s of Argon2 or ~5 s of bcrypt for a legitimate file; leave room for slow CI.
 		expect(slowest).toBeLessThan(10_000);
 		expect(outcomes.size).toBeGreaterThanOrEqual(4);
@@ -181,14 +245,16 @@ describe('fuzzing loadSshPrivateKey', () => {
 	it('repairPastedKey and normalizeFingerprint never throw anything unexpected', () => {
 		const rand = prng(7);
 		for (let i = 0; i < 2000; i++) {
-			const text = Buffer.from(Array.from({ length: Math.floor(rand() * 500) }, () => Math.floor(rand() * 256))).toString(
-				rand() < 0.5 ? 'latin1' : 'base64',
-			);
+			const text = Buffer.from(
+				Array.from({ length: Math.floor(rand() * 500) }, () => Math.floor(rand() * 256)),
+			).toString(rand() < 0.5 ? 'latin1' : 'base64');
 			expect(typeof repairPastedKey(text)).toBe('string');
 			try {
 				normalizeFingerprint(text);
 			} catch (error) {
-				expect(isSocialSecurityError(error) && error.code === 'HOST_FINGERPRINT_INVALID').toBe(true);
+				expect(isSocialSecurityError(error) && error.code === 'HOST_FINGERPRINT_INVALID').toBe(
+					true,
+				);
 			}
 		}
 	});

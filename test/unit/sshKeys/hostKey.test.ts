@@ -48,7 +48,11 @@ describe('normalizeFingerprint', () => {
 	});
 
 	it('refuses a legacy MD5 fingerprint with a hint to use -E sha256', () => {
-		for (const md5 of ['MD5:a9:5f:ad:8b:99:78:5c:ca:5d:94:68:1c:60:d9:d2:e0', 'a9:5f:ad:8b:99:78:5c:ca:5d:94:68:1c:60:d9:d2:e0', 'a95fad8b99785cca5d94681c60d9d2e0']) {
+		for (const md5 of [
+			'MD5:a9:5f:ad:8b:99:78:5c:ca:5d:94:68:1c:60:d9:d2:e0',
+			'a9:5f:ad:8b:99:78:5c:ca:5d:94:68:1c:60:d9:d2:e0',
+			'a95fad8b99785cca5d94681c60d9d2e0',
+		]) {
 			const error = errorOf(() => normalizeFingerprint(md5));
 			expect(error.code).toBe('HOST_FINGERPRINT_INVALID');
 			expect(error.message).toMatch(/MD5/);
@@ -61,16 +65,22 @@ describe('normalizeFingerprint', () => {
 		['garbage', 'not a fingerprint'],
 		['too short', `SHA256:${B64.slice(1)}`],
 		['too long', `SHA256:${B64}AA`],
-		['non-canonical last character (a typo)', `SHA256:${B64.slice(0, -1)}${nextBase64Char(B64[B64.length - 1])}`],
+		[
+			'non-canonical last character (a typo)',
+			`SHA256:${B64.slice(0, -1)}${nextBase64Char(B64[B64.length - 1])}`,
+		],
 		['63 hex digits', HEX.slice(1)],
 		['SHA-1 hex', HEX.slice(0, 40)],
 		['non-string', 42 as unknown as string],
 		['very long', 'A'.repeat(10_000)],
-	])('refuses %s with HOST_FINGERPRINT_INVALID and the expected form in the hint', (_name, input) => {
-		const error = errorOf(() => normalizeFingerprint(input));
-		expect(error.code).toBe('HOST_FINGERPRINT_INVALID');
-		expect(error.hint).toMatch(/SHA256:/);
-	});
+	])(
+		'refuses %s with HOST_FINGERPRINT_INVALID and the expected form in the hint',
+		(_name, input) => {
+			const error = errorOf(() => normalizeFingerprint(input));
+			expect(error.code).toBe('HOST_FINGERPRINT_INVALID');
+			expect(error.hint).toMatch(/SHA256:/);
+		},
+	);
 });
 
 describe('fingerprintFromHex / hostHashMatches', () => {
@@ -86,7 +96,12 @@ describe('fingerprintFromHex / hostHashMatches', () => {
 		const pinned = normalizeFingerprint(`SHA256:${B64}`);
 		expect(hostHashMatches(pinned, HEX)).toBe(true);
 		expect(hostHashMatches(pinned, HEX.toUpperCase())).toBe(true);
-		expect(hostHashMatches(pinned, HEX.replace(/^./, (c) => (c === '0' ? '1' : '0')))).toBe(false);
+		expect(
+			hostHashMatches(
+				pinned,
+				HEX.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+			),
+		).toBe(false);
 	});
 });
 
@@ -94,13 +109,22 @@ describe('fingerprintFromHex / hostHashMatches', () => {
 	const lab = new KeyLab();
 	afterAll(() => lab.cleanup());
 
-	it.each(['rsa', 'ed25519', 'ecdsa'])('fingerprintOfPublicKeyBlob equals ssh-keygen -l for a %s host key', (type) => {
-		const key = lab.sshKeygen({ type, bits: type === 'rsa' ? 3072 : undefined });
-		const blob = Buffer.from(key.publicKey.split(' ')[1], 'base64');
-		expect(fingerprintOfPublicKeyBlob(blob)).toBe(key.fingerprint);
-		const line = lab.run('ssh-keygen', ['-l', '-E', 'sha256', '-f', lab.write(key.publicKey + ' host\n')]);
-		const pinned = normalizeFingerprint(line);
-		expect(pinned.display).toBe(key.fingerprint);
-		expect(hostHashMatches(pinned, hexHashOfPublicKeyBlob(blob))).toBe(true);
-	});
+	it.each(['rsa', 'ed25519', 'ecdsa'])(
+		'fingerprintOfPublicKeyBlob equals ssh-keygen -l for a %s host key',
+		(type) => {
+			const key = lab.sshKeygen({ type, bits: type === 'rsa' ? 3072 : undefined });
+			const blob = Buffer.from(key.publicKey.split(' ')[1], 'base64');
+			expect(fingerprintOfPublicKeyBlob(blob)).toBe(key.fingerprint);
+			const line = lab.run('ssh-keygen', [
+				'-l',
+				'-E',
+				'sha256',
+				'-f',
+				lab.write(key.publicKey + ' host\n'),
+			]);
+			const pinned = normalizeFingerprint(line);
+			expect(pinned.display).toBe(key.fingerprint);
+			expect(hostHashMatches(pinned, hexHashOfPublicKeyBlob(blob))).toBe(true);
+		},
+	);
 });

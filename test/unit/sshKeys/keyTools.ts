@@ -14,7 +14,10 @@ import { SocialSecurityError } from '../../../nodes/domain/errors';
  */
 export function hasTool(name: string): boolean {
 	const present = spawnSync(name, ['--help'], { stdio: 'ignore' }).error === undefined;
-	if (!present && process.env.CI === 'true') throw new Error(`CI=true but ${name} is not installed (scripts/ensure-system-deps.sh installs it)`);
+	if (!present && process.env.CI === 'true')
+		throw new Error(
+			`CI=true but ${name} is not installed (scripts/ensure-system-deps.sh installs it)`,
+		);
 	return present;
 }
 
@@ -60,7 +63,11 @@ export class KeyLab {
 	}
 
 	run(cmd: string, args: string[]): string {
-		return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+		return execFileSync(cmd, args, {
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'pipe'],
+			timeout: 120_000,
+		});
 	}
 
 	private passFile(passphrase: string | undefined): string {
@@ -73,7 +80,13 @@ export class KeyLab {
 	}
 
 	fingerprintOfPublic(publicKey: string): string {
-		const out = this.run('ssh-keygen', ['-l', '-E', 'sha256', '-f', this.write(publicKey + '\n', 'pub')]);
+		const out = this.run('ssh-keygen', [
+			'-l',
+			'-E',
+			'sha256',
+			'-f',
+			this.write(publicKey + '\n', 'pub'),
+		]);
 		const m = /SHA256:[A-Za-z0-9+/]+/.exec(out);
 		if (!m) throw new Error(`no fingerprint in: ${out}`);
 		return m[0];
@@ -86,12 +99,34 @@ export class KeyLab {
 
 	private finish(path: string, passphrase: string | undefined, publicKey: string): MadeKey {
 		chmodSync(path, 0o600);
-		return { path, text: readFileSync(path, 'utf8'), passphrase, publicKey, fingerprint: this.fingerprintOfPublic(publicKey) };
+		return {
+			path,
+			text: readFileSync(path, 'utf8'),
+			passphrase,
+			publicKey,
+			fingerprint: this.fingerprintOfPublic(publicKey),
+		};
 	}
 
-	sshKeygen(opts: { type?: string; bits?: number; format?: 'PEM' | 'PKCS8'; passphrase?: string; comment?: string }): MadeKey {
+	sshKeygen(opts: {
+		type?: string;
+		bits?: number;
+		format?: 'PEM' | 'PKCS8';
+		passphrase?: string;
+		comment?: string;
+	}): MadeKey {
 		const path = this.name('sshkey');
-		const args = ['-q', '-t', opts.type ?? 'rsa', '-N', opts.passphrase ?? '', '-C', opts.comment ?? 'test key', '-f', path];
+		const args = [
+			'-q',
+			'-t',
+			opts.type ?? 'rsa',
+			'-N',
+			opts.passphrase ?? '',
+			'-C',
+			opts.comment ?? 'test key',
+			'-f',
+			path,
+		];
 		if (opts.bits) args.push('-b', String(opts.bits));
 		if (opts.format) args.push('-m', opts.format);
 		this.run('ssh-keygen', args);
@@ -101,10 +136,29 @@ export class KeyLab {
 	/** `openssl genpkey` (PKCS#8) and, with a passphrase, `openssl pkcs8 -topk8 -v2 aes256`. */
 	openssl(opts: { bits: number; passphrase?: string }): MadeKey {
 		const plain = this.name('openssl');
-		this.run('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${opts.bits}`, '-out', plain]);
+		this.run('openssl', [
+			'genpkey',
+			'-algorithm',
+			'RSA',
+			'-pkeyopt',
+			`rsa_keygen_bits:${opts.bits}`,
+			'-out',
+			plain,
+		]);
 		if (!opts.passphrase) return this.finish(plain, undefined, this.publicOfOpenSshFile(plain));
 		const enc = this.name('openssl-enc');
-		this.run('openssl', ['pkcs8', '-topk8', '-v2', 'aes256', '-in', plain, '-out', enc, '-passout', `pass:${opts.passphrase}`]);
+		this.run('openssl', [
+			'pkcs8',
+			'-topk8',
+			'-v2',
+			'aes256',
+			'-in',
+			plain,
+			'-out',
+			enc,
+			'-passout',
+			`pass:${opts.passphrase}`,
+		]);
 		return this.finish(enc, opts.passphrase, this.publicOfOpenSshFile(enc, opts.passphrase));
 	}
 
@@ -117,14 +171,26 @@ export class KeyLab {
 		kdf?: 'argon2id' | 'argon2i' | 'argon2d';
 	}): MadeKey {
 		const path = this.name('putty') + '.ppk';
-		const args = ['-q', '-t', opts.type ?? 'rsa', '-C', opts.comment ?? 'putty key', '-o', path, '--new-passphrase', this.passFile(opts.passphrase)];
+		const args = [
+			'-q',
+			'-t',
+			opts.type ?? 'rsa',
+			'-C',
+			opts.comment ?? 'putty key',
+			'-o',
+			path,
+			'--new-passphrase',
+			this.passFile(opts.passphrase),
+		];
 		if (opts.bits) args.push('-b', String(opts.bits));
 		const params: string[] = [];
 		if (opts.version === 2) params.push('version=2');
 		if (opts.kdf) params.push(`kdf=${opts.kdf}`);
 		if (params.length) args.push('--ppk-param', params.join(','));
 		this.run('puttygen', args);
-		const publicKey = KeyLab.bare(this.run('puttygen', [path, '-L', '--old-passphrase', this.passFile(opts.passphrase)]));
+		const publicKey = KeyLab.bare(
+			this.run('puttygen', [path, '-L', '--old-passphrase', this.passFile(opts.passphrase)]),
+		);
 		return this.finish(path, opts.passphrase, publicKey);
 	}
 

@@ -7,7 +7,8 @@ const b64 = (n: number, seed = 1): string => {
 	for (let i = 0; i < n; i++) out += alphabet[(i * 7 + seed * 13) % 64];
 	return out;
 };
-const wrap = (s: string, width: number): string => s.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n');
+const wrap = (s: string, width: number): string =>
+	s.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n');
 
 const ENCRYPTED_PKCS1 = [
 	'-----BEGIN RSA PRIVATE KEY-----',
@@ -19,9 +20,17 @@ const ENCRYPTED_PKCS1 = [
 	'',
 ].join('\n');
 
-const DES_PKCS1 = ENCRYPTED_PKCS1.replace('AES-128-CBC,FF8B4616923133156EFB027F6F07394B', 'DES-EDE3-CBC,0123456789ABCDEF');
+const DES_PKCS1 = ENCRYPTED_PKCS1.replace(
+	'AES-128-CBC,FF8B4616923133156EFB027F6F07394B',
+	'DES-EDE3-CBC,0123456789ABCDEF',
+);
 
-const OPENSSH = ['-----BEGIN OPENSSH PRIVATE KEY-----', wrap(b64(1000), 70), '-----END OPENSSH PRIVATE KEY-----', ''].join('\n');
+const OPENSSH = [
+	'-----BEGIN OPENSSH PRIVATE KEY-----',
+	wrap(b64(1000), 70),
+	'-----END OPENSSH PRIVATE KEY-----',
+	'',
+].join('\n');
 
 const PPK3 = [
 	'PuTTY-User-Key-File-3: ssh-rsa',
@@ -75,13 +84,22 @@ describe('repairPastedKey', () => {
 	});
 
 	it('PPK with a comment containing a header name: rebuilt exactly when lines survived', () => {
-		for (const variant of ['CRLF', 'literal \\n', 'literal \\r\\n', 'quoted, padded', 'base64 of the file']) {
+		for (const variant of [
+			'CRLF',
+			'literal \\n',
+			'literal \\r\\n',
+			'quoted, padded',
+			'base64 of the file',
+		]) {
 			expect([variant, repairPastedKey(pastedVariants(PPK3)[variant])]).toEqual([variant, PPK3]);
 		}
 	});
 
 	it('PPK comment with spaces survives "newlines → spaces" and "newlines removed"', () => {
-		const ppk = PPK3.replace('Comment: EXP 1234 key: Public-Lines: tricky', 'Comment: EXP 1234 payroll key');
+		const ppk = PPK3.replace(
+			'Comment: EXP 1234 key: Public-Lines: tricky',
+			'Comment: EXP 1234 payroll key',
+		);
 		expect(repairPastedKey(ppk.trim().replace(/\n/g, ' '))).toBe(ppk);
 		expect(repairPastedKey(ppk.trim().replace(/\n/g, ''))).toBe(ppk);
 	});
@@ -113,7 +131,9 @@ describe('repairPastedKey', () => {
 	it('returns unknown text trimmed, without inventing structure', () => {
 		expect(repairPastedKey('  hello world \n')).toBe('hello world');
 		expect(repairPastedKey('ssh-rsa AAAAB3Nza comment')).toBe('ssh-rsa AAAAB3Nza comment');
-		expect(repairPastedKey('-----BEGIN RSA PRIVATE KEY----- MIIE')).toBe('-----BEGIN RSA PRIVATE KEY----- MIIE');
+		expect(repairPastedKey('-----BEGIN RSA PRIVATE KEY----- MIIE')).toBe(
+			'-----BEGIN RSA PRIVATE KEY----- MIIE',
+		);
 		expect(repairPastedKey('')).toBe('');
 	});
 

@@ -8,7 +8,6 @@ jest.setTimeout(120_000);
 const PASS = 'pässphrase with ünïcode';
 const describeTools = hasTool('puttygen') && hasTool('ssh-keygen') ? describe : describe.skip;
 
-
 describeTools('PuTTY PPK decoding', () => {
 	const lab = new KeyLab();
 	afterAll(() => lab.cleanup());
@@ -27,18 +26,22 @@ describeTools('PuTTY PPK decoding', () => {
 		for (const [name, opts] of kinds) keys.set(name, lab.puttygen(opts));
 	});
 
-	it.each(kinds.map(([name]) => name))('%s: decodes to a key ssh2 and ssh-keygen accept', async (name) => {
-		const made = keys.get(name)!;
-		const ppk = await decodePpk(made.text, made.passphrase);
-		expect(ppk.encrypted).toBe(!!made.passphrase);
-		expect(`${ppk.algorithm} ${ppk.publicBlob.toString('base64')}`).toBe(made.publicKey);
-		const parsed = ssh2Utils.parseKey(ppk.privateKey);
-		if (parsed instanceof Error) throw parsed;
-		expect(`${parsed.type} ${parsed.getPublicSSH().toString('base64')}`).toBe(made.publicKey);
-		expect(lab.publicOfOpenSshFile(lab.write(ppk.privateKey, 'out'))).toBe(made.publicKey);
-		if (ppk.algorithm === 'ssh-rsa') expect(ppk.privateKey).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
-		else expect(ppk.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
-	});
+	it.each(kinds.map(([name]) => name))(
+		'%s: decodes to a key ssh2 and ssh-keygen accept',
+		async (name) => {
+			const made = keys.get(name)!;
+			const ppk = await decodePpk(made.text, made.passphrase);
+			expect(ppk.encrypted).toBe(!!made.passphrase);
+			expect(`${ppk.algorithm} ${ppk.publicBlob.toString('base64')}`).toBe(made.publicKey);
+			const parsed = ssh2Utils.parseKey(ppk.privateKey);
+			if (parsed instanceof Error) throw parsed;
+			expect(`${parsed.type} ${parsed.getPublicSSH().toString('base64')}`).toBe(made.publicKey);
+			expect(lab.publicOfOpenSshFile(lab.write(ppk.privateKey, 'out'))).toBe(made.publicKey);
+			if (ppk.algorithm === 'ssh-rsa')
+				expect(ppk.privateKey).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+			else expect(ppk.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+		},
+	);
 
 	describe('hostile or damaged files', () => {
 		let v3: MadeKey;
@@ -48,21 +51,52 @@ describeTools('PuTTY PPK decoding', () => {
 		const edit = (pattern: RegExp, replacement: string): string => {
 			expect(v3.text).toMatch(pattern);
 			// 'FLIP' changes the matched hex digit to another one, so the edit always changes the file.
-			if (replacement === 'FLIP') return v3.text.replace(pattern, (m) => `${m.slice(0, -1)}${m.endsWith('0') ? '1' : '0'}`);
+			if (replacement === 'FLIP')
+				return v3.text.replace(pattern, (m) => `${m.slice(0, -1)}${m.endsWith('0') ? '1' : '0'}`);
 			return v3.text.replace(pattern, replacement);
 		};
 
 		it.each([
-			['huge Argon2 memory', 'SSH_KEY_UNSUPPORTED_FORMAT', /^Argon2-Memory: .*$/m, 'Argon2-Memory: 4194304'],
-			['huge Argon2 passes', 'SSH_KEY_UNSUPPORTED_FORMAT', /^Argon2-Passes: .*$/m, 'Argon2-Passes: 4000000000'],
-			['memory × passes over the budget', 'SSH_KEY_UNSUPPORTED_FORMAT', /^Argon2-Memory: .*\nArgon2-Passes: .*$/m, `Argon2-Memory: ${PPK_LIMITS.argon2MaxMemoryKiB}\nArgon2-Passes: 100`],
-			['huge parallelism', 'SSH_KEY_UNSUPPORTED_FORMAT', /^Argon2-Parallelism: .*$/m, 'Argon2-Parallelism: 255'],
+			[
+				'huge Argon2 memory',
+				'SSH_KEY_UNSUPPORTED_FORMAT',
+				/^Argon2-Memory: .*$/m,
+				'Argon2-Memory: 4194304',
+			],
+			[
+				'huge Argon2 passes',
+				'SSH_KEY_UNSUPPORTED_FORMAT',
+				/^Argon2-Passes: .*$/m,
+				'Argon2-Passes: 4000000000',
+			],
+			[
+				'memory × passes over the budget',
+				'SSH_KEY_UNSUPPORTED_FORMAT',
+				/^Argon2-Memory: .*\nArgon2-Passes: .*$/m,
+				`Argon2-Memory: ${PPK_LIMITS.argon2MaxMemoryKiB}\nArgon2-Passes: 100`,
+			],
+			[
+				'huge parallelism',
+				'SSH_KEY_UNSUPPORTED_FORMAT',
+				/^Argon2-Parallelism: .*$/m,
+				'Argon2-Parallelism: 255',
+			],
 			['zero parallelism', 'SSH_KEY_INVALID', /^Argon2-Parallelism: .*$/m, 'Argon2-Parallelism: 0'],
 			['zero passes', 'SSH_KEY_INVALID', /^Argon2-Passes: .*$/m, 'Argon2-Passes: 0'],
 			['non-numeric memory', 'SSH_KEY_INVALID', /^Argon2-Memory: .*$/m, 'Argon2-Memory: lots'],
 			['short salt', 'SSH_KEY_INVALID', /^Argon2-Salt: .*$/m, 'Argon2-Salt: 00'],
-			['unknown KDF', 'SSH_KEY_UNSUPPORTED_FORMAT', /^Key-Derivation: .*$/m, 'Key-Derivation: scrypt'],
-			['unknown cipher', 'SSH_KEY_UNSUPPORTED_FORMAT', /^Encryption: .*$/m, 'Encryption: aes128-ctr'],
+			[
+				'unknown KDF',
+				'SSH_KEY_UNSUPPORTED_FORMAT',
+				/^Key-Derivation: .*$/m,
+				'Key-Derivation: scrypt',
+			],
+			[
+				'unknown cipher',
+				'SSH_KEY_UNSUPPORTED_FORMAT',
+				/^Encryption: .*$/m,
+				'Encryption: aes128-ctr',
+			],
 			['too many private lines', 'SSH_KEY_INVALID', /^Private-Lines: .*$/m, 'Private-Lines: 99'],
 			['bad MAC length', 'SSH_KEY_INVALID', /^Private-MAC: .*$/m, 'Private-MAC: abcd'],
 			['MAC changed', 'SSH_KEY_PASSPHRASE_WRONG', /^Private-MAC: ./m, 'FLIP'],
@@ -78,7 +112,12 @@ describeTools('PuTTY PPK decoding', () => {
 
 		it('parsePpk reads the structure without any secret', () => {
 			const file = parsePpk(v3.text);
-			expect(file).toMatchObject({ version: 3, algorithm: 'ssh-rsa', encryption: 'aes256-cbc', comment: 'putty key' });
+			expect(file).toMatchObject({
+				version: 3,
+				algorithm: 'ssh-rsa',
+				encryption: 'aes256-cbc',
+				comment: 'putty key',
+			});
 			expect(file.argon2).toMatchObject({ kdf: 'Argon2id', memoryKiB: 8192, parallelism: 1 });
 		});
 
@@ -92,7 +131,8 @@ describeTools('PuTTY PPK decoding', () => {
 
 		it('a public part from another key (with a recomputed MAC being impossible) is refused', async () => {
 			const other = lab.puttygen({ type: 'rsa', bits: 2048, passphrase: PASS });
-			const pub = (t: string): string => /Public-Lines: \d+\n[\s\S]*?(?=Key-Derivation)/.exec(t)![0];
+			const pub = (t: string): string =>
+				/Public-Lines: \d+\n[\s\S]*?(?=Key-Derivation)/.exec(t)![0];
 			const mixed = v3.text.replace(pub(v3.text), pub(other.text));
 			expect(await codeOf(decodePpk(mixed, PASS))).toBe('SSH_KEY_PASSPHRASE_WRONG');
 		});

@@ -4,7 +4,11 @@ import { utils as ssh2Utils } from 'ssh2';
 
 import { isSocialSecurityError, SocialSecurityError } from '../../../nodes/domain/errors';
 import { repairPastedKey } from '../../../nodes/domain/sshKeys/pastedKey';
-import { loadSshPrivateKey, type LoadedSshKey, type SshPrivateKeyFormat } from '../../../nodes/domain/sshKeys/privateKey';
+import {
+	loadSshPrivateKey,
+	type LoadedSshKey,
+	type SshPrivateKeyFormat,
+} from '../../../nodes/domain/sshKeys/privateKey';
 import { wireString, wireU32 } from '../../../nodes/domain/sshKeys/sshWire';
 import { hasTool, KeyLab, pastedVariants, type MadeKey, codeOf } from './keyTools';
 
@@ -14,7 +18,6 @@ const PASS = 'correct horse battery';
 const haveTools = hasTool('ssh-keygen') && hasTool('openssl') && hasTool('puttygen');
 const describeTools = haveTools ? describe : describe.skip;
 if (!haveTools) console.warn('ssh-keygen, openssl or puttygen missing: key format tests skipped');
-
 
 async function errorOf(promise: Promise<unknown>): Promise<SocialSecurityError> {
 	try {
@@ -37,23 +40,103 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 		bits: number;
 	}
 	const cases: Case[] = [
-		{ name: 'OpenSSH RSA 2048', make: () => lab.sshKeygen({ bits: 2048 }), format: 'openssh', bits: 2048 },
-		{ name: 'OpenSSH RSA 2048, passphrase', make: () => lab.sshKeygen({ bits: 2048, passphrase: PASS }), format: 'openssh', bits: 2048 },
-		{ name: 'OpenSSH RSA 4096', make: () => lab.sshKeygen({ bits: 4096 }), format: 'openssh', bits: 4096 },
-		{ name: 'OpenSSH RSA 4096, passphrase', make: () => lab.sshKeygen({ bits: 4096, passphrase: PASS }), format: 'openssh', bits: 4096 },
-		{ name: 'OpenSSH RSA 3072, comment with spaces', make: () => lab.sshKeygen({ bits: 3072, comment: 'EXP12345 payroll 2025' }), format: 'openssh', bits: 3072 },
-		{ name: 'PEM PKCS#1', make: () => lab.sshKeygen({ bits: 2048, format: 'PEM' }), format: 'pkcs1', bits: 2048 },
-		{ name: 'PEM PKCS#1, passphrase', make: () => lab.sshKeygen({ bits: 2048, format: 'PEM', passphrase: PASS }), format: 'pkcs1', bits: 2048 },
-		{ name: 'PKCS#8 (ssh-keygen -m PKCS8)', make: () => lab.sshKeygen({ bits: 2048, format: 'PKCS8' }), format: 'pkcs8', bits: 2048 },
-		{ name: 'encrypted PKCS#8 (ssh-keygen -m PKCS8)', make: () => lab.sshKeygen({ bits: 2048, format: 'PKCS8', passphrase: PASS }), format: 'pkcs8', bits: 2048 },
-		{ name: 'PKCS#8 (openssl genpkey)', make: () => lab.openssl({ bits: 3072 }), format: 'pkcs8', bits: 3072 },
-		{ name: 'encrypted PKCS#8 (openssl pkcs8 -v2 aes256)', make: () => lab.openssl({ bits: 2048, passphrase: PASS }), format: 'pkcs8', bits: 2048 },
+		{
+			name: 'OpenSSH RSA 2048',
+			make: () => lab.sshKeygen({ bits: 2048 }),
+			format: 'openssh',
+			bits: 2048,
+		},
+		{
+			name: 'OpenSSH RSA 2048, passphrase',
+			make: () => lab.sshKeygen({ bits: 2048, passphrase: PASS }),
+			format: 'openssh',
+			bits: 2048,
+		},
+		{
+			name: 'OpenSSH RSA 4096',
+			make: () => lab.sshKeygen({ bits: 4096 }),
+			format: 'openssh',
+			bits: 4096,
+		},
+		{
+			name: 'OpenSSH RSA 4096, passphrase',
+			make: () => lab.sshKeygen({ bits: 4096, passphrase: PASS }),
+			format: 'openssh',
+			bits: 4096,
+		},
+		{
+			name: 'OpenSSH RSA 3072, comment with spaces',
+			make: () => lab.sshKeygen({ bits: 3072, comment: 'EXP12345 payroll 2025' }),
+			format: 'openssh',
+			bits: 3072,
+		},
+		{
+			name: 'PEM PKCS#1',
+			make: () => lab.sshKeygen({ bits: 2048, format: 'PEM' }),
+			format: 'pkcs1',
+			bits: 2048,
+		},
+		{
+			name: 'PEM PKCS#1, passphrase',
+			make: () => lab.sshKeygen({ bits: 2048, format: 'PEM', passphrase: PASS }),
+			format: 'pkcs1',
+			bits: 2048,
+		},
+		{
+			name: 'PKCS#8 (ssh-keygen -m PKCS8)',
+			make: () => lab.sshKeygen({ bits: 2048, format: 'PKCS8' }),
+			format: 'pkcs8',
+			bits: 2048,
+		},
+		{
+			name: 'encrypted PKCS#8 (ssh-keygen -m PKCS8)',
+			make: () => lab.sshKeygen({ bits: 2048, format: 'PKCS8', passphrase: PASS }),
+			format: 'pkcs8',
+			bits: 2048,
+		},
+		{
+			name: 'PKCS#8 (openssl genpkey)',
+			make: () => lab.openssl({ bits: 3072 }),
+			format: 'pkcs8',
+			bits: 3072,
+		},
+		{
+			name: 'encrypted PKCS#8 (openssl pkcs8 -v2 aes256)',
+			make: () => lab.openssl({ bits: 2048, passphrase: PASS }),
+			format: 'pkcs8',
+			bits: 2048,
+		},
 		{ name: 'PPK v3', make: () => lab.puttygen({ bits: 2048 }), format: 'ppk3', bits: 2048 },
-		{ name: 'PPK v3, passphrase (Argon2id)', make: () => lab.puttygen({ bits: 2048, passphrase: PASS, comment: 'my putty key' }), format: 'ppk3', bits: 2048 },
-		{ name: 'PPK v3, passphrase (Argon2i)', make: () => lab.puttygen({ bits: 2048, passphrase: PASS, kdf: 'argon2i' }), format: 'ppk3', bits: 2048 },
-		{ name: 'PPK v3, passphrase (Argon2d), 3072', make: () => lab.puttygen({ bits: 3072, passphrase: PASS, kdf: 'argon2d' }), format: 'ppk3', bits: 3072 },
-		{ name: 'PPK v2', make: () => lab.puttygen({ bits: 2048, version: 2 }), format: 'ppk2', bits: 2048 },
-		{ name: 'PPK v2, passphrase', make: () => lab.puttygen({ bits: 2048, version: 2, passphrase: PASS }), format: 'ppk2', bits: 2048 },
+		{
+			name: 'PPK v3, passphrase (Argon2id)',
+			make: () => lab.puttygen({ bits: 2048, passphrase: PASS, comment: 'my putty key' }),
+			format: 'ppk3',
+			bits: 2048,
+		},
+		{
+			name: 'PPK v3, passphrase (Argon2i)',
+			make: () => lab.puttygen({ bits: 2048, passphrase: PASS, kdf: 'argon2i' }),
+			format: 'ppk3',
+			bits: 2048,
+		},
+		{
+			name: 'PPK v3, passphrase (Argon2d), 3072',
+			make: () => lab.puttygen({ bits: 3072, passphrase: PASS, kdf: 'argon2d' }),
+			format: 'ppk3',
+			bits: 3072,
+		},
+		{
+			name: 'PPK v2',
+			make: () => lab.puttygen({ bits: 2048, version: 2 }),
+			format: 'ppk2',
+			bits: 2048,
+		},
+		{
+			name: 'PPK v2, passphrase',
+			make: () => lab.puttygen({ bits: 2048, version: 2, passphrase: PASS }),
+			format: 'ppk2',
+			bits: 2048,
+		},
 	];
 
 	const made = new Map<string, MadeKey>();
@@ -69,7 +152,12 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 	describe.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
 		it('is recognised with the right type, size and format', () => {
 			const key = loaded.get(name)!;
-			expect(key).toMatchObject({ type: 'ssh-rsa', bits: c.bits, format: c.format, encrypted: !!made.get(name)!.passphrase });
+			expect(key).toMatchObject({
+				type: 'ssh-rsa',
+				bits: c.bits,
+				format: c.format,
+				encrypted: !!made.get(name)!.passphrase,
+			});
 		});
 
 		it('gives the public key and fingerprint that ssh-keygen/puttygen give', () => {
@@ -96,8 +184,12 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 	});
 
 	it('keeps the comment of OpenSSH and PuTTY keys', () => {
-		expect(loaded.get('OpenSSH RSA 3072, comment with spaces')!.comment).toBe('EXP12345 payroll 2025');
-		expect(loaded.get('OpenSSH RSA 3072, comment with spaces')!.publicKeyOpenSsh).toMatch(/ EXP12345 payroll 2025$/);
+		expect(loaded.get('OpenSSH RSA 3072, comment with spaces')!.comment).toBe(
+			'EXP12345 payroll 2025',
+		);
+		expect(loaded.get('OpenSSH RSA 3072, comment with spaces')!.publicKeyOpenSsh).toMatch(
+			/ EXP12345 payroll 2025$/,
+		);
 		expect(loaded.get('PPK v3, passphrase (Argon2id)')!.comment).toBe('my putty key');
 		expect(loaded.get('PEM PKCS#1')!.comment).toBe('');
 	});
@@ -130,40 +222,58 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 	describe('passphrase problems', () => {
 		const encrypted = cases.filter((c) => /passphrase|encrypted/.test(c.name)).map((c) => c.name);
 		it.each(encrypted)('%s: missing passphrase → SSH_KEY_PASSPHRASE_REQUIRED', async (name) => {
-			expect(await codeOf(loadSshPrivateKey(made.get(name)!.text))).toBe('SSH_KEY_PASSPHRASE_REQUIRED');
-			expect(await codeOf(loadSshPrivateKey(made.get(name)!.text, ''))).toBe('SSH_KEY_PASSPHRASE_REQUIRED');
+			expect(await codeOf(loadSshPrivateKey(made.get(name)!.text))).toBe(
+				'SSH_KEY_PASSPHRASE_REQUIRED',
+			);
+			expect(await codeOf(loadSshPrivateKey(made.get(name)!.text, ''))).toBe(
+				'SSH_KEY_PASSPHRASE_REQUIRED',
+			);
 		});
-		it.each(encrypted)('%s: wrong passphrase → SSH_KEY_PASSPHRASE_WRONG, passphrase not echoed', async (name) => {
-			const error = await errorOf(loadSshPrivateKey(made.get(name)!.text, 'Wrong Passphrase 123'));
-			expect(error.code).toBe('SSH_KEY_PASSPHRASE_WRONG');
-			expect(error.hint).toBeTruthy();
-			expect(`${error.message} ${error.hint}`).not.toMatch(/Wrong Passphrase 123|correct horse/);
-		});
+		it.each(encrypted)(
+			'%s: wrong passphrase → SSH_KEY_PASSPHRASE_WRONG, passphrase not echoed',
+			async (name) => {
+				const error = await errorOf(
+					loadSshPrivateKey(made.get(name)!.text, 'Wrong Passphrase 123'),
+				);
+				expect(error.code).toBe('SSH_KEY_PASSPHRASE_WRONG');
+				expect(error.hint).toBeTruthy();
+				expect(`${error.message} ${error.hint}`).not.toMatch(/Wrong Passphrase 123|correct horse/);
+			},
+		);
 		it('a passphrase given for an unencrypted key is ignored', async () => {
 			const key = made.get('PEM PKCS#1')!;
-			expect((await loadSshPrivateKey(key.text, 'whatever')).fingerprintSha256).toBe(key.fingerprint);
+			expect((await loadSshPrivateKey(key.text, 'whatever')).fingerprintSha256).toBe(
+				key.fingerprint,
+			);
 		});
 	});
 
 	describe('damaged keys', () => {
-		it.each(cases.map((c) => c.name))('%s: truncated or missing lines → SSH_KEY_INVALID', async (name) => {
-			const key = made.get(name)!;
-			const lines = key.text.trim().split('\n');
-			const half = key.text.slice(0, Math.floor(key.text.length / 2));
-			expect(await codeOf(loadSshPrivateKey(half, key.passphrase))).toBe('SSH_KEY_INVALID');
-			if (!key.passphrase) {
-				const middleRemoved = [...lines.slice(0, 4), ...lines.slice(8)].join('\n');
-				expect(await codeOf(loadSshPrivateKey(middleRemoved))).toBe('SSH_KEY_INVALID');
-			}
-		});
+		it.each(cases.map((c) => c.name))(
+			'%s: truncated or missing lines → SSH_KEY_INVALID',
+			async (name) => {
+				const key = made.get(name)!;
+				const lines = key.text.trim().split('\n');
+				const half = key.text.slice(0, Math.floor(key.text.length / 2));
+				expect(await codeOf(loadSshPrivateKey(half, key.passphrase))).toBe('SSH_KEY_INVALID');
+				if (!key.passphrase) {
+					const middleRemoved = [...lines.slice(0, 4), ...lines.slice(8)].join('\n');
+					expect(await codeOf(loadSshPrivateKey(middleRemoved))).toBe('SSH_KEY_INVALID');
+				}
+			},
+		);
 
 		it('an edited PuTTY comment breaks the MAC (plain → INVALID, encrypted → PASSPHRASE_WRONG)', async () => {
 			const plain = made.get('PPK v3')!;
-			expect(await codeOf(loadSshPrivateKey(plain.text.replace(/^Comment: .*$/m, 'Comment: edited')))).toBe('SSH_KEY_INVALID');
+			expect(
+				await codeOf(loadSshPrivateKey(plain.text.replace(/^Comment: .*$/m, 'Comment: edited'))),
+			).toBe('SSH_KEY_INVALID');
 			const enc = made.get('PPK v2, passphrase')!;
-			expect(await codeOf(loadSshPrivateKey(enc.text.replace(/^Comment: .*$/m, 'Comment: edited'), PASS))).toBe(
-				'SSH_KEY_PASSPHRASE_WRONG',
-			);
+			expect(
+				await codeOf(
+					loadSshPrivateKey(enc.text.replace(/^Comment: .*$/m, 'Comment: edited'), PASS),
+				),
+			).toBe('SSH_KEY_PASSPHRASE_WRONG');
 		});
 
 		it('a public key instead of the private key → SSH_KEY_INVALID saying so', async () => {
@@ -214,23 +324,30 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 			['ed25519 PPK', () => ed25519Ppk, 'ssh-ed25519', 256, 'ppk3'],
 			['ECDSA P-256 PPK (passphrase)', () => ecdsaPpk, 'ecdsa-sha2-nistp256', 256, 'ppk3'],
 			['ECDSA P-384 SEC1 PEM', () => ecdsa384, 'ecdsa-sha2-nistp384', 384, 'sec1'],
-		])('%s is accepted with allowAnyKeyType and usable by ssh2 and ssh-keygen', async (_name, key, type, bits, format) => {
-			const k = key();
-			const result = await loadSshPrivateKey(k.text, k.passphrase, { allowAnyKeyType: true });
-			expect(result).toMatchObject({ type, bits, format });
-			expect(KeyLab.bare(result.publicKeyOpenSsh)).toBe(k.publicKey);
-			expect(result.fingerprintSha256).toBe(k.fingerprint);
-			const parsed = ssh2Utils.parseKey(result.privateKey);
-			if (parsed instanceof Error) throw parsed;
-			expect(`${parsed.type} ${parsed.getPublicSSH().toString('base64')}`).toBe(k.publicKey);
-			expect(parsed.sign(Buffer.from('x'))).toBeInstanceOf(Buffer);
-			expect(lab.publicOfOpenSshFile(lab.write(result.privateKey, 'out'))).toBe(k.publicKey);
-		});
+		])(
+			'%s is accepted with allowAnyKeyType and usable by ssh2 and ssh-keygen',
+			async (_name, key, type, bits, format) => {
+				const k = key();
+				const result = await loadSshPrivateKey(k.text, k.passphrase, { allowAnyKeyType: true });
+				expect(result).toMatchObject({ type, bits, format });
+				expect(KeyLab.bare(result.publicKeyOpenSsh)).toBe(k.publicKey);
+				expect(result.fingerprintSha256).toBe(k.fingerprint);
+				const parsed = ssh2Utils.parseKey(result.privateKey);
+				if (parsed instanceof Error) throw parsed;
+				expect(`${parsed.type} ${parsed.getPublicSSH().toString('base64')}`).toBe(k.publicKey);
+				expect(parsed.sign(Buffer.from('x'))).toBeInstanceOf(Buffer);
+				expect(lab.publicOfOpenSshFile(lab.write(result.privateKey, 'out'))).toBe(k.publicKey);
+			},
+		);
 
 		it('refuses an 8192-bit RSA key (judged from the public half, before decryption)', async () => {
 			// Hand-made OpenSSH envelope: the policy check reads only the public blob.
 			const n = Buffer.concat([Buffer.from([0x00, 0xc0]), Buffer.alloc(1023, 0x11)]);
-			const blob = Buffer.concat([wireString('ssh-rsa'), wireString(Buffer.from([1, 0, 1])), wireString(n)]);
+			const blob = Buffer.concat([
+				wireString('ssh-rsa'),
+				wireString(Buffer.from([1, 0, 1])),
+				wireString(n),
+			]);
 			const kdf = Buffer.concat([wireString(Buffer.alloc(16, 1)), wireU32(16)]);
 			const body = Buffer.concat([
 				Buffer.from('openssh-key-v1\0', 'latin1'),
@@ -251,7 +368,19 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 	describe('formats that are not supported', () => {
 		it('ssh.com private key → SSH_KEY_UNSUPPORTED_FORMAT with a conversion hint', async () => {
 			const path = lab.name('sshcom');
-			lab.run('puttygen', ['-q', '-t', 'rsa', '-b', '2048', '-O', 'private-sshcom', '-o', path, '--new-passphrase', lab.write(PASS)]);
+			lab.run('puttygen', [
+				'-q',
+				'-t',
+				'rsa',
+				'-b',
+				'2048',
+				'-O',
+				'private-sshcom',
+				'-o',
+				path,
+				'--new-passphrase',
+				lab.write(PASS),
+			]);
 			const error = await errorOf(loadSshPrivateKey(readFileSync(path, 'utf8'), PASS));
 			expect(error.code).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
 			expect(error.hint).toMatch(/puttygen|PuTTYgen/);
@@ -260,7 +389,19 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 
 		it('OpenSSH key encrypted with chacha20-poly1305 → SSH_KEY_UNSUPPORTED_FORMAT with the fix', async () => {
 			const path = lab.name('chacha');
-			lab.run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', PASS, '-Z', 'chacha20-poly1305@openssh.com', '-f', path]);
+			lab.run('ssh-keygen', [
+				'-q',
+				'-t',
+				'rsa',
+				'-b',
+				'2048',
+				'-N',
+				PASS,
+				'-Z',
+				'chacha20-poly1305@openssh.com',
+				'-f',
+				path,
+			]);
 			const error = await errorOf(loadSshPrivateKey(readFileSync(path, 'utf8'), PASS));
 			expect(error.code).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
 			expect(error.hint).toMatch(/ssh-keygen -p -Z aes256-ctr/);
@@ -268,15 +409,39 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 
 		it('OpenSSH key encrypted with aes256-gcm is read', async () => {
 			const path = lab.name('gcm');
-			lab.run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', PASS, '-Z', 'aes256-gcm@openssh.com', '-f', path]);
+			lab.run('ssh-keygen', [
+				'-q',
+				'-t',
+				'rsa',
+				'-b',
+				'2048',
+				'-N',
+				PASS,
+				'-Z',
+				'aes256-gcm@openssh.com',
+				'-f',
+				path,
+			]);
 			const key = await loadSshPrivateKey(readFileSync(path, 'utf8'), PASS);
 			expect(KeyLab.bare(key.publicKeyOpenSsh)).toBe(lab.publicOfOpenSshFile(path, PASS));
-			expect(await codeOf(loadSshPrivateKey(readFileSync(path, 'utf8'), 'nope'))).toBe('SSH_KEY_PASSPHRASE_WRONG');
+			expect(await codeOf(loadSshPrivateKey(readFileSync(path, 'utf8'), 'nope'))).toBe(
+				'SSH_KEY_PASSPHRASE_WRONG',
+			);
 		});
 
 		it('a certificate → SSH_KEY_INVALID saying it is a certificate', async () => {
 			const keyPath = made.get('PEM PKCS#1')!.path;
-			const cert = lab.run('openssl', ['req', '-new', '-x509', '-key', keyPath, '-subj', '/CN=test', '-days', '1']);
+			const cert = lab.run('openssl', [
+				'req',
+				'-new',
+				'-x509',
+				'-key',
+				keyPath,
+				'-subj',
+				'/CN=test',
+				'-days',
+				'1',
+			]);
 			const error = await errorOf(loadSshPrivateKey(cert));
 			expect(error.code).toBe('SSH_KEY_INVALID');
 			expect(error.message).toMatch(/certificate/);
@@ -284,7 +449,17 @@ describeTools('loadSshPrivateKey with keys made by the real tools', () => {
 
 		it('a key file with a certificate after it (openssl pkcs12 output) uses the key', async () => {
 			const key = made.get('PKCS#8 (ssh-keygen -m PKCS8)')!;
-			const cert = lab.run('openssl', ['req', '-new', '-x509', '-key', key.path, '-subj', '/CN=test', '-days', '1']);
+			const cert = lab.run('openssl', [
+				'req',
+				'-new',
+				'-x509',
+				'-key',
+				key.path,
+				'-subj',
+				'/CN=test',
+				'-days',
+				'1',
+			]);
 			const bundle = `Bag Attributes\n    localKeyID: 01\n${cert}${key.text}`;
 			expect((await loadSshPrivateKey(bundle)).fingerprintSha256).toBe(key.fingerprint);
 		});
@@ -299,7 +474,10 @@ describe('loadSshPrivateKey without external tools', () => {
 		['BEGIN without END', '-----BEGIN RSA PRIVATE KEY-----\nMIIE'],
 		['bad base64', '-----BEGIN RSA PRIVATE KEY-----\n!!!!\n-----END RSA PRIVATE KEY-----'],
 		['valid base64, not DER', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----'],
-		['OpenSSH magic wrong', `-----BEGIN OPENSSH PRIVATE KEY-----\n${Buffer.from('not-openssh-key-v1 at all, sorry').toString('base64')}\n-----END OPENSSH PRIVATE KEY-----`],
+		[
+			'OpenSSH magic wrong',
+			`-----BEGIN OPENSSH PRIVATE KEY-----\n${Buffer.from('not-openssh-key-v1 at all, sorry').toString('base64')}\n-----END OPENSSH PRIVATE KEY-----`,
+		],
 		['PPK header only', 'PuTTY-User-Key-File-3: ssh-rsa'],
 	])('%s → SSH_KEY_INVALID', async (_name, text) => {
 		expect(await codeOf(loadSshPrivateKey(text))).toBe('SSH_KEY_INVALID');
@@ -315,19 +493,31 @@ describe('loadSshPrivateKey without external tools', () => {
 	});
 
 	it('PPK version 1 and unknown versions → SSH_KEY_UNSUPPORTED_FORMAT', async () => {
-		expect(await codeOf(loadSshPrivateKey('PuTTY-User-Key-File-1: ssh-rsa\nEncryption: none\n'))).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
-		expect(await codeOf(loadSshPrivateKey('PuTTY-User-Key-File-4: ssh-rsa\nEncryption: none\n'))).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
+		expect(
+			await codeOf(loadSshPrivateKey('PuTTY-User-Key-File-1: ssh-rsa\nEncryption: none\n')),
+		).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
+		expect(
+			await codeOf(loadSshPrivateKey('PuTTY-User-Key-File-4: ssh-rsa\nEncryption: none\n')),
+		).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
 	});
 
 	it('PGP key → SSH_KEY_UNSUPPORTED_FORMAT', async () => {
-		expect(await codeOf(loadSshPrivateKey('-----BEGIN PGP PRIVATE KEY BLOCK-----\nAAAA\n-----END PGP PRIVATE KEY BLOCK-----'))).toBe(
-			'SSH_KEY_UNSUPPORTED_FORMAT',
-		);
+		expect(
+			await codeOf(
+				loadSshPrivateKey(
+					'-----BEGIN PGP PRIVATE KEY BLOCK-----\nAAAA\n-----END PGP PRIVATE KEY BLOCK-----',
+				),
+			),
+		).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
 	});
 
 	it('OpenSSH key with absurd bcrypt rounds is refused at once', async () => {
 		const kdf = Buffer.concat([wireString(Buffer.alloc(16, 1)), wireU32(0xffffffff)]);
-		const blob = Buffer.concat([wireString('ssh-rsa'), wireString(Buffer.from([1, 0, 1])), wireString(Buffer.concat([Buffer.from([0, 0xc0]), Buffer.alloc(255, 1)]))]);
+		const blob = Buffer.concat([
+			wireString('ssh-rsa'),
+			wireString(Buffer.from([1, 0, 1])),
+			wireString(Buffer.concat([Buffer.from([0, 0xc0]), Buffer.alloc(255, 1)])),
+		]);
 		const body = Buffer.concat([
 			Buffer.from('openssh-key-v1\0', 'latin1'),
 			wireString('aes256-ctr'),
@@ -339,7 +529,10 @@ describe('loadSshPrivateKey without external tools', () => {
 		]);
 		const started = Date.now();
 		const error = await errorOf(
-			loadSshPrivateKey(`-----BEGIN OPENSSH PRIVATE KEY-----\n${body.toString('base64')}\n-----END OPENSSH PRIVATE KEY-----`, PASS),
+			loadSshPrivateKey(
+				`-----BEGIN OPENSSH PRIVATE KEY-----\n${body.toString('base64')}\n-----END OPENSSH PRIVATE KEY-----`,
+				PASS,
+			),
 		);
 		expect(error.code).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
 		expect(error.hint).toMatch(/ssh-keygen -p -a 16/);
@@ -350,7 +543,10 @@ describe('loadSshPrivateKey without external tools', () => {
 		// EncryptedPrivateKeyInfo { PBES2 { PBKDF2 { salt, 2^31-1 }, aes-256-cbc { iv } }, data }
 		const der = (tag: number, ...parts: Buffer[]): Buffer => {
 			const body = Buffer.concat(parts);
-			const len = body.length < 128 ? Buffer.from([body.length]) : Buffer.from([0x82, body.length >> 8, body.length & 0xff]);
+			const len =
+				body.length < 128
+					? Buffer.from([body.length])
+					: Buffer.from([0x82, body.length >> 8, body.length & 0xff]);
 			return Buffer.concat([Buffer.from([tag]), len, body]);
 		};
 		const oid = (hex: string): Buffer => der(0x06, Buffer.from(hex, 'hex'));
@@ -361,7 +557,11 @@ describe('loadSshPrivateKey without external tools', () => {
 				oid('2a864886f70d01050d'),
 				der(
 					0x30,
-					der(0x30, oid('2a864886f70d01050c'), der(0x30, der(0x04, Buffer.alloc(8, 7)), der(0x02, Buffer.from('7fffffff', 'hex')))),
+					der(
+						0x30,
+						oid('2a864886f70d01050c'),
+						der(0x30, der(0x04, Buffer.alloc(8, 7)), der(0x02, Buffer.from('7fffffff', 'hex'))),
+					),
 					der(0x30, oid('60864801650304012a'), der(0x04, Buffer.alloc(16))),
 				),
 			),
