@@ -125,7 +125,7 @@ const [p12File, password, input, output, chunk] = process.argv.slice(2);
 	const signMs = Number(process.hrtime.bigint() - start) / 1e6;
 	fs.writeFileSync(output, result.der);
 	// VmHWM, not resourceUsage().maxRSS: on Linux a child's maxRSS carries its parent's RSS over from the fork.
-	const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+	const hwm = /VmHWM:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
 	process.stdout.write(JSON.stringify({ signMs, size: result.size, maxRssKiB: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `,

@@ -283,7 +283,7 @@ const ms = (from) => Number(process.hrtime.bigint() - from) / 1e6;
 	await channel.close();
 	// VmHWM is the peak of this process's own memory. resourceUsage().maxRSS is not: Linux carries the
 	// parent's RSS at fork over exec into it, so a big parent (ts-node) would be measured instead.
-	const hwm = /VmHWM:\s*(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+	const hwm = /VmHWM:\\s*(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
 	const vmHwmKiB = hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS;
 	const cpu = process.cpuUsage();
 	process.stdout.write(JSON.stringify({ connectMs, uploadMs, size: result.size, vmHwmKiB, maxWriteLen, cipher, cpuMs: (cpu.user + cpu.system) / 1000 }), () => process.exit(0));
