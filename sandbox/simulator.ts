@@ -1014,7 +1014,7 @@ function unique(codes: string[]): string[] {
 }
 
 function printable(value: string, max = 120): string {
-	const cleaned = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+	const cleaned = value.replace(/\p{Cc}/gu, '?');
 	return cleaned.length > max ? `${cleaned.slice(0, max - 3)}...` : cleaned;
 }
 

@@ -65,6 +65,7 @@ async function main(): Promise<number> {
 			process.stderr.write(`generate-key-pair: ${error.message}\n${USAGE}`);
 			return 2;
 		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a command-line tool, not a node: an unexpected error ends it with its message
 		throw error;
 	}
 	const pair = await generatePortalKeyPair({

@@ -500,6 +500,6 @@ function invalid(violations: NameRuleViolation[]): {
 
 /** Names can come from anywhere (a hostile server, a user's typo): never echo control characters or kilobytes. */
 function printable(value: string): string {
-	const cleaned = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+	const cleaned = value.replace(/\p{Cc}/gu, '?');
 	return cleaned.length > 80 ? `${cleaned.slice(0, 77)}...` : cleaned;
 }

@@ -311,7 +311,7 @@ export function describeAcrfError(code: string): string {
 	const known = findAcrfError(code);
 	if (known) return known.action ? `${known.meaning} ${known.action}` : known.meaning;
 	const shown = normalizeAcrfCode(code)
-		.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+		.replace(/\p{Cc}/gu, '?')
 		.slice(0, 40);
 	return `Unknown code ${shown || '(empty)'}: the social security refused or flagged the file for a reason that is not in our list. Look the code up on socialsecurity.be or ask their contact center, quoting the ticket number of the answer.`;
 }

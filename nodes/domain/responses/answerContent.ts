@@ -45,7 +45,7 @@ export function sniffAnswerFormat(bytes: Buffer): AnswerFormat {
 		const text = bytes
 			.subarray(2, 202)
 			.toString(bytes[0] === 0xff ? 'utf16le' : 'latin1')
-			.replace(/\u0000/g, '');
+			.replaceAll('\u0000', '');
 		return text.trimStart().startsWith('<') ? 'xml' : 'binary';
 	}
 	if (bytes.subarray(start, start + 5).toString('latin1') === '%PDF-') return 'pdf';

@@ -230,7 +230,7 @@ function unsafeNameReason(name: string): { code: SkipCode; reason: string } | un
 			reason: `has a name of ${name.length} characters; answer names are at most ${MAX_ANSWER_NAME_LENGTH}`,
 		};
 	}
-	if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+	if (/\p{Cc}/u.test(name))
 		return { code: 'unsafe-name', reason: 'has control characters in its name' };
 	if (name.includes('/') || name.includes('\\'))
 		return { code: 'unsafe-name', reason: 'has a path separator (/ or \\) in its name' };

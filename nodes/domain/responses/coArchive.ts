@@ -219,7 +219,7 @@ function checkEntryName(entry: yauzl.Entry, archive: string): string {
 		throw unsafeEntry(
 			`The CO archive ${archive} holds a directory ("${shown}"); a CO holds one FO file.`,
 		);
-	if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+	if (/\p{Cc}/u.test(name))
 		throw unsafeEntry(
 			`The CO archive ${archive} holds an entry whose name has control characters ("${shown}").`,
 		);

@@ -153,6 +153,7 @@ export async function collectAnswers<T>(
 	try {
 		work = await mkdtemp(join(tmpdir(), 'ss-answers-'));
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		throw new SocialSecurityError(
 			'ANSWER_TEMP_UNAVAILABLE',
 			`No temporary folder could be made in ${printable(tmpdir(), 120)} (${localFileProblem(error)}), so no answer was taken or deleted.`,
@@ -283,6 +284,7 @@ async function collectOne<T>(
 			format: interpreted.format,
 		});
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		throw new SocialSecurityError(
 			'ANSWER_STORE_FAILED',
 			`${contentName} could not be stored in n8n (${localFileProblem(error)}); it stays on the server and is taken again next run.`,

@@ -27,7 +27,7 @@ export async function deleteAnswer(
 	if (!parsed.valid) {
 		throw new SocialSecurityError(
 			'ANSWER_ID_INVALID',
-			`"${answerId.slice(0, 80).replace(/[\u0000-\u001f]/g, '?')}" is not the id of an answer (e.g. ACRF.999999.20260110.00042.T).`,
+			`"${answerId.slice(0, 80).replace(/\p{Cc}/gu, '?')}" is not the id of an answer (e.g. ACRF.999999.20260110.00042.T).`,
 			'Map the field answerId of a Poll Social Security Responses item.',
 		);
 	}

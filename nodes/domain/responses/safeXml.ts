@@ -144,10 +144,10 @@ const ENTITY_REFERENCE = /&(amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});
 function predefinedEntitiesOnly() {
 	return {
 		// A DTD is refused before parsing; should the parser ever offer entities, they are ignored.
-		setExternalEntities: (_entities: Record<string, string>) => undefined,
-		addInputEntities: (_entities: Record<string, string>) => undefined,
+		setExternalEntities: () => undefined,
+		addInputEntities: () => undefined,
 		reset: () => undefined,
-		setXmlVersion: (_version: number) => undefined,
+		setXmlVersion: () => undefined,
 		decode: decodePredefinedEntities,
 	};
 }
@@ -357,7 +357,7 @@ function capitalise(text: string): string {
 
 /** Text from outside: never echo control characters or kilobytes. */
 export function printable(value: string, max = 80): string {
-	const cleaned = String(value).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+	const cleaned = String(value).replace(/[\p{Cc}\u2028\u2029]/gu, '?');
 	return cleaned.length > max ? `${cleaned.slice(0, max - 3)}...` : cleaned;
 }
 

@@ -131,6 +131,7 @@ export async function verifyDetachedOrInvalid(
 		if (error instanceof SocialSecurityError && error.code === 'FS_INVALID') {
 			return { valid: false, reason: error.message, digestAlgorithm: 'unknown' };
 		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		throw error;
 	}
 }

@@ -463,7 +463,7 @@ function passwordForms(password: string): PasswordForms {
 	if (utf8.length !== password.length)
 		bmp.push(Buffer.concat([Buffer.from(Array.from(utf8, (b) => [0, b]).flat()), Buffer.alloc(2)]));
 	const plain = [utf8];
-	if (/^[\u0000-\u00ff]*$/.test(password) && utf8.length !== password.length)
+	if (/^[^\u0100-\uffff]*$/.test(password) && utf8.length !== password.length)
 		plain.push(Buffer.from(password, 'latin1'));
 	return { bmp, plain, macVerified: false };
 }

@@ -377,6 +377,7 @@ function keyObjectFromPpk(algorithm: string, publicBlob: Buffer, privateBlob: Bu
 				);
 		}
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		if (error instanceof SocialSecurityError) throw error;
 		throw invalid('the key numbers are malformed', error);
 	}

@@ -113,6 +113,7 @@ export async function loadSshPrivateKey(
 		const decoded = await decode(repairPastedKey(text), passphrase || undefined, allowAny);
 		return finish(decoded, allowAny);
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		if (error instanceof SocialSecurityError) throw error;
 		throw invalid('The key could not be read.', error);
 	}
@@ -353,6 +354,7 @@ function decodeWithOpenSsl(
 		// A wrong passphrase now and then decrypts to bytes OpenSSL first accepts, then fails with a DECODER
 		// 'unsupported' error: only the EVP variant means an unsupported cipher.
 		if (code === 'ERR_OSSL_EVP_UNSUPPORTED' || (!encrypted && /UNSUPPORTED/.test(code))) {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 			throw new SocialSecurityError(
 				'SSH_KEY_UNSUPPORTED_FORMAT',
 				'The key uses an encryption or algorithm that is not supported.',
@@ -549,7 +551,7 @@ function finish(decoded: DecodedKey, allowAny: boolean): LoadedSshKey {
 	}
 	if (!ok) throw invalid('The private key numbers are inconsistent; the file is damaged.');
 
-	const comment = decoded.comment.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+	const comment = decoded.comment.replace(/\p{Cc}+/gu, ' ').trim();
 	return {
 		privateKey: decoded.privateKey ?? ssh2PrivateKeyText(decoded.keyObject, comment),
 		type: pub.type,

@@ -188,6 +188,6 @@ function identity(name: ParsedSubmissionFileName): DeclarationSetId {
 }
 
 function printable(value: string): string {
-	const cleaned = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+	const cleaned = value.replace(/\p{Cc}/gu, '?');
 	return cleaned.length > 80 ? `${cleaned.slice(0, 77)}...` : cleaned;
 }

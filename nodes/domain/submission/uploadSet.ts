@@ -190,6 +190,7 @@ export async function submitPlannedSet(
 				}
 			}
 		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		throw new SubmissionFailedError(
 			cause,
 			reached.filter((r) => !removed.includes(r.split(' ')[0])),
@@ -229,6 +230,7 @@ async function listIfAllowed(channel: SftpChannel, folder: string): Promise<Remo
 		return await channel.list(folder);
 	} catch (error) {
 		if (error instanceof SocialSecurityError && REFUSED_BY_SERVER.has(error.code)) return [];
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		throw error;
 	}
 }
@@ -250,6 +252,7 @@ async function verifyRemoteSize(
 			expected === sent
 		)
 			return;
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 		throw error;
 	}
 	if (!entry || entry.size !== sent || (expected !== undefined && expected !== sent)) {

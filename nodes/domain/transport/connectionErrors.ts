@@ -189,5 +189,5 @@ export function localWriteError(remotePath: string, error: unknown): SocialSecur
 }
 
 function sanitize(text: string): string {
-	return text.replace(/[\u0000-\u001f]/g, ' ').slice(0, 300);
+	return text.replace(/\p{Cc}/gu, ' ').slice(0, 300);
 }

@@ -201,6 +201,7 @@ export class SftpChannel {
 		} catch (error) {
 			if (error instanceof SocialSecurityError && error.code === 'REMOTE_NOT_FOUND')
 				return undefined;
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 			throw error;
 		}
 	}
@@ -399,6 +400,7 @@ export class SftpChannel {
 			) {
 				const existing = await this.stat(remotePath).catch(() => undefined);
 				if (existing) {
+					// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 					throw new SocialSecurityError(
 						'REMOTE_EXISTS',
 						`${remotePath} already exists on the server; it was not overwritten.`,
@@ -406,6 +408,7 @@ export class SftpChannel {
 					);
 				}
 			}
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
 			throw error;
 		}
 	}

@@ -175,7 +175,7 @@ describe('rules on names we send', () => {
 
 	it('never echoes control characters or endless input', () => {
 		const r = parseSubmissionFileName(`GO.DMFA.101380.20260110.0\u0000\n01.T.1`, { today });
-		expect(!r.valid && r.violations[0].message).not.toMatch(/[\u0000\n]/);
+		expect(!r.valid && r.violations[0].message).not.toMatch(/\p{Cc}/u);
 		const long = parseSubmissionFileName(`GO.${'A'.repeat(5000)}.101380.20260110.00001.T.1`, {
 			today,
 		});

@@ -19,7 +19,7 @@ async function transform(chunks: Buffer[]): Promise<Buffer> {
 	await pipeline(
 		Readable.from(chunks, { objectMode: false }),
 		createCrlfTransform(),
-		async function* (source: AsyncIterable<Buffer>) {
+		async (source: AsyncIterable<Buffer>) => {
 			for await (const chunk of source) out.push(chunk);
 		},
 	);
