@@ -4,6 +4,7 @@
  * n8n (2.8.4, which runs on this Node 20; installed once into a cache, with progress), runs the example
  * workflow headless, prints what happened, copies the files into ./demo-output, and stops all it started.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,16 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 const step = (n: number, text: string) => say(`\n[${n}/6] ${text}`);
 
 async function main(): Promise<number> {
+	say(
+		'[0/6] Checking the system programs the sandbox needs (sshd, openssl); installing what is missing...',
+	);
+	try {
+		execFileSync('bash', [join(REPO, 'scripts', 'ensure-system-deps.sh'), 'demo'], {
+			stdio: ['ignore', 'inherit', 'inherit'],
+		});
+	} catch {
+		return 1; // The script said what to install.
+	}
 	const reason = sandboxUnavailableReason();
 	if (reason) {
 		say(`The demo needs the local SFTP sandbox, which cannot start here: ${reason}.`);

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Installs the system programs the integration tests use (a real sshd, puttygen) when they are missing
-# and we are root on a Debian machine; elsewhere it only says what is missing (the tests then skip).
+# Installs the system programs that `npm run demo` or `npm test` use when they are missing, as root on
+# Debian; elsewhere it says exactly what to install and fails (the demo cannot run without them; the
+# tests then skip what needs them, and fail under CI=true).
+#   ensure-system-deps.sh demo   openssh-server (the sandbox's sshd), openssl (the simulator's judge)
+#   ensure-system-deps.sh test   the same, plus openssh-client (ssh-keygen) and putty-tools (puttygen)
 set -euo pipefail
+mode="${1:-test}"
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
-command -v ssh-keygen >/dev/null || missing+=(openssh-client)
-command -v puttygen >/dev/null || missing+=(putty-tools)
 command -v openssl >/dev/null || missing+=(openssl)
+if [ "$mode" = test ]; then
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  command -v puttygen >/dev/null || missing+=(putty-tools)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "Installing ${missing[*]} (needed by the integration tests)..."
+  echo "Installing ${missing[*]} (needed by npm run $mode)..."
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  echo "Missing ${missing[*]}: the tests that need them will be skipped. Install them (Debian: apt-get install ${missing[*]})." >&2
+  exit 0
 fi
+echo "Missing ${missing[*]}. Install them as root (Debian/Ubuntu: apt-get install ${missing[*]})." >&2
+[ "$mode" = test ] && [ "${CI:-}" != true ] && exit 0
+exit 1

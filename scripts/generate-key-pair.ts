@@ -2,7 +2,7 @@
 /**
  * Creates the SSH key pair of a technical user for the social security SFTP channel.
  *
- *   node dist/scripts/generate-key-pair.js [--bits 2048|3072|4096] [--comment text] [--out dir]
+ *   npx -p n8n-nodes-socialsecurity-be socialsecurity-ssh-pair [--bits 4096] [--comment text] [--out dir]
  *
  * The passphrase comes from the environment variable SSH_KEY_PASSPHRASE (never from the command
  * line, where other users and the shell history would see it). Without --out the private key is
@@ -19,7 +19,7 @@ import {
 } from '../nodes/domain/sshKeys/keyPairGenerator';
 
 const USAGE =
-	'Usage: generate-key-pair [--bits 2048|3072|4096] [--comment text] [--out dir]\n' +
+	'Usage: socialsecurity-ssh-pair [--bits 2048|3072|4096] [--comment text] [--out dir]\n' +
 	'Passphrase: set SSH_KEY_PASSPHRASE in the environment (optional).\n';
 
 interface CliArgs {
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
 				process.stdout.write(USAGE); // --help
 				return 0;
 			}
-			process.stderr.write(`generate-key-pair: ${error.message}\n${USAGE}`);
+			process.stderr.write(`socialsecurity-ssh-pair: ${error.message}\n${USAGE}`);
 			return 2;
 		}
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a command-line tool, not a node: an unexpected error ends it with its message
@@ -89,7 +89,7 @@ async function main(): Promise<number> {
 		const base = join(args.out, 'socialsecurity_rsa');
 		if ([base, `${base}.pub`, `${base}.rfc4716.pub`].some((f) => existsSync(f))) {
 			process.stderr.write(
-				`generate-key-pair: ${base} (or its .pub) already exists; choose another --out.\n`,
+				`socialsecurity-ssh-pair: ${base} (or its .pub) already exists; choose another --out.\n`,
 			);
 			return 1;
 		}
@@ -118,15 +118,15 @@ main().then(
 	(error: unknown) => {
 		if (isSocialSecurityError(error)) {
 			process.stderr.write(
-				`generate-key-pair: ${error.message}${error.hint ? `\n${error.hint}` : ''}\n`,
+				`socialsecurity-ssh-pair: ${error.message}${error.hint ? `\n${error.hint}` : ''}\n`,
 			);
 		} else if ((error as { code?: string })?.code === 'EEXIST') {
 			process.stderr.write(
-				'generate-key-pair: a key file already exists in that folder; choose another --out.\n',
+				'socialsecurity-ssh-pair: a key file already exists in that folder; choose another --out.\n',
 			);
 		} else {
 			process.stderr.write(
-				`generate-key-pair: ${error instanceof Error ? error.message : String(error)}\n`,
+				`socialsecurity-ssh-pair: ${error instanceof Error ? error.message : String(error)}\n`,
 			);
 		}
 		process.exitCode = 1;

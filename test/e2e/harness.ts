@@ -4,17 +4,14 @@
  * `n8n execute`. Shared by the end-to-end tests and `npm run demo`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import {
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readFileSync,
-	readdirSync,
-	rmSync,
-	writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+	InstalledPackage,
+	cleanNpmEnvironment,
+	installCommunityPackage,
+} from './communityPackageInstall';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const N8N_CACHE =
@@ -38,6 +35,7 @@ export function ensureN8n(version: N8nVersion): N8nInstall {
 		log(`n8n ${version} is not installed yet: installing it into ${dir} (a few minutes, once)`);
 		execFileSync('bash', [join(REPO, 'test', 'e2e', 'install-n8n.sh'), version], {
 			stdio: ['ignore', 'inherit', 'inherit'],
+			env: cleanNpmEnvironment(),
 		});
 	}
 	const node =
@@ -49,9 +47,11 @@ export function ensureN8n(version: N8nVersion): N8nInstall {
 
 /** `npm pack` of the built package; builds first. Returns the tarball path. */
 export function packPackage(outDir: string): string {
-	execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+	const env = cleanNpmEnvironment();
+	execFileSync('npm', ['run', 'build'], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'inherit'] });
 	const name = execFileSync('npm', ['pack', '--loglevel=error', '--pack-destination', outDir], {
 		cwd: REPO,
+		env,
 		stdio: ['ignore', 'pipe', 'inherit'],
 	})
 		.toString()
@@ -92,28 +92,9 @@ export class N8nUserFolder {
 		};
 	}
 
-	/** Installs the tarball as n8n's community-package installer does (see n8n-packaging.md). */
-	installPackage(tarball: string): void {
-		const nodes = join(this.folder, '.n8n', 'nodes');
-		mkdirSync(nodes, { recursive: true });
-		if (!existsSync(join(nodes, 'package.json')))
-			writeFileSync(join(nodes, 'package.json'), '{"name":"installed-nodes","private":true}\n');
-		execFileSync(
-			'npm',
-			[
-				'install',
-				'--ignore-scripts',
-				'--omit=peer',
-				'--no-audit',
-				'--no-fund',
-				'--loglevel=error',
-				tarball,
-			],
-			{
-				cwd: nodes,
-				stdio: ['ignore', 'ignore', 'inherit'],
-			},
-		);
+	/** Installs the tarball by n8n's own community-package steps (communityPackageInstall.ts). */
+	installPackage(tarball: string): InstalledPackage {
+		return installCommunityPackage(this.folder, tarball);
 	}
 
 	/**

