@@ -14,7 +14,8 @@
  * Options: --port N (fixed port; default a free one), --dir PATH, --sender NNNNNN (default 000123),
  * --legacy-ssh-rsa (accept only the ssh-rsa login signature, as the real server is reported to),
  * --once (print one JSON line on stdout instead of the text; logs go to stderr).
- * Runs until SIGINT/SIGTERM, then stops everything. Needs root (the sandbox's chroot).
+ * Runs until SIGINT/SIGTERM/SIGHUP, then stops everything. Needs root (the sandbox's chroot). However
+ * it ends, even by SIGKILL, the sandbox's supervisor removes sshd and its files (sandbox/supervisor.js).
  *
  * `startSandboxEnvironment(options)` does the same in-process, for the demo and the e2e tests.
  */
@@ -401,6 +402,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 	};
 	process.on('SIGINT', shutdown);
 	process.on('SIGTERM', shutdown);
+	// A closed terminal: stop as cleanly as on Ctrl+C (the supervisor would clean up anyway).
+	process.on('SIGHUP', shutdown);
 }
 
 function writeSecret(file: string, content: string): void {

@@ -6,29 +6,27 @@
  * Used by the integration tests, the simulator, the demo and `npm run sandbox`. Needs root (for the
  * chroot and the sandbox account) and /usr/sbin/sshd; `sandboxUnavailableReason()` says why not.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
 	existsSync,
 	mkdirSync,
-	mkdtempSync,
-	rmSync,
 	writeFileSync,
 	readFileSync,
-	chmodSync,
 	chownSync,
 	appendFileSync,
-	openSync,
-	closeSync,
 } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import { ALL_FOLDERS } from '../nodes/domain/names/environments';
+import { stopSandbox } from './supervisor';
 
 export const SSHD_PATH = process.env.SANDBOX_SSHD ?? '/usr/sbin/sshd';
 export const SANDBOX_USER = process.env.SANDBOX_USER ?? 'expsandbox';
 /** sshd refuses a chroot whose path has a group/world-writable component, so /tmp cannot hold it. */
-const SANDBOX_PARENT = process.env.SANDBOX_PARENT ?? '/run/n8n-socialsecurity-sandbox';
+export const SANDBOX_PARENT = process.env.SANDBOX_PARENT ?? '/run/n8n-socialsecurity-sandbox';
+/** Plain JavaScript, run by `node` alone: see the file for why it exists. */
+const SUPERVISOR_SCRIPT = join(__dirname, 'supervisor.js');
 
 export interface SandboxOptions {
 	/** Host key types to offer (default rsa + ed25519, as most servers do). */
@@ -62,6 +60,8 @@ export interface SshdSandbox {
 	pathOf(folder: string, name?: string): string;
 	/** Writes a file as the sandbox user would own it (so an SFTP delete works). */
 	writeFile(folder: string, name: string, content: string | Buffer): void;
+	/** The pid of the listening sshd. */
+	pid: number;
 	/** Kills sshd and every session process it started, then removes the sandbox directory. */
 	stop(): Promise<void>;
 	/** Stops sshd without removing files (to simulate a server crash). */
@@ -90,10 +90,25 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 	const reason = sandboxUnavailableReason();
 	if (reason) throw new Error(`The SFTP sandbox cannot start: ${reason}`);
 	const { uid, gid } = ensureSandboxUser();
-	mkdirSync(SANDBOX_PARENT, { recursive: true, mode: 0o755 });
 	mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
-	const base = mkdtempSync(join(SANDBOX_PARENT, 's-'));
-	chmodSync(base, 0o755);
+	// The supervisor makes the sandbox directory and removes it, with every process of the sandbox, when
+	// this process ends in any way (stop(), SIGTERM, SIGKILL, a crash); it also sweeps stale sandboxes.
+	const supervisor = await startSupervisor(SANDBOX_PARENT);
+	try {
+		return await startInside(supervisor, options, uid, gid);
+	} catch (error) {
+		await supervisor.stop();
+		throw error;
+	}
+}
+
+async function startInside(
+	supervisor: Supervisor,
+	options: SandboxOptions,
+	uid: number,
+	gid: number,
+): Promise<SshdSandbox> {
+	const base = supervisor.dir;
 	const etc = join(base, 'etc');
 	const root = join(base, 'root');
 	mkdirSync(etc, { mode: 0o755 });
@@ -169,26 +184,19 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 	writeFileSync(configFile, `${config.join('\n')}\n`, { mode: 0o644 });
 	execFileSync(SSHD_PATH, ['-t', '-f', configFile]);
 
-	// -D: stay in the foreground so we own the process; -e: log to stderr, written straight to a file.
-	// A file, not a pipe: a pipe must be drained by this process, and a busy or blocked event loop would
-	// then stall sshd itself.
-	const logFd = openSync(logFile, 'a', 0o644);
-	const child: ChildProcess = spawn(SSHD_PATH, ['-D', '-e', '-f', configFile], {
-		detached: true,
-		stdio: ['ignore', 'ignore', logFd],
-	});
-	closeSync(logFd);
+	// -D: stay in the foreground so the supervisor owns the process; -e: log to stderr, written straight
+	// to a file. A file, not a pipe: a pipe must be drained, and a busy or blocked event loop would then
+	// stall sshd itself.
+	const pid = await supervisor.startSshd([SSHD_PATH, '-D', '-e', '-f', configFile], logFile);
 	let stopped = false;
-	child.unref();
 
 	const killTree = (signal: NodeJS.Signals) => {
-		if (child.pid === undefined) return;
 		// Session processes of a chrooted login are children of sshd; kill them too so no test leaks one.
-		for (const pid of descendants(child.pid)) safeKill(pid, signal);
+		for (const child of descendants(pid)) safeKill(child, signal);
 		try {
-			process.kill(-child.pid, signal);
+			process.kill(-pid, signal);
 		} catch {
-			safeKill(child.pid, signal);
+			safeKill(pid, signal);
 		}
 	};
 
@@ -198,6 +206,7 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 		username: SANDBOX_USER,
 		root,
 		hostKeys,
+		pid,
 		log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
 		addAuthorizedKey: (line) => appendFileSync(authorizedKeys, `${line.trim()}\n`),
 		pathOf: (folder, name) => (name === undefined ? join(root, folder) : join(root, folder, name)),
@@ -208,45 +217,165 @@ export async function startSshdSandbox(options: SandboxOptions = {}): Promise<Ss
 		},
 		kill: (signal = 'SIGKILL') => killTree(signal),
 		freezeSessions: () => {
-			if (child.pid !== undefined)
-				for (const pid of descendants(child.pid)) safeKill(pid, 'SIGSTOP');
+			for (const child of descendants(pid)) safeKill(child, 'SIGSTOP');
 		},
 		killSessions: () => {
-			if (child.pid !== undefined)
-				for (const pid of descendants(child.pid)) safeKill(pid, 'SIGKILL');
+			for (const child of descendants(pid)) safeKill(child, 'SIGKILL');
 		},
 		thawSessions: () => {
-			if (child.pid !== undefined)
-				for (const pid of descendants(child.pid)) safeKill(pid, 'SIGCONT');
+			for (const child of descendants(pid)) safeKill(child, 'SIGCONT');
 		},
 		stop: async () => {
 			if (stopped) return;
 			stopped = true;
 			running.delete(sandbox);
-			killTree('SIGTERM');
-			if (child.exitCode === null && child.signalCode === null) {
-				const timer = setTimeout(() => killTree('SIGKILL'), 2000);
-				await once(child, 'exit').catch(() => undefined);
-				clearTimeout(timer);
-			}
-			rmSync(base, { recursive: true, force: true });
+			await supervisor.stop();
+			// The supervisor was gone already (killed from outside): do its work here.
+			if (existsSync(base)) await stopSandbox(base, pid, SSHD_PATH);
 		},
 	};
 	running.add(sandbox);
 	if (!exitHookInstalled) {
 		exitHookInstalled = true;
+		// Immediate on a normal exit; the supervisor removes the directory right after.
 		process.on('exit', () => {
 			for (const s of running) s.kill('SIGKILL');
 		});
 	}
 
 	try {
-		await waitForListening(port, child, 10_000, () => sandbox.log());
+		await waitForListening(port, supervisor, 10_000, () => sandbox.log());
 	} catch (error) {
 		await sandbox.stop();
 		throw error;
 	}
+	supervisor.detach();
 	return sandbox;
+}
+
+interface Supervisor {
+	/** The sandbox directory it made (and removes). */
+	dir: string;
+	/** Spawns sshd under the supervisor; resolves with its pid. */
+	startSshd(argv: string[], logFile: string): Promise<number>;
+	/** How sshd ended (exit code or signal), once it has. */
+	sshdExit(): number | string | undefined;
+	/** Lets this process exit while the supervisor runs (its pipe still ends the sandbox then). */
+	detach(): void;
+	/** Closes the pipe: the supervisor stops sshd and its sessions, removes the directory and exits. */
+	stop(): Promise<void>;
+}
+
+type SupervisorMessage = {
+	ready?: string;
+	started?: number;
+	error?: string;
+	exited?: number | string | null;
+};
+
+async function startSupervisor(parent: string): Promise<Supervisor> {
+	const env = { ...process.env };
+	delete env.NODE_OPTIONS; // a loader or debugger meant for this process has no business there
+	const child = spawn(
+		process.execPath,
+		[SUPERVISOR_SCRIPT, parent, String(process.pid), SSHD_PATH],
+		// Its own session: a signal to this terminal or process group must not end it before it cleans up.
+		{ detached: true, stdio: ['pipe', 'pipe', 'pipe'], env },
+	);
+	const received: SupervisorMessage[] = [];
+	const waiting = new Set<() => void>();
+	let sshdExit: number | string | undefined;
+	let stderr = '';
+	let buffer = '';
+	const wake = () => {
+		for (const check of [...waiting]) check();
+	};
+	child.stdout?.setEncoding('utf8');
+	child.stdout?.on('data', (chunk: string) => {
+		buffer += chunk;
+		for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+			const line = buffer.slice(0, newline);
+			buffer = buffer.slice(newline + 1);
+			try {
+				const message = JSON.parse(line) as SupervisorMessage;
+				if ('exited' in message) sshdExit = message.exited ?? 'unknown';
+				else received.push(message);
+			} catch {
+				stderr = `${stderr}${line}\n`.slice(-2000);
+			}
+		}
+		wake();
+	});
+	child.stderr?.on('data', (chunk: Buffer) => {
+		stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2000);
+	});
+	child.stdin?.on('error', () => undefined); // the supervisor is gone: stop() copes
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	child.once('exit', wake);
+	child.once('error', (error) => {
+		stderr = `${stderr}${error.message}`;
+		wake();
+	});
+	const gone = () => child.exitCode !== null || child.signalCode !== null;
+
+	const next = (key: keyof SupervisorMessage, timeoutMs: number): Promise<SupervisorMessage> =>
+		new Promise((resolve, reject) => {
+			const finish = () => {
+				clearTimeout(timer);
+				waiting.delete(check);
+			};
+			const check = () => {
+				const index = received.findIndex((m) => key in m || 'error' in m);
+				if (index >= 0) {
+					finish();
+					const [message] = received.splice(index, 1);
+					if (message.error !== undefined) reject(new Error(message.error));
+					else resolve(message);
+				} else if (gone()) {
+					finish();
+					reject(new Error(`the sandbox supervisor ended: ${stderr.trim() || 'no output'}`));
+				}
+			};
+			const timer = setTimeout(() => {
+				finish();
+				reject(new Error(`the sandbox supervisor did not answer within ${timeoutMs} ms`));
+			}, timeoutMs);
+			waiting.add(check);
+			check();
+		});
+
+	const stop = async () => {
+		if (gone()) return;
+		child.ref();
+		child.stdin?.end();
+		const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+		await exited;
+		clearTimeout(timer);
+	};
+	let dir: string;
+	try {
+		// Sweeping stale sandboxes first may take a few seconds.
+		dir = (await next('ready', 60_000)).ready as string;
+	} catch (error) {
+		await stop();
+		throw new Error(
+			`The SFTP sandbox cannot start: ${error instanceof Error ? error.message : String(error)}`,
+		);
+	}
+	return {
+		dir,
+		startSshd: async (argv, logFile) => {
+			child.stdin?.write(`${JSON.stringify({ start: { argv, log: logFile } })}\n`);
+			return (await next('started', 10_000)).started as number;
+		},
+		sshdExit: () => sshdExit,
+		detach: () => {
+			child.unref();
+			for (const stream of [child.stdin, child.stdout, child.stderr])
+				(stream as unknown as Socket | null)?.unref();
+		},
+		stop,
+	};
 }
 
 function ensureSandboxUser(): { uid: number; gid: number } {
@@ -285,14 +414,14 @@ export async function freeLoopbackPort(): Promise<number> {
 
 async function waitForListening(
 	port: number,
-	child: ChildProcess,
+	supervisor: Supervisor,
 	timeoutMs: number,
 	log: () => string,
 ): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		if (child.exitCode !== null)
-			throw new Error(`sshd exited with code ${child.exitCode}: ${log()}`);
+		const exit = supervisor.sshdExit();
+		if (exit !== undefined) throw new Error(`sshd exited with ${exit}: ${log()}`);
 		const ok = await new Promise<boolean>((resolve) => {
 			const socket = new Socket();
 			socket.once('connect', () => {
