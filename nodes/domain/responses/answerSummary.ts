@@ -1,6 +1,8 @@
 /**
  * One collected answer as plain JSON for a workflow: what it is, whether our declaration was accepted,
- * the ticket, the GO it answers (joins the submission record), and every error in plain words.
+ * the ticket, the GO it answers (joins the submission record), every error in plain words, and the
+ * size and SHA-256 of the delivered file (for a CO, the ZIP's own figures apart, as
+ * `zipName`/`zipSize`/`zipSha256`).
  */
 import type { CollectedAnswer, CollectResult } from './collectAnswers';
 
@@ -38,6 +40,13 @@ export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<str
 		format: interpreted.format,
 		size: collected.size,
 		sha256: collected.sha256,
+		...(collected.zip
+			? {
+					zipName: collected.zip.name,
+					zipSize: collected.zip.size,
+					zipSha256: collected.zip.sha256,
+				}
+			: {}),
 		...(collected.signature
 			? {
 					signatureValid: collected.signature.valid,

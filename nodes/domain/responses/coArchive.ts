@@ -13,7 +13,7 @@
  * - everything streams to a temporary file in `outDir`, renamed to the final name only when complete;
  *   on any failure the partial output is removed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Transform, TransformCallback } from 'node:stream';
@@ -50,6 +50,8 @@ export interface ExtractedCo {
 	path: string;
 	/** Its size in bytes. */
 	size: number;
+	/** SHA-256 (hex) of the extracted content: what a caller delivers, not the archive. */
+	sha256: string;
 }
 
 export const DEFAULT_CO_LIMITS: Readonly<CoArchiveLimits> = Object.freeze({
@@ -130,7 +132,7 @@ export async function extractCoArchive(
 			}
 			await writeStep(archive, () => fsp.rename(partialPath, finalPath));
 			extracted = true;
-			return { entryName, path: finalPath, size: guard.bytes };
+			return { entryName, path: finalPath, size: guard.bytes, sha256: guard.sha256() };
 		} finally {
 			// Any failure: no partial output stays behind.
 			if (!extracted) await fsp.rm(partialPath, { force: true }).catch(() => undefined);
@@ -279,11 +281,12 @@ interface GuardOptions {
 
 /**
  * Counts the bytes as they are inflated and stops the stream at the first byte over the size or ratio
- * limit; computes the CRC-32 on the way. Exported for tests.
+ * limit; computes the CRC-32 and the SHA-256 on the way. Exported for tests.
  */
 export class InflateGuard extends Transform {
 	bytes = 0;
 	crc = 0;
+	private readonly hash = createHash('sha256');
 
 	constructor(private readonly limits: GuardOptions) {
 		super();
@@ -309,7 +312,13 @@ export class InflateGuard extends Transform {
 			return;
 		}
 		this.crc = crc32(chunk, this.crc);
+		this.hash.update(chunk);
 		callback(null, chunk);
+	}
+
+	/** SHA-256 (hex) of every byte passed through; call once, after the stream ended. */
+	sha256(): string {
+		return this.hash.digest('hex');
 	}
 }
 

@@ -12,7 +12,7 @@
  *   again (no duplicate), rather than a complete one.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -62,8 +62,15 @@ export interface CollectedAnswer<T> {
 	answer: Answer;
 	/** Name of the delivered content (the FO name; for a CO, the FO inside, named after the CO). */
 	contentName: string;
+	/** Size of the delivered content: the bytes handed to `store`. */
 	size: number;
+	/** SHA-256 (hex) of the delivered content: the bytes handed to `store`. */
 	sha256: string;
+	/**
+	 * Only for an answer that came as a CO: the ZIP as it was on the server (the bytes its FS signs).
+	 * `size` and `sha256` above are those of the FO taken out of it.
+	 */
+	zip?: { name: string; size: number; sha256: string };
 	interpreted: InterpretedAnswer | { format: 'binary' | 'xml'; note: string };
 	signature?: VerifyResult | { valid: false; reason: string };
 	stored: T;
@@ -217,16 +224,28 @@ async function collectOne<T>(
 			`${answer.content.name}: ${transfer.size} bytes received, ${answer.content.size} listed. It was not delivered nor deleted; the next run tries again.`,
 		);
 	}
-	let contentPath = downloaded;
-	let contentName = answer.content.name;
+	// What is delivered: the FO as downloaded, or the FO taken out of a CO. Every figure given to the
+	// workflow describes these bytes; the ZIP's own figures are kept apart.
+	let content = {
+		path: downloaded,
+		name: answer.content.name,
+		size: transfer.size,
+		sha256: transfer.sha256,
+	};
+	let zip: CollectedAnswer<T>['zip'];
 	if (answer.content.kind === 'CO') {
 		const extracted = await extractCoArchive(downloaded, work, {
 			outputName: `${answer.answerId}.content`,
 		});
-		contentPath = extracted.path;
-		contentName = `FO.${answer.answerId}`;
+		content = {
+			path: extracted.path,
+			name: `FO.${answer.answerId}`,
+			size: extracted.size,
+			sha256: extracted.sha256,
+		};
+		zip = { name: answer.content.name, size: transfer.size, sha256: transfer.sha256 };
 	}
-	const size = answer.content.kind === 'CO' ? await readFileSize(contentPath) : transfer.size;
+	const { path: contentPath, name: contentName, size } = content;
 	const maxXml = options.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
 	let interpreted: CollectedAnswer<T>['interpreted'];
 	if (size <= maxXml) {
@@ -296,7 +315,8 @@ async function collectOne<T>(
 		answer,
 		contentName,
 		size,
-		sha256: transfer.sha256,
+		sha256: content.sha256,
+		...(zip ? { zip } : {}),
 		interpreted,
 		signature,
 		stored,
@@ -335,8 +355,4 @@ async function deleteAnswer(channel: SftpChannel, answer: Answer): Promise<void>
 		...(answer.signature ? [answer.signature.name] : []),
 	];
 	await deleteAnswerFiles(channel, answer.folder, names);
-}
-
-async function readFileSize(path: string): Promise<number> {
-	return (await stat(path)).size;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,25 +91,35 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 			`FO.${id('NOTI', '00021')}`,
 		]);
 		expect(stored[0].bytes.equals(fixture('acrf-accepted.xml'))).toBe(true);
+		// An FO is delivered as it was on the server: its figures are the file's, and there is no ZIP.
+		expect(summaries[0]).toMatchObject({
+			size: stored[0].bytes.length,
+			sha256: createHash('sha256').update(stored[0].bytes).digest('hex'),
+		});
+		expect(summaries[0]).not.toHaveProperty('zipSha256');
 		expect(result.incomplete).toEqual([
 			expect.objectContaining({ answerId: id('ACRF', '00013'), missing: ['GO'] }),
 		]);
 		expect(outtest()).toEqual([`FO.${id('ACRF', '00013')}`, `FS.${id('ACRF', '00013')}`]);
 	});
 
-	it('unpacks a CO answer', async () => {
-		triplet(
-			'OUTTEST',
-			id('NOTI', '00031'),
-			buildZip([{ name: `FO.${id('NOTI', '00031')}`, data: fixture('noti-anomalies.xml') }]),
-			'CO',
-		);
+	it('unpacks a CO answer; size and SHA-256 are those of the FO delivered, the ZIP has its own', async () => {
+		const zip = buildZip([
+			{ name: `FO.${id('NOTI', '00031')}`, data: fixture('noti-anomalies.xml') },
+		]);
+		triplet('OUTTEST', id('NOTI', '00031'), zip, 'CO');
 		const result = await run();
 		expect(result.failures).toEqual([]);
+		const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 		expect(summarizeAnswer(result.answers[0])).toMatchObject({
 			type: 'NOTI',
 			status: 'rejected',
 			answerName: `FO.${id('NOTI', '00031')}`,
+			size: stored[0].bytes.length,
+			sha256: sha256(stored[0].bytes),
+			zipName: `CO.${id('NOTI', '00031')}`,
+			zipSize: zip.length,
+			zipSha256: sha256(zip),
 		});
 		expect(stored[0].bytes.equals(fixture('noti-anomalies.xml'))).toBe(true);
 		expect(outtest()).toEqual([]);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
 	existsSync,
 	mkdtempSync,
@@ -68,6 +69,7 @@ describe('extracting a CO archive', () => {
 			entryName: FO_NAME,
 			path: join(outDir, FO_NAME),
 			size: content.length,
+			sha256: createHash('sha256').update(content).digest('hex'),
 		});
 		expect(readFileSync(result.path).equals(content)).toBe(true);
 		expect(outputFiles()).toEqual([FO_NAME]);
