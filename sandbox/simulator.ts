@@ -30,7 +30,9 @@
  *        ACRF-257  a T set in INTEST-S or an S set in INTEST (the two test environments mixed);
  *   4. files of the set (same APP.SENDER.DATE.SEQ.ENV) whose name is not one of FI/FS.<set>.1..N:
  *        `<d>.<d>` after the set (other part count, or part out of range) → ACRF-123 (FI) / 124 (FS),
- *        anything else → ACRF-131 (FI) / ACRF-132 (FS);
+ *        anything else → ACRF-131 (FI) / ACRF-132 (FS); the ACRF then names the first such file (an
+ *        FI before an FS) in FileName instead of the GO, as the real server names the FI of a set it
+ *        refuses for a file's name (shared/docs/answers.md);
  *   5. ACRF-120 when an FI of parts 1..N is missing;
  *   6. FS count, by the signature policy of the environment:
  *        R: always 'required';  T: `signatureInTest` (default 'optional');  S: `signatureInDmfaTest`
@@ -156,7 +158,10 @@ export interface AnswerRecord {
 	foName: string;
 	fsName: string;
 	goName: string;
-	/** The name the answer is about (FileName in the XML): the GO, or the TD of a cancellation. */
+	/**
+	 * The name the answer is about (FileName in the XML): the GO, the misnamed FI/FS of a set refused
+	 * for a file's name, or the TD of a cancellation.
+	 */
 	fileName: string;
 	ticket: string;
 	resultCode: 0 | 1;
@@ -190,7 +195,7 @@ export interface Simulator {
 	answers: AnswerRecord[];
 	/** The log lines. */
 	messages: string[];
-	/** Resolves with the answer of that type about that GO (or TD) name; rejects after timeoutMs. */
+	/** Resolves with the answer of that type about that name (GO, misnamed FI/FS, TD); rejects after timeoutMs. */
 	waitForAnswer(fileName: string, type: AnswerType, timeoutMs?: number): Promise<AnswerRecord>;
 	/** The certificate that signs the answers' FS. */
 	sandboxSocialSecurityCertificatePem: string;
@@ -525,31 +530,35 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 	const policyOf = (env: Environment): SimulatorSignaturePolicy =>
 		env === 'R' ? 'required' : env === 'T' ? signatureInTest : signatureInDmfaTest;
 
+	/** The ACRF codes of a set, and the file it names when it is refused for one of its files' names. */
 	const judgeSet = async (
 		folder: UploadFolder,
 		goName: string,
 		related: string[],
-	): Promise<string[]> => {
+	): Promise<{ errors: string[]; misnamed?: string }> => {
 		const parsed = parseSubmissionFileName(goName, {
 			expectedSender: sender,
 			today: brusselsToday(now()),
 			maxAgeDays: options.maxAgeDays,
 			knownApplicationsOnly,
 		});
-		if (!parsed.valid) return unique(parsed.violations.map((v) => v.acrf ?? 'ACRF-107'));
+		if (!parsed.valid)
+			return { errors: unique(parsed.violations.map((v) => v.acrf ?? 'ACRF-107')) };
 		const set: ParsedSubmissionFileName = parsed.value;
 		const key = goName.slice(3);
 		const expectedFi = Array.from({ length: set.parts }, (_, i) => `FI.${key}.${i + 1}`);
 		const expectedFs = Array.from({ length: set.parts }, (_, i) => `FS.${key}.${i + 1}`);
-		if (used.has(goName) || related.some((n) => used.has(n))) return ['ACRF-133'];
+		if (used.has(goName) || related.some((n) => used.has(n))) return { errors: ['ACRF-133'] };
 		const folderError = wrongFolderCode(set.environment, folder);
-		if (folderError) return [folderError];
+		if (folderError) return { errors: [folderError] };
 
 		const errors: string[] = [];
 		const present = new Set(related);
 		const setBase = goName.split('.').slice(1, 6).join('.') + '.';
+		let misnamed: string | undefined;
 		for (const name of related) {
 			if (expectedFi.includes(name) || expectedFs.includes(name)) continue;
+			misnamed ??= name; // sorted: an FI before an FS
 			const rest = name.slice(3 + setBase.length);
 			const numbering = /^\d\.\d$/.test(rest);
 			if (name.startsWith('FI.')) errors.push(numbering ? 'ACRF-123' : 'ACRF-131');
@@ -588,7 +597,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			const signatureError = await verifySignature(fi, fsContent);
 			if (signatureError) errors.push(signatureError);
 		}
-		return unique(errors);
+		return { errors: unique(errors), misnamed };
 	};
 
 	// ---- GO and TD ------------------------------------------------------------------------------------
@@ -604,8 +613,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
 	const handleGo = async (folder: UploadFolder, goName: string, files: Map<string, FileState>) => {
 		const related = relatedNames(goName, files);
-		const errors = await judgeSet(folder, goName, related);
+		const { errors, misnamed } = await judgeSet(folder, goName, related);
 		const accepted = errors.length === 0;
+		// The real server names the offending file, not the GO, when it refuses a set for a file's name.
+		const fileName = misnamed ?? goName;
 		const td = `TD.${goName.slice(3)}`;
 		const toRemove = [goName, ...related, ...(files.has(td) ? [td] : [])];
 		const parsed = parseSubmissionFileName(goName);
@@ -625,7 +636,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		const outFolder = ENVIRONMENTS[env].responseFolder;
 		const ticket = nextTicket();
 		const xml = buildAcrfXml({
-			fileName: goName,
+			fileName,
 			ticket,
 			resultCode: accepted ? 1 : 0,
 			errors,
@@ -636,7 +647,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			outFolder,
 			env,
 			xml,
-			goName,
+			fileName,
 			ticket,
 			accepted ? 1 : 0,
 			errors,

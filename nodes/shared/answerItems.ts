@@ -193,6 +193,8 @@ export const SAMPLE_ANSWER_JSON = {
 	date: '20260110',
 	ticket: '03804KY2Q8W1Z',
 	answersFile: 'GO.DMFA.012345.20260110.00002.T.1',
+	answersGo: 'GO.DMFA.012345.20260110.00002.T.1',
+	answersFileKind: 'GO',
 	final: true,
 	errors: [
 		{

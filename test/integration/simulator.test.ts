@@ -352,6 +352,20 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		expect(errors).not.toContain('ACRF-125');
 	});
 
+	it('refuses a set with a misnamed FI (ACRF-123) and, like the real server, names that FI in FileName', async () => {
+		const n = names('T');
+		const fi = declaration('misnamed');
+		// Part 2 of a 1-part set: an FI of this set by its name, but not one it may have.
+		const stray = `FI.${n.key}.2`;
+		put('INTEST', [[stray, fi]]);
+		signedSet('INTEST', n, [fi]);
+		const acrf = await simulator.waitForAnswer(stray, 'ACRF', 15_000);
+		expect(tag(acrf.xml, 'FileName')).toBe(stray);
+		expect(tag(acrf.xml, 'ResultCode')).toBe('0');
+		expect(tags(acrf.xml, 'ErrorID')).toEqual(['ACRF-123']);
+		expect(simulator.processed.find((p) => p.name === n.go)?.acrf).toBe(acrf);
+	});
+
 	it('refuses a test set put in the production folder (ACRF-118), answered in OUT', async () => {
 		const n = names('T');
 		signedSet('IN', n, [declaration('20265')]);

@@ -6,7 +6,7 @@
  *   <Identification>ACRF001</Identification>
  *   <FormCreationDate>YYYY-MM-DD</FormCreationDate><FormCreationHour>HH:MM:SS.sss</FormCreationHour>
  *   <TypeForm>FA|PA</TypeForm>
- *   <FileReference><FileName>GO…</FileName><ReferenceOrigin>2</ReferenceOrigin><ReferenceNbr>ticket</ReferenceNbr></FileReference>
+ *   <FileReference><FileName>GO… (FI… for a set refused for a file's name)</FileName><ReferenceOrigin>2</ReferenceOrigin><ReferenceNbr>ticket</ReferenceNbr></FileReference>
  *   <ReceptionResult><ResultCode>0|1</ResultCode><ErrorID>ACRF-125</ErrorID>…</ReceptionResult>
  * </Form></ACRF>
  * ```
@@ -49,7 +49,10 @@ export interface AcrfAnswer {
 	/** The ticket (ReferenceNbr) the server gave the file; the NOTI repeats it. */
 	ticket?: string;
 	referenceOrigin?: string;
-	/** FileName: the name of the GO file we sent that this ACRF answers. */
+	/**
+	 * FileName as given: the GO we sent, or the FI (or FS) of a set refused for that file's name, or the
+	 * TD of a cancellation. `answeredSet` turns it into the GO name of the set.
+	 */
 	answersFile?: string;
 	/** FormCreationDate + FormCreationHour as ISO 8601 with the Europe/Brussels offset, wall time unchanged. */
 	createdAt?: string;

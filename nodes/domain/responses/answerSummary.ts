@@ -1,10 +1,11 @@
 /**
  * One collected answer as plain JSON for a workflow: what it is, whether our declaration was accepted,
- * the ticket, the GO it answers (joins the submission record), every error in plain words, and the
- * size and SHA-256 of the delivered file (for a CO, the ZIP's own figures apart, as
- * `zipName`/`zipSize`/`zipSha256`).
+ * the ticket, the GO of the set it answers (`answersGo`: joins the submission record's `go`, also when
+ * the answer names an FI), every error in plain words, and the size and SHA-256 of the delivered file
+ * (for a CO, the ZIP's own figures apart, as `zipName`/`zipSize`/`zipSha256`).
  */
 import type { CollectedAnswer, CollectResult } from './collectAnswers';
+import { answeredSet } from './answeredSet';
 
 export type AnswerStatus = 'accepted' | 'rejected' | 'unknown';
 
@@ -24,6 +25,8 @@ export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<str
 	const acrf = 'acrf' in interpreted ? interpreted.acrf : undefined;
 	const noti = 'noti' in interpreted ? interpreted.noti : undefined;
 	const status = answerStatus(interpreted);
+	const answersFile = acrf?.answersFile ?? noti?.fileName;
+	const set = answeredSet(answersFile);
 	return {
 		type: answer.type,
 		status,
@@ -33,7 +36,10 @@ export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<str
 		answerId: answer.answerId,
 		date: answer.date,
 		ticket: acrf?.ticket ?? noti?.ticket,
-		answersFile: acrf?.answersFile ?? noti?.fileName,
+		answersFile,
+		answersGo: set?.go,
+		answersFileKind: set?.kind,
+		...(set?.fi ? { answersFi: set.fi } : {}),
 		final: acrf?.final ?? noti?.final,
 		errors: acrf?.errors ?? [],
 		anomalies: noti?.anomalies ?? [],

@@ -88,6 +88,8 @@ describe('Poll Responses', () => {
 			answerId: ACCEPTED.id,
 			ticket: '03804KX7M2P4Z',
 			answersFile: 'GO.DMFA.012345.20250410.00001.T.1',
+			answersGo: 'GO.DMFA.012345.20250410.00001.T.1',
+			answersFileKind: 'GO',
 			final: true,
 			errors: [],
 			format: 'xml',
@@ -152,6 +154,30 @@ describe('Poll Responses', () => {
 		expect(fake.namesIn('/OUTTEST')).toEqual([`FO.${NOTI.id}`]);
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(fake.log.at(-1)).toBe('close');
+	});
+
+	it('joins an ACRF that names the FI (a set refused for a file name) to the GO of that set', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		const fi = 'FI.DMFA.012345.20250410.00007.T.1.2';
+		const xml = REJECTED.xml
+			.toString('utf8')
+			.replace('GO.DMFA.012345.20250410.00002.T.1', fi)
+			.replace(/<ErrorID>[^<]*<\/ErrorID>\s*/g, '')
+			.replace('</ResultCode>', '</ResultCode><ErrorID>ACRF-123</ErrorID>');
+		putAnswer(fake, 'OUTTEST', { id: 'ACRF.999999.20250410.00031.T', xml: Buffer.from(xml) });
+		const stub = stubFor({ environments: ['T'] });
+
+		const [[answer]] = await new PollResponses().execute.call(stub.ctx);
+
+		expect(answer.json).toMatchObject({
+			status: 'rejected',
+			answersFile: fi,
+			answersFi: fi,
+			answersFileKind: 'FI',
+			answersGo: 'GO.DMFA.012345.20250410.00007.T.1',
+		});
+		expect((answer.json.errors as IDataObject[]).map((e) => e.code)).toEqual(['ACRF-123']);
 	});
 
 	it('leaves the answers on the server when "Delete From Server After Download" is off', async () => {
