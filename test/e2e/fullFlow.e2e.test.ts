@@ -6,7 +6,7 @@
  * N8N_E2E_VERSIONS=2.8.4 limits the versions (default: all of N8N_VERSIONS).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxEnvironment, SandboxEnvironment } from '../../sandbox/cli';
@@ -16,11 +16,13 @@ import {
 	N8N_VERSIONS,
 	N8nUserFolder,
 	N8nVersion,
+	PACKAGE_NAME,
 	REPO,
 	ensureN8n,
 	exampleWorkflow,
 	packPackage,
 } from './harness';
+import { cleanNpmEnvironment } from './communityPackageInstall';
 
 jest.setTimeout(30 * 60_000);
 
@@ -67,6 +69,25 @@ describeE2e('the packed package', () => {
 				(f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f),
 			),
 		).toEqual([]);
+	});
+	it('runs its key-pair command with npx from the tarball, as the README says', () => {
+		const cwd = mkdtempSync(join(work, 'npx-'));
+		const out = join(cwd, 'keys');
+		// The README's command names the package; here the tarball stands in for the registry's copy.
+		execFileSync(
+			'npx',
+			['--yes', '-p', tarball, 'socialsecurity-ssh-pair', '--bits', '2048', '--out', out],
+			{ cwd, env: cleanNpmEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
+		);
+		expect(statSync(join(out, 'socialsecurity_rsa')).mode & 0o777).toBe(0o600);
+		const fingerprint = execFileSync('ssh-keygen', [
+			'-l',
+			'-f',
+			join(out, 'socialsecurity_rsa.pub'),
+		])
+			.toString()
+			.trim();
+		expect(fingerprint).toMatch(/^2048 SHA256:\S+ .*\(RSA\)$/);
 	});
 });
 
@@ -275,24 +296,35 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		}
 	});
 
-	it("runs the credential test through n8n's own REST API: success, and the fingerprint when none is pinned", async () => {
-		const started = await n8n.start(await freeLoopbackPort());
-		try {
-			const headers = { 'content-type': 'application/json', 'browser-id': 'e2e-browser' };
-			const setup = await fetch(`${started.base}/rest/owner/setup`, {
-				method: 'POST',
-				headers,
-				body: JSON.stringify({
-					email: 'owner@example.test',
-					firstName: 'Payroll',
-					lastName: 'Office',
-					password: 'E2e-Owner-Password-1',
-				}),
-			});
-			expect(setup.status).toBe(200);
-			const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
+	it("lists the five nodes and the credential, passes n8n's credential test through its REST API, and keeps both after a restart", async () => {
+		const headers = { 'content-type': 'application/json', 'browser-id': 'e2e-browser' };
+		const owner = { email: 'owner@example.test', password: 'E2e-Owner-Password-1' };
+		const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+			n8n: { nodes: string[]; credentials: string[] };
+		};
+		// n8n names a community node type `<package>.<name of its class, first letter lower-case>`.
+		const expectedNodes = manifest.n8n.nodes
+			.map((file) => file.split('/').pop()!.replace('.node.js', ''))
+			.map((name) => `${PACKAGE_NAME}.${name[0].toLowerCase()}${name.slice(1)}`)
+			.sort();
+
+		const check = async (base: string, cookie: string) => {
+			const get = async (path: string) => {
+				const response = await fetch(`${base}${path}`, { headers: { ...headers, cookie } });
+				expect(response.status).toBe(200);
+				return (await response.json()) as Array<{ name: string }>;
+			};
+			const nodes = (await get('/types/nodes.json')).map((t) => t.name);
+			// Nodes usable as AI tools are listed a second time, as `<name>Tool`.
+			const ours = nodes.filter((name) => name.startsWith(`${PACKAGE_NAME}.`));
+			expect([...new Set(ours.map((name) => name.replace(/Tool$/, '')))].sort()).toEqual(
+				expectedNodes,
+			);
+			const credentials = (await get('/types/credentials.json')).map((t) => t.name);
+			expect(credentials).toContain(env.credential.type);
+
 			const test = async (data: Record<string, unknown>) => {
-				const response = await fetch(`${started.base}/rest/credentials/test`, {
+				const response = await fetch(`${base}/rest/credentials/test`, {
 					method: 'POST',
 					headers: { ...headers, cookie },
 					body: JSON.stringify({
@@ -311,7 +343,21 @@ describeE2e.each(versions)('n8n %s', (version) => {
 			expect(ok.status).toBe('OK');
 			expect(ok.message).toContain('all six folders');
 			expect(ok.message).toContain(env.hostFingerprint);
+			return test;
+		};
+		const cookieOf = (response: Response) =>
+			(response.headers.get('set-cookie') ?? '').split(';')[0];
 
+		const port = await freeLoopbackPort();
+		let started = await n8n.start(port);
+		try {
+			const setup = await fetch(`${started.base}/rest/owner/setup`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify({ ...owner, firstName: 'Payroll', lastName: 'Office' }),
+			});
+			expect(setup.status).toBe(200);
+			const test = await check(started.base, cookieOf(setup));
 			const unpinned = await test({ ...env.credential.data, hostFingerprint: '' });
 			expect(unpinned.status).toBe('Error');
 			expect(unpinned.message).toContain(env.hostFingerprint);
@@ -319,6 +365,38 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		} finally {
 			await started.stop();
 		}
+
+		// A restart loads the package again from ~/.n8n/nodes, as after an n8n upgrade or a reboot.
+		started = await n8n.start(port);
+		try {
+			const login = await fetch(`${started.base}/rest/login`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify({ emailOrLdapLoginId: owner.email, password: owner.password }),
+			});
+			expect(login.status).toBe(200);
+			await check(started.base, cookieOf(login));
+		} finally {
+			await started.stop();
+		}
+	});
+
+	it("installed by n8n's steps, the package needs nothing but n8n: every file of dist/ loads", () => {
+		const installed = join(n8n.folder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
+		// No dependency was fetched: the libraries are bundled in dist/vendor (README, "Runtime dependencies").
+		expect(readdirSync(installed).sort()).toEqual(['LICENSE', 'README.md', 'dist', 'package.json']);
+		const files = execFileSync('find', [join(installed, 'dist'), '-name', '*.js'])
+			.toString()
+			.trim()
+			.split('\n');
+		expect(files.length).toBeGreaterThan(50);
+		// n8n-workflow, the one peer, comes from the n8n that loads us.
+		const n8nModules = join(n8n.install.n8n, '..', '..', '..');
+		const script = `for (const f of ${JSON.stringify(files)}) if (!f.endsWith('generate-key-pair.js')) require(f);`;
+		execFileSync(n8n.install.node, ['-e', script], {
+			env: { ...process.env, NODE_PATH: n8nModules },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 	});
 
 	it('keeps every secret of the credential out of the run data and the n8n database in clear', () => {
