@@ -1,0 +1,184 @@
+/**
+ * What an answer item says, in real n8n (issue 17, from an independent acceptance run):
+ * - a CO answer: `size` and `sha256` are those of the binary the item holds (the FO taken out of the
+ *   ZIP), and the ZIP's own name, size and SHA-256 are there too, each compared with real bytes: the
+ *   binary as n8n's own Write File node writes it to disk, and the file as it was on the server;
+ * - an ACRF that names an FI (the set was refused for a file's name) joins the submission whose GO was
+ *   sent: `answersGo` equals the `go` of the Submit node's record.
+ *
+ * N8N_E2E_VERSIONS=2.8.4 limits the versions (default: all of N8N_VERSIONS).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandboxEnvironment, SandboxEnvironment } from '../../sandbox/cli';
+import { sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
+import { brusselsToday } from '../../nodes/domain/names/brusselsTime';
+import {
+	N8N_VERSIONS,
+	N8nUserFolder,
+	N8nVersion,
+	REPO,
+	ensureN8n,
+	exampleWorkflow,
+	packPackage,
+} from './harness';
+import { AnswerSigner, chainWorkflow, makeAnswerSigner, putCoAnswer, sha256 } from './answers';
+
+jest.setTimeout(30 * 60_000);
+
+const versions = (process.env.N8N_E2E_VERSIONS?.split(',').map((v) => v.trim()) ?? [
+	...N8N_VERSIONS,
+]) as N8nVersion[];
+const reason = sandboxUnavailableReason();
+if (reason) {
+	if (process.env.CI === 'true') throw new Error(`CI=true but the sandbox cannot start: ${reason}`);
+	console.warn(`Skipping the end-to-end answer tests: ${reason}`);
+}
+const describeE2e = reason ? describe.skip : describe;
+
+let work: string;
+let tarball: string;
+let signer: AnswerSigner;
+beforeAll(() => {
+	work = mkdtempSync(join(tmpdir(), 'ss-e2e-answers-'));
+	if (!reason) {
+		tarball = packPackage(work);
+		signer = makeAnswerSigner(work);
+	}
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describeE2e.each(versions)('answer items in n8n %s', (version) => {
+	let env: SandboxEnvironment;
+	let n8n: N8nUserFolder;
+
+	beforeAll(async () => {
+		const install = ensureN8n(version);
+		env = await startSandboxEnvironment({
+			dir: join(work, `sandbox-${version}`),
+			logger: () => undefined,
+		});
+		n8n = new N8nUserFolder(install);
+		n8n.installPackage(tarball);
+		await n8n.importCredentials([env.credential]);
+	});
+	afterAll(async () => {
+		await env?.stop();
+		n8n?.remove();
+	});
+
+	const credentials = () => ({
+		belgianSocialSecuritySftpApi: { id: env.credential.id, name: env.credential.name },
+	});
+
+	it('a CO answer: size and sha256 describe the binary delivered; the ZIP on the server keeps its own', async () => {
+		const answerId = `NOTI.999999.${brusselsToday()}.C0001.T`;
+		const fo = readFileSync(join(REPO, 'test', 'fixtures', 'answers', 'noti-anomalies.xml'));
+		const zip = putCoAnswer(env.sandbox, 'OUTTEST', answerId, fo, signer);
+		expect(zip.equals(fo)).toBe(false);
+		const written = join(n8n.folder, 'files', 'co');
+		mkdirSync(written, { recursive: true });
+		await n8n.importWorkflow(
+			chainWorkflow('SsBeE2eCoAnswer', [
+				{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', parameters: {} },
+				{
+					name: 'Poll Social Security Responses',
+					type: 'n8n-nodes-socialsecurity-be.pollResponses',
+					parameters: {
+						operation: 'collect',
+						environments: ['T'],
+						options: {
+							types: ['NOTI'],
+							deleteAfterDownload: true,
+							verifySignature: true,
+							trustedCertificatesPem: signer.certificatePem,
+						},
+					},
+					credentials: credentials(),
+				},
+				{
+					name: 'Write the binary',
+					type: 'n8n-nodes-base.readWriteFile',
+					typeVersion: 1.1,
+					parameters: {
+						operation: 'write',
+						fileName: `=${written}/{{ $binary.data.fileName }}`,
+						dataPropertyName: 'data',
+						options: {},
+					},
+				},
+			]),
+		);
+
+		const run = await n8n.execute('SsBeE2eCoAnswer');
+		expect(run.error).toBeUndefined();
+		const [item] = run.items('Poll Social Security Responses');
+		const binaryFile = join(written, `FO.${answerId}.xml`);
+		expect(readdirSync(written)).toEqual([`FO.${answerId}.xml`]);
+		const binary = readFileSync(binaryFile);
+		expect(binary.equals(fo)).toBe(true);
+
+		// Every figure of the item about the delivered content matches the binary it holds...
+		expect(item).toMatchObject({
+			type: 'NOTI',
+			answerName: `FO.${answerId}`,
+			size: binary.length,
+			sha256: sha256(binary),
+			deletedFromServer: true,
+		});
+		// ...and the ZIP's own figures, under names that say so, match the file that was on the server.
+		expect(item).toMatchObject({
+			zipName: `CO.${answerId}`,
+			zipSize: zip.length,
+			zipSha256: sha256(zip),
+		});
+		expect(item.sha256).not.toBe(item.zipSha256);
+		// The FS signs the ZIP as sent: it verifies.
+		expect(item.signatureValid).toBe(true);
+		expect(readdirSync(env.sandbox.pathOf('OUTTEST')).filter((n) => n.includes(answerId))).toEqual(
+			[],
+		);
+	});
+
+	it('an ACRF that names the FI of a set refused for a file name joins the submission by its GO', async () => {
+		const sequence = 'E2EF1';
+		const key = `DMFA.${env.sender}.${brusselsToday()}.${sequence}.T.1`;
+		// A file of this set by its name that the set may not have (part 2 of 1), as a cut upload of an
+		// earlier attempt could leave: the server refuses the set and names that FI, not the GO.
+		const stray = `FI.${key}.2`;
+		env.sandbox.writeFile('INTEST', stray, '<DmfAOriginal/>\n');
+		await n8n.importWorkflow(
+			exampleWorkflow(
+				'submit-declaration.json',
+				'SsBeE2eFiNamed',
+				credentials().belgianSocialSecuritySftpApi,
+				(nodes) => {
+					const build = nodes.find((n) => n.name === 'Build Filenames') as {
+						parameters: Record<string, unknown>;
+					};
+					build.parameters.sequenceMode = 'fixed';
+					build.parameters.sequence = sequence;
+				},
+			),
+		);
+
+		const run = await n8n.execute('SsBeE2eFiNamed');
+		expect(run.error).toBeUndefined();
+		const [submitted] = run.items('Submit to Social Security');
+		expect(submitted).toMatchObject({ status: 'submitted', go: `GO.${key}` });
+		expect(env.simulator.processed.find((p) => p.name === submitted.go)?.acrf.fileName).toBe(stray);
+
+		const answers = run.items('Poll Social Security Responses');
+		const acrf = answers.find((a) => a.answersGo === submitted.go);
+		expect(acrf).toMatchObject({
+			type: 'ACRF',
+			status: 'rejected',
+			answersFile: stray,
+			answersFi: stray,
+			answersFileKind: 'FI',
+			answersGo: submitted.go,
+		});
+		expect((acrf?.errors as Array<{ code: string }>).map((e) => e.code)).toEqual(['ACRF-123']);
+	});
+});
