@@ -54,6 +54,7 @@ export * from './nodes/domain/submission/declarationSet';
 export * from './nodes/domain/submission/uploadSet';
 export * from './nodes/domain/responses/collectAnswers';
 export * from './nodes/domain/responses/answerSummary';
+export * from './nodes/domain/responses/answeredSet';
 export { parseAcrf } from './nodes/domain/responses/acrf';
 export type { AcrfAnswer, AcrfError } from './nodes/domain/responses/acrf';
 export { parseNoti } from './nodes/domain/responses/noti';
