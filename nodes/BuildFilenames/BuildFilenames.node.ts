@@ -11,6 +11,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { isSocialSecurityError } from '../domain/errors';
+import { errorItem, withResult } from '../shared/itemResult';
 import { sendingApplicationCodes } from '../domain/names/applicationCodes';
 import { brusselsToday } from '../domain/names/brusselsTime';
 import { ENVIRONMENTS, Environment } from '../domain/names/environments';
@@ -218,6 +219,14 @@ export class BuildFilenames implements INodeType {
 				displayOptions: { show: { operation: ['build'] } },
 				options: [
 					{
+						displayName: 'Keep Input Fields',
+						name: 'keepInputFields',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether the item keeps the fields it came with, with the names beside them under "names". Off: the item holds only "names" and its files, e.g. to leave a bulky export behind.',
+					},
+					{
 						displayName: 'Maximum Age of Date (Days)',
 						name: 'maxAgeDays',
 						type: 'number',
@@ -290,7 +299,15 @@ export class BuildFilenames implements INodeType {
 						type: 'boolean',
 						default: false,
 						description:
-							'Whether to stop the workflow when the name breaks a rule. Off: the item comes out with valid = false and the list of violations, so an IF node can route it.',
+							'Whether to stop the workflow when the name breaks a rule. Off: the item comes out with parsedName.valid = false and the list of violations, so an IF node can route it.',
+					},
+					{
+						displayName: 'Keep Input Fields',
+						name: 'keepInputFields',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether the item keeps the fields it came with, with the result beside them under "parsedName". Off: the item holds only "parsedName" and its files.',
 					},
 					{
 						displayName: 'Maximum Age of Date (Days)',
@@ -325,7 +342,13 @@ export class BuildFilenames implements INodeType {
 					operation === 'parse'
 						? parseName(this, itemIndex, item)
 						: buildNames(this, itemIndex, item);
-				const output: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
+				const options = this.getNodeParameter(
+					operation === 'parse' ? 'parseOptions' : 'options',
+					itemIndex,
+					{},
+				) as IDataObject;
+				const json = withResult(item, result.key, result.value, options.keepInputFields !== false);
+				const output: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 				if (result.binary) output.binary = result.binary;
 				returnData.push(output);
 			} catch (error) {
@@ -334,7 +357,9 @@ export class BuildFilenames implements INodeType {
 					description: isSocialSecurityError(error) ? error.hint : undefined,
 				});
 				if (this.continueOnFail()) {
-					returnData.push({ json: errorJson(error, nodeError), pairedItem: { item: itemIndex } });
+					returnData.push(
+						errorItem(this.getNode(), items[itemIndex], error, itemIndex, { nodeError }),
+					);
 					continue;
 				}
 				throw nodeError;
@@ -344,8 +369,10 @@ export class BuildFilenames implements INodeType {
 	}
 }
 
+/** The node's result for one item, under `key` in the output (docs/items.md), and the item's files. */
 interface ItemResult {
-	json: IDataObject;
+	key: 'names' | 'parsedName';
+	value: IDataObject;
 	binary?: IBinaryKeyData;
 }
 
@@ -427,9 +454,12 @@ function buildNames(
 
 	const set: DeclarationSetId = { ...draft, sequence };
 	const names = declarationSetNames(set);
-	const json: IDataObject = {
+	const value: IDataObject = {
+		fi: names.fi,
+		fs: names.fs,
+		go: names.go,
+		td: names.td,
 		set: { ...set },
-		names: { fi: names.fi, fs: names.fs, go: names.go, td: names.td },
 		uploadFolder: names.uploadFolder,
 		responseFolder: names.responseFolder,
 		environmentLabel: ENVIRONMENTS[environment].label,
@@ -437,12 +467,12 @@ function buildNames(
 	};
 
 	const source = item.binary;
-	if (renameList.length === 0 || !source) return { json, binary: source };
+	if (renameList.length === 0 || !source) return { key: 'names', value, binary: source };
 	const binary: IBinaryKeyData = { ...source };
 	renameList.forEach((property, part) => {
 		binary[property] = { ...source[property], fileName: names.fi[part] };
 	});
-	return { json, binary };
+	return { key: 'names', value, binary };
 }
 
 function parseBinaryList(value: unknown): string[] {
@@ -516,7 +546,8 @@ function parseName(
 	if (result.valid) {
 		const value = result.value;
 		return {
-			json: {
+			key: 'parsedName',
+			value: {
 				...value,
 				name,
 				valid: true,
@@ -534,7 +565,8 @@ function parseName(
 		});
 	}
 	return {
-		json: {
+		key: 'parsedName',
+		value: {
 			name,
 			valid: false,
 			direction: guessDirection(name),
@@ -551,14 +583,4 @@ function guessDirection(name: string): 'submission' | 'response' {
 
 function violationJson(violation: NameRuleViolation): IDataObject {
 	return { rule: violation.rule, acrf: violation.acrf ?? null, message: violation.message };
-}
-
-/** The item of a failed input under "Continue on Fail": the message, and the code and hint when known. */
-function errorJson(error: unknown, nodeError: NodeOperationError): IDataObject {
-	const json: IDataObject = {
-		error: isSocialSecurityError(error) ? error.message : nodeError.message,
-	};
-	if (isSocialSecurityError(error)) json.code = error.code;
-	if (nodeError.description) json.hint = nodeError.description;
-	return json;
 }

@@ -1,6 +1,8 @@
 import type {
+	IDataObject,
 	IExecuteFunctions,
 	INodeExecutionData,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
@@ -8,7 +10,9 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { socialSecurityChannelTest } from '../shared/credentialTest';
 import { ChannelSession } from '../shared/channelSession';
 import { answerQueryFrom, answerQueryProperties, collectAnswerItems } from '../shared/answerItems';
-import { errorItemJson, toNodeError } from '../shared/nodeErrors';
+import { toNodeError } from '../shared/nodeErrors';
+import { errorItem, withResult } from '../shared/itemResult';
+import { DEFAULT_GO_FIELD, joinAnswersToInputs } from '../shared/answerJoin';
 import { deleteAnswer } from '../domain/responses/deleteAnswer';
 
 export class PollResponses implements INodeType {
@@ -60,16 +64,17 @@ export class PollResponses implements INodeType {
 			},
 			...answerQueryProperties.map((p) => ({
 				...p,
+				...(p.name === 'options' ? { options: withJoinOption(p.options) } : {}),
 				displayOptions: { show: { operation: ['collect'] } },
 			})),
 			{
 				displayName: 'Answer ID',
 				name: 'answerId',
 				type: 'string',
-				default: '={{ $json.answerId }}',
+				default: '={{ $json.answer.answerId }}',
 				displayOptions: { show: { operation: ['delete'] } },
 				placeholder: 'ACRF.999999.20260110.00042.T',
-				description: 'The answerId of an item that Collect Answers produced',
+				description: 'The answer.answerId of an item that Collect Answers produced',
 			},
 		],
 	};
@@ -81,21 +86,29 @@ export class PollResponses implements INodeType {
 		if (this.getNodeParameter('operation', 0, 'collect') === 'delete')
 			return [await deleteAnswers.call(this), []];
 		// Polling is one action per execution, not per item: the first item's parameters decide.
+		const options = this.getNodeParameter('options', 0, {}) as { inputGoField?: string };
 		const query = answerQueryFrom(
 			this.getNodeParameter('environments', 0),
-			this.getNodeParameter('options', 0, {}) as object,
+			options as object,
 			this.getMode() === 'manual',
 		);
 		const session = new ChannelSession(this);
 		try {
-			const { items, summary } = await collectAnswerItems(this, session, query);
-			return [
-				items.map((item) => ({ ...item, pairedItem: { item: 0 } })),
-				[{ json: summary as INodeExecutionData['json'], pairedItem: { item: 0 } }],
-			];
+			const collected = await collectAnswerItems(this, session, query);
+			const { items, inputsWithoutAnswer } = joinAnswersToInputs(
+				this.getInputData(),
+				collected.items,
+				options.inputGoField ?? DEFAULT_GO_FIELD,
+			);
+			// One summary per run: it describes the run, not an input item, so it carries no input fields.
+			const summary = { ...collected.summary, inputsWithoutAnswer } as IDataObject;
+			return [items, [{ json: { summary }, pairedItem: { item: 0 } }]];
 		} catch (error) {
-			if (this.continueOnFail())
-				return [[], [{ json: { ...errorItemJson(error), delivered: 0 }, pairedItem: { item: 0 } }]];
+			if (this.continueOnFail()) {
+				const failed = errorItem(this.getNode(), undefined, error, 0);
+				failed.json.summary = { delivered: 0 };
+				return [[], [failed]];
+			}
 			throw toNodeError(this.getNode(), error, 0);
 		} finally {
 			await session.close();
@@ -111,25 +124,21 @@ async function deleteAnswers(this: IExecuteFunctions): Promise<INodeExecutionDat
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
 			try {
 				const answerId = String(this.getNodeParameter('answerId', itemIndex, '')).trim();
-				const folder =
-					typeof items[itemIndex].json.folder === 'string'
-						? (items[itemIndex].json.folder as string)
-						: undefined;
+				const answer = items[itemIndex].json.answer as IDataObject | undefined;
+				const folder = typeof answer?.folder === 'string' ? answer.folder : undefined;
 				const result = await deleteAnswer(await session.open(), answerId, folder);
 				output.push({
-					json: {
-						...items[itemIndex].json,
+					json: withResult(items[itemIndex], 'deletion', {
+						answerId,
 						deletedFromServer: result.deleted.length > 0,
 						deletedFiles: result.deleted,
-					},
+					}),
+					binary: items[itemIndex].binary,
 					pairedItem: { item: itemIndex },
 				});
 			} catch (error) {
 				if (this.continueOnFail()) {
-					output.push({
-						json: { ...items[itemIndex].json, ...errorItemJson(error) },
-						pairedItem: { item: itemIndex },
-					});
+					output.push(errorItem(this.getNode(), items[itemIndex], error, itemIndex));
 					continue;
 				}
 				throw toNodeError(this.getNode(), error, itemIndex);
@@ -139,4 +148,19 @@ async function deleteAnswers(this: IExecuteFunctions): Promise<INodeExecutionDat
 		await session.close();
 	}
 	return output;
+}
+
+/** Poll's options: the shared ones and how answers find the input item they are about (docs/items.md). */
+function withJoinOption(options: INodeProperties['options']): INodeProperties['options'] {
+	const join: INodeProperties = {
+		displayName: 'Input Field With the GO Name',
+		name: 'inputGoField',
+		type: 'string',
+		default: DEFAULT_GO_FIELD,
+		description:
+			'The field of the input items that holds the GO name of a set that was sent (Submit to Social Security puts it in submission.go). An answer about that set comes out with that item’s fields beside it; any other answer comes out alone. Empty: no answer takes input fields.',
+	};
+	return [...((options ?? []) as INodeProperties[]), join].sort((a, b) =>
+		a.displayName.localeCompare(b.displayName),
+	);
 }

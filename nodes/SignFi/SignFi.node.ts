@@ -19,7 +19,8 @@ import type { SignatureLayout } from '../domain/signing/signatureLayout';
 import { openBinary } from '../shared/binaryData';
 import { ChannelSession } from '../shared/channelSession';
 import { socialSecurityChannelTest } from '../shared/credentialTest';
-import { errorItemJson, toNodeError } from '../shared/nodeErrors';
+import { toNodeError } from '../shared/nodeErrors';
+import { errorItem, withResult } from '../shared/itemResult';
 import { signFiDescription } from './description';
 
 interface SignOptions {
@@ -73,11 +74,7 @@ export class SignFi implements INodeType {
 				);
 			} catch (error) {
 				if (this.continueOnFail()) {
-					output.push({
-						json: errorItemJson(error),
-						binary: items[itemIndex].binary,
-						pairedItem: { item: itemIndex },
-					});
+					output.push(errorItem(this.getNode(), items[itemIndex], error, itemIndex));
 					continue;
 				}
 				throw toNodeError(this.getNode(), error, itemIndex);
@@ -132,7 +129,7 @@ async function signItem(
 		signingTime: signature.signingTime,
 		convertedToCrlf: options.convertToCrlf === true,
 	};
-	return { json: { ...item.json, signature: json }, binary, pairedItem: { item: itemIndex } };
+	return { json: withResult(item, 'signature', json), binary, pairedItem: { item: itemIndex } };
 }
 
 async function verifyItem(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
@@ -169,7 +166,7 @@ async function verifyItem(this: IExecuteFunctions, itemIndex: number): Promise<I
 			: {}),
 	};
 	return {
-		json: { ...item.json, verification: json },
+		json: withResult(item, 'verification', json),
 		binary: item.binary,
 		pairedItem: { item: itemIndex },
 	};

@@ -89,7 +89,7 @@ export class SocialSecurityTrigger implements INodeType {
 			// Answers that fail on every poll must not go unnoticed: n8n shows a failed poll to the user.
 			if (items.length === 0 && result.failures.length > 0)
 				throw toNodeError(this.getNode(), answersFailedError(result.failures));
-			if (items.length === 0 && manual) return [[{ json: { ...SAMPLE_ANSWER_JSON } }]];
+			if (items.length === 0 && manual) return [[{ json: structuredClone(SAMPLE_ANSWER_JSON) }]];
 			return items.length > 0 ? [items] : null;
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);

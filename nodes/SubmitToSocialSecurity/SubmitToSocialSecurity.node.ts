@@ -11,7 +11,8 @@ import { submitDescription } from './description';
 import { ChannelSession } from '../shared/channelSession';
 import { cancelSet } from './actions/cancel.operation';
 import { submitSet } from './actions/submit.operation';
-import { errorItemJson, toNodeError } from '../shared/nodeErrors';
+import { toNodeError } from '../shared/nodeErrors';
+import { errorItem, withResult } from '../shared/itemResult';
 
 export class SubmitToSocialSecurity implements INodeType {
 	description: INodeTypeDescription = {
@@ -50,17 +51,27 @@ export class SubmitToSocialSecurity implements INodeType {
 		try {
 			for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
 				try {
-					const json: IDataObject =
+					const json =
 						operation === 'cancel'
-							? await cancelSet.call(this, session, itemIndex)
-							: await submitSet.call(this, session, itemIndex);
+							? withResult(
+									items[itemIndex],
+									'cancellation',
+									await cancelSet.call(this, session, itemIndex),
+								)
+							: withResult(
+									items[itemIndex],
+									'submission',
+									await submitSet.call(this, session, itemIndex),
+								);
 					output.push({ json, binary: items[itemIndex].binary, pairedItem: { item: itemIndex } });
 				} catch (error) {
 					if (this.continueOnFail()) {
-						output.push({
-							json: { ...errorItemJson(error), ...failureDetails(error) },
-							pairedItem: { item: itemIndex },
-						});
+						// The files stay on the item, so a retry (e.g. with "Resume") can send them again.
+						output.push(
+							errorItem(this.getNode(), items[itemIndex], error, itemIndex, {
+								details: failureDetails(error),
+							}),
+						);
 						continue;
 					}
 					throw toNodeError(this.getNode(), error, itemIndex);

@@ -75,10 +75,10 @@ export const submitDescription: INodeProperties[] = [
 		name: 'goName',
 		type: 'string',
 		displayOptions: { show: { operation: ['cancel'] } },
-		default: '={{ $json.go }}',
+		default: '={{ $json.submission.go }}',
 		placeholder: 'GO.DMFA.101380.20260110.00001.T.1',
 		description:
-			'The GO name of the submitted set, as in the output of the Submit operation; the TD name is made from it',
+			'The GO name of the submitted set, as the Submit operation puts it in submission.go; the TD name is made from it',
 	},
 	{
 		displayName: 'Options',

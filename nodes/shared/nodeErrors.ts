@@ -60,17 +60,24 @@ export function toNodeError(
 	});
 }
 
-/** What an item shows when the node continues on fail: the code lets a workflow route on the cause. */
-export function errorItemJson(error: unknown): JsonObject {
+/**
+ * What `error` of an item holds when the node continues on fail (see errorItem in itemResult.ts): the
+ * message, and the code, which lets a workflow route on the cause, and the hint when known.
+ */
+export function errorDetails(error: unknown): JsonObject {
 	if (error instanceof SocialSecurityError) {
-		return { error: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) };
+		return {
+			message: error.message,
+			code: error.code,
+			...(error.hint ? { hint: error.hint } : {}),
+		};
 	}
 	if (
 		error instanceof NodeApiError ||
 		error instanceof NodeOperationError ||
 		error instanceof ExpressionError
 	) {
-		return { error: error.message, ...(error.description ? { hint: error.description } : {}) };
+		return { message: error.message, ...(error.description ? { hint: error.description } : {}) };
 	}
-	return { error: 'An unexpected error occurred in the social security node.' };
+	return { message: 'An unexpected error occurred in the social security node.' };
 }

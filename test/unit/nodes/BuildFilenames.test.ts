@@ -124,9 +124,11 @@ describe('Build Filenames — description', () => {
 });
 
 describe('Build Filenames — build', () => {
+	const namesOf = (item: INodeExecutionData) => item.json.names as IDataObject;
+
 	it('builds the names of a 1-part set with an automatic sequence', async () => {
 		const [item] = await run({ params: build() });
-		const set = item.json.set as IDataObject;
+		const set = namesOf(item).set as IDataObject;
 		expect(set).toMatchObject({
 			application: 'DMFA',
 			sender: '101380',
@@ -137,18 +139,42 @@ describe('Build Filenames — build', () => {
 		expect(set.sequence).toMatch(/^[0-9A-Z]{5}$/);
 		expect(set.sequence).not.toBe('00000');
 		const key = `DMFA.101380.${today}.${set.sequence}.T.1`;
-		expect(item.json.names).toEqual({
-			fi: [`FI.${key}.1`],
-			fs: [`FS.${key}.1`],
-			go: `GO.${key}`,
-			td: `TD.${key}`,
-		});
-		expect(item.json).toMatchObject({
-			uploadFolder: 'INTEST',
-			responseFolder: 'OUTTEST',
-			environmentLabel: 'Test / simulation (circuit test)',
+		expect(item.json).toEqual({
+			names: {
+				fi: [`FI.${key}.1`],
+				fs: [`FS.${key}.1`],
+				go: `GO.${key}`,
+				td: `TD.${key}`,
+				set,
+				uploadFolder: 'INTEST',
+				responseFolder: 'OUTTEST',
+				environmentLabel: 'Test / simulation (circuit test)',
+				warnings: [],
+			},
 		});
 		expect(item.pairedItem).toEqual({ item: 0 });
+	});
+
+	it('keeps the fields the item came with and puts the names beside them', async () => {
+		const items: INodeExecutionData[] = [
+			{ json: { employer: '0123456789', quarter: '20263', names: 'an older value' } },
+		];
+		const [item] = await run({ params: build(), items });
+		expect(item.json).toMatchObject({ employer: '0123456789', quarter: '20263' });
+		// A field of the item with the name of the result is replaced by it.
+		expect(namesOf(item).go).toMatch(/^GO\.DMFA\./);
+		expect(Object.keys(item.json)).toEqual(['employer', 'quarter', 'names']);
+		expect(items[0].json.names).toBe('an older value');
+	});
+
+	it('gives only the names when "Keep Input Fields" is off, and keeps the files', async () => {
+		const binary = { data: { data: 'eA==', mimeType: 'text/plain', fileName: 'x.txt' } };
+		const [item] = await run({
+			params: build({ options: { sequenceFolder, keepInputFields: false } }),
+			items: [{ json: { declaration: '<big export/>' }, binary }],
+		});
+		expect(Object.keys(item.json)).toEqual(['names']);
+		expect(item.binary).toEqual(binary);
 	});
 
 	it('builds a 3-part set for the DmfA declaration test with the daily counter kept in static data', async () => {
@@ -163,14 +189,14 @@ describe('Build Filenames — build', () => {
 		params.options = { sequenceFolder, maxAgeDays: 0 };
 		const items = [{ json: {} }, { json: {} }];
 		const first = await run({ params, items, staticData });
-		expect(first.map((i) => (i.json.set as IDataObject).sequence)).toEqual(['00001', '00002']);
-		expect(first[0].json.names).toEqual({
+		expect(first.map((i) => (namesOf(i).set as IDataObject).sequence)).toEqual(['00001', '00002']);
+		expect(namesOf(first[0])).toMatchObject({
 			fi: [1, 2, 3].map((p) => `FI.DMFA.101380.20260115.00001.S.3.${p}`),
 			fs: [1, 2, 3].map((p) => `FS.DMFA.101380.20260115.00001.S.3.${p}`),
 			go: 'GO.DMFA.101380.20260115.00001.S.3',
 			td: 'TD.DMFA.101380.20260115.00001.S.3',
 		});
-		expect([first[0].json.uploadFolder, first[0].json.responseFolder]).toEqual([
+		expect([namesOf(first[0]).uploadFolder, namesOf(first[0]).responseFolder]).toEqual([
 			'INTEST-S',
 			'OUTTEST-S',
 		]);
@@ -178,23 +204,23 @@ describe('Build Filenames — build', () => {
 		expect(staticData.dailyCounter).toEqual({ days: { '20260115': { S: 2 } } });
 		// The next execution continues the counter.
 		const [next] = await run({ params, staticData });
-		expect((next.json.set as IDataObject).sequence).toBe('00003');
+		expect((namesOf(next).set as IDataObject).sequence).toBe('00003');
 	});
 
 	it('uses a fixed sequence as given, and warns when it was already handed out on this machine', async () => {
 		const params = build({ sequenceMode: 'fixed', sequence: 'Q0042', environment: 'R' });
 		const [item] = await run({ params });
-		expect((item.json.names as IDataObject).go).toBe(`GO.DMFA.101380.${today}.Q0042.R.1`);
-		expect(item.json.warnings).toEqual([]);
+		expect(namesOf(item).go).toBe(`GO.DMFA.101380.${today}.Q0042.R.1`);
+		expect(namesOf(item).warnings).toEqual([]);
 		const [again] = await run({ params });
-		expect(again.json.warnings).toEqual([expect.stringContaining('ACRF-133')]);
+		expect(namesOf(again).warnings).toEqual([expect.stringContaining('ACRF-133')]);
 	});
 
 	it('takes a custom application code', async () => {
 		const [item] = await run({
 			params: build({ application: 'custom', customApplication: 'ABCD' }),
 		});
-		expect((item.json.set as IDataObject).application).toBe('ABCD');
+		expect((namesOf(item).set as IDataObject).application).toBe('ABCD');
 	});
 
 	it('renames the binaries of the parts to their FI names and passes the others through', async () => {
@@ -282,7 +308,7 @@ describe('Build Filenames — build', () => {
 		const [item] = await run({
 			params: build({ creationDate: tenDaysAgo, sequenceMode: 'fixed', sequence: 'B0001' }),
 		});
-		expect((item.json.set as IDataObject).sequence).toBe('B0001');
+		expect((namesOf(item).set as IDataObject).sequence).toBe('B0001');
 	});
 
 	it('refuses unknown custom codes only when asked to', async () => {
@@ -323,22 +349,29 @@ describe('Build Filenames — build', () => {
 
 	it('goes on with an error item when "Continue on Fail" is set', async () => {
 		const params = (i: number) => build({ sender: i === 1 ? '1' : '101380' });
+		const binary = { data: { data: 'eA==', mimeType: 'text/plain', fileName: 'export.xml' } };
 		const output = await run({
 			params,
-			items: [{ json: {} }, { json: {} }, { json: {} }],
+			items: [{ json: {} }, { json: { batchId: 'HR-42' }, binary }, { json: {} }],
 			continueOnFail: true,
 		});
 		expect(output).toHaveLength(3);
+		// The failed item comes out as it came in, with the error beside its fields.
 		expect(output[1]).toEqual({
 			json: {
-				error: expect.stringMatching(/ACRF-108/),
-				code: 'NAME_INVALID',
-				hint: expect.stringMatching(/Correct the values/),
+				batchId: 'HR-42',
+				error: {
+					message: expect.stringMatching(/ACRF-108/),
+					code: 'NAME_INVALID',
+					hint: expect.stringMatching(/Correct the values/),
+				},
 			},
+			binary,
+			error: expect.any(NodeOperationError),
 			pairedItem: { item: 1 },
 		});
-		expect(output[0].json.set).toBeDefined();
-		expect(output[2].json.set).toBeDefined();
+		expect(output[0].json.names).toBeDefined();
+		expect(output[2].json.names).toBeDefined();
 		expect(output[2].pairedItem).toEqual({ item: 2 });
 	});
 });
@@ -352,28 +385,35 @@ describe('Build Filenames — parse', () => {
 
 	it('splits a valid name we send into its fields', async () => {
 		const name = `FI.DMFA.101380.${today}.00001.T.3.2`;
-		const [item] = await run({ params: parse(name) });
+		const [item] = await run({ params: parse(name), items: [{ json: { source: 'listing' } }] });
 		expect(item.json).toEqual({
-			name,
-			valid: true,
-			direction: 'submission',
-			kind: 'FI',
-			application: 'DMFA',
-			sender: '101380',
-			date: today,
-			sequence: '00001',
-			environment: 'T',
-			parts: 3,
-			part: 2,
-			environmentLabel: 'Test / simulation (circuit test)',
-			violations: [],
+			source: 'listing',
+			parsedName: {
+				name,
+				valid: true,
+				direction: 'submission',
+				kind: 'FI',
+				application: 'DMFA',
+				sender: '101380',
+				date: today,
+				sequence: '00001',
+				environment: 'T',
+				parts: 3,
+				part: 2,
+				environmentLabel: 'Test / simulation (circuit test)',
+				violations: [],
+			},
 		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 	});
 
 	it('recognises an answer of the social security', async () => {
-		const [item] = await run({ params: parse('FO.ACRF.999999.20260110.00042.R') });
-		expect(item.json).toMatchObject({
+		const [item] = await run({
+			params: parse('FO.ACRF.999999.20260110.00042.R', { keepInputFields: false }),
+			items: [{ json: { source: 'listing' } }],
+		});
+		expect(Object.keys(item.json)).toEqual(['parsedName']);
+		expect(item.json.parsedName).toMatchObject({
 			valid: true,
 			direction: 'response',
 			kind: 'FO',
@@ -390,17 +430,18 @@ describe('Build Filenames — parse', () => {
 			params: parse(' GO.DMFA.12.20261301.00000.X.0 '),
 			items: [{ json: {}, binary }],
 		});
-		expect(item.json.valid).toBe(false);
-		expect(item.json.name).toBe('GO.DMFA.12.20261301.00000.X.0');
-		expect(item.json.direction).toBe('submission');
-		expect((item.json.violations as IDataObject[]).map((v) => v.acrf)).toEqual([
+		const parsed = item.json.parsedName as IDataObject;
+		expect(parsed.valid).toBe(false);
+		expect(parsed.name).toBe('GO.DMFA.12.20261301.00000.X.0');
+		expect(parsed.direction).toBe('submission');
+		expect((parsed.violations as IDataObject[]).map((v) => v.acrf)).toEqual([
 			'ACRF-108',
 			'ACRF-110',
 			'ACRF-127',
 			'ACRF-117',
 			'ACRF-115',
 		]);
-		expect((item.json.violations as IDataObject[])[0]).toEqual({
+		expect((parsed.violations as IDataObject[])[0]).toEqual({
 			rule: 'sender-format',
 			acrf: 'ACRF-108',
 			message: expect.stringContaining('6 digits'),
@@ -410,15 +451,18 @@ describe('Build Filenames — parse', () => {
 
 	it('guesses the direction of an invalid answer name', async () => {
 		const [item] = await run({ params: parse('FO.ACRF.999999.20260110.00042') });
-		expect(item.json).toMatchObject({ valid: false, direction: 'response' });
-		expect((item.json.violations as IDataObject[])[0].acrf).toBeNull();
+		const parsed = item.json.parsedName as IDataObject;
+		expect(parsed).toMatchObject({ valid: false, direction: 'response' });
+		expect((parsed.violations as IDataObject[])[0].acrf).toBeNull();
 	});
 
 	it('checks the sender of the channel when given', async () => {
 		const [item] = await run({
 			params: parse(`GO.DMFA.101381.${today}.00001.T.1`, { expectedSender: '101380' }),
 		});
-		expect((item.json.violations as IDataObject[]).map((v) => v.acrf)).toEqual(['ACRF-108']);
+		expect(
+			((item.json.parsedName as IDataObject).violations as IDataObject[]).map((v) => v.acrf),
+		).toEqual(['ACRF-108']);
 	});
 
 	it('fails on an invalid name when asked to, with the item index', async () => {
@@ -435,14 +479,19 @@ describe('Build Filenames — parse', () => {
 	it('fails into an error item with "Continue on Fail"', async () => {
 		const output = await run({
 			params: parse('nonsense', { failOnInvalid: true }),
+			items: [{ json: { source: 'listing' } }],
 			continueOnFail: true,
 		});
 		expect(output).toEqual([
 			{
 				json: {
-					error: expect.stringMatching(/ACRF-129/),
-					hint: expect.stringMatching(/Fail on Invalid Name/),
+					source: 'listing',
+					error: {
+						message: expect.stringMatching(/ACRF-129/),
+						hint: expect.stringMatching(/Fail on Invalid Name/),
+					},
 				},
+				error: expect.any(NodeOperationError),
 				pairedItem: { item: 0 },
 			},
 		]);

@@ -59,6 +59,9 @@ function stubFor(
 	});
 }
 
+/** What Collect Answers puts in an item, beside any input fields (docs/items.md). */
+const answerOf = (item: INodeExecutionData) => item.json.answer as IDataObject;
+
 describe('Poll Responses', () => {
 	it('has an Answers and a Summary output', () => {
 		expect(description.outputs).toEqual(['main', 'main']);
@@ -79,7 +82,8 @@ describe('Poll Responses', () => {
 
 		expect(answers).toHaveLength(2);
 		const [accepted, rejected] = answers;
-		expect(accepted.json).toMatchObject({
+		expect(Object.keys(accepted.json)).toEqual(['answer']);
+		expect(answerOf(accepted)).toMatchObject({
 			type: 'ACRF',
 			status: 'accepted',
 			environment: 'T',
@@ -96,21 +100,21 @@ describe('Poll Responses', () => {
 			size: ACCEPTED.xml.length,
 			deletedFromServer: true,
 		});
-		expect(rejected.json).toMatchObject({
+		expect(answerOf(rejected)).toMatchObject({
 			status: 'rejected',
 			ticket: '03804KY2Q8W1Z',
 			answersFile: 'GO.DMFA.012345.20250410.00002.T.1',
 		});
-		expect((rejected.json.errors as IDataObject[]).map((e) => e.code)).toEqual([
+		expect((answerOf(rejected).errors as IDataObject[]).map((e) => e.code)).toEqual([
 			'ACRF-125',
 			'ACRF-158',
 			'ACRF-312',
 		]);
-		expect((rejected.json.errors as IDataObject[])[0]).toMatchObject({
+		expect((answerOf(rejected).errors as IDataObject[])[0]).toMatchObject({
 			meaning: expect.stringMatching(/\w{5}/),
 			known: true,
 		});
-		// One execution, whatever the number of input items: every output comes from item 0.
+		// One execution, whatever the number of input items: an answer that joins no input item comes from item 0.
 		expect(answers.map((a) => a.pairedItem)).toEqual([{ item: 0 }, { item: 0 }]);
 
 		// The file went through n8n's binary store, named and typed.
@@ -122,17 +126,20 @@ describe('Poll Responses', () => {
 
 		expect(summary).toEqual([
 			{
-				json: expect.objectContaining({
-					delivered: 2,
-					accepted: 1,
-					rejected: 1,
-					failed: 0,
-					failures: [],
-					waitingForGo: [
-						{ answerId: NOTI.id, present: ['FO'], missing: ['GO'], folder: 'OUTTEST' },
-					],
-					leftForNextRun: 0,
-				}),
+				json: {
+					summary: expect.objectContaining({
+						delivered: 2,
+						accepted: 1,
+						rejected: 1,
+						failed: 0,
+						failures: [],
+						waitingForGo: [
+							{ answerId: NOTI.id, present: ['FO'], missing: ['GO'], folder: 'OUTTEST' },
+						],
+						leftForNextRun: 0,
+						inputsWithoutAnswer: [],
+					}),
+				},
 				pairedItem: { item: 0 },
 			},
 		]);
@@ -170,14 +177,14 @@ describe('Poll Responses', () => {
 
 		const [[answer]] = await new PollResponses().execute.call(stub.ctx);
 
-		expect(answer.json).toMatchObject({
+		expect(answerOf(answer)).toMatchObject({
 			status: 'rejected',
 			answersFile: fi,
 			answersFi: fi,
 			answersFileKind: 'FI',
 			answersGo: 'GO.DMFA.012345.20250410.00007.T.1',
 		});
-		expect((answer.json.errors as IDataObject[]).map((e) => e.code)).toEqual(['ACRF-123']);
+		expect((answerOf(answer).errors as IDataObject[]).map((e) => e.code)).toEqual(['ACRF-123']);
 	});
 
 	it('leaves the answers on the server when "Delete From Server After Download" is off', async () => {
@@ -191,7 +198,7 @@ describe('Poll Responses', () => {
 			}).ctx,
 		);
 		expect(answers).toHaveLength(1);
-		expect(answers[0].json.deletedFromServer).toBe(false);
+		expect(answerOf(answers[0]).deletedFromServer).toBe(false);
 		expect(answers[0].binary?.answer).toBeDefined();
 		expect(fake.calls('delete')).toEqual([]);
 		expect(fake.namesIn('/OUT')).toHaveLength(3);
@@ -204,13 +211,13 @@ describe('Poll Responses', () => {
 		const [sample] = await new PollResponses().execute.call(
 			stubFor({ environments: ['R'] }, { mode: 'manual' }).ctx,
 		);
-		expect(sample[0].json.deletedFromServer).toBe(false);
+		expect(answerOf(sample[0]).deletedFromServer).toBe(false);
 		expect(fake.calls('delete')).toEqual([]);
 		const [taken] = await new PollResponses().execute.call(
 			stubFor({ environments: ['R'], options: { deleteAfterDownload: true } }, { mode: 'manual' })
 				.ctx,
 		);
-		expect(taken[0].json.deletedFromServer).toBe(true);
+		expect(answerOf(taken[0]).deletedFromServer).toBe(true);
 		expect(fake.namesIn('/OUT')).toEqual([]);
 	});
 
@@ -224,8 +231,8 @@ describe('Poll Responses', () => {
 			stubFor({ options: { types: ['ACRF'], max: 1 } }).ctx,
 		);
 		expect(fake.calls('list')).toEqual(['list /OUT', 'list /OUTTEST', 'list /OUTTEST-S']);
-		expect(answers.map((a) => a.json.answerId)).toEqual([ACCEPTED.id]);
-		expect(summary.json).toMatchObject({ delivered: 1, leftForNextRun: 1 });
+		expect(answers.map((a) => answerOf(a).answerId)).toEqual([ACCEPTED.id]);
+		expect(summary.json.summary).toMatchObject({ delivered: 1, leftForNextRun: 1 });
 		expect(fake.namesIn('/OUTTEST')).toEqual(
 			[REJECTED, NOTI].flatMap((a) => ['FO', 'FS', 'GO'].map((k) => `${k}.${a.id}`)).sort(),
 		);
@@ -247,8 +254,8 @@ describe('Poll Responses', () => {
 		const [answers, [summary]] = await new PollResponses().execute.call(
 			stubFor({ environments: ['T'] }).ctx,
 		);
-		expect(answers.map((a) => a.json.answerId)).toEqual([REJECTED.id]);
-		expect(summary.json).toMatchObject({
+		expect(answers.map((a) => answerOf(a).answerId)).toEqual([REJECTED.id]);
+		expect(summary.json.summary).toMatchObject({
 			delivered: 1,
 			failed: 1,
 			failures: [
@@ -265,6 +272,133 @@ describe('Poll Responses', () => {
 			`FS.${ACCEPTED.id}`,
 			`GO.${ACCEPTED.id}`,
 		]);
+	});
+
+	it("joins each answer to the input item whose submission.go it answers, keeping that item's fields", async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		putAnswer(fake, 'OUTTEST', ACCEPTED); // about GO.DMFA.012345.20250410.00001.T.1
+		putAnswer(fake, 'OUTTEST', REJECTED); // about GO.DMFA.012345.20250410.00002.T.1
+		putAnswer(fake, 'OUTTEST', NOTI); // about GO.DMFA.012345.20250410.00001.T.1
+		const store = new BinaryStore();
+		const submitted = (go: string, batchId: string): INodeExecutionData => ({
+			json: { batchId, names: { go }, submission: { status: 'submitted', go } },
+			// The submission's files stay behind: the answer item's binary is the answer.
+			binary: { data: store.inline('<DmfA/>', `FI.${go.slice(3)}.1`) },
+		});
+		const items = [
+			submitted('GO.DMFA.012345.20250410.00009.T.1', 'HR-9'),
+			submitted('GO.DMFA.012345.20250410.00001.T.1', 'HR-1'),
+		];
+		const [answers, [summary]] = await new PollResponses().execute.call(
+			stubFor({ environments: ['T'] }, { store, items }).ctx,
+		);
+		const byId = (id: string) => answers.find((a) => answerOf(a).answerId === id)!;
+		// The ACRF and the NOTI of one set both carry its item's fields and are paired to it.
+		for (const id of [ACCEPTED.id, NOTI.id]) {
+			expect(byId(id).json).toEqual({ ...items[1].json, answer: expect.any(Object) });
+			expect(byId(id).pairedItem).toEqual({ item: 1 });
+		}
+		expect(byId(ACCEPTED.id).binary?.data.fileName).toBe(`FO.${ACCEPTED.id}.xml`);
+		expect(answerOf(byId(NOTI.id)).type).toBe('NOTI');
+		// The rejected ACRF is about a set that is not in the input: it comes alone.
+		expect(Object.keys(byId(REJECTED.id).json)).toEqual(['answer']);
+		expect(byId(REJECTED.id).pairedItem).toEqual({ item: 0 });
+		expect(summary.json.summary).toMatchObject({
+			delivered: 3,
+			inputsWithoutAnswer: ['GO.DMFA.012345.20250410.00009.T.1'],
+		});
+	});
+
+	it('joins by another input field when told to, and not at all with an empty one', async () => {
+		const items = [{ json: { go: 'GO.DMFA.012345.20250410.00001.T.1', row: 7 } }];
+		const collect = async (inputGoField: string) => {
+			const fake = new FakeChannel();
+			useFakeChannel(fake);
+			putAnswer(fake, 'OUTTEST', ACCEPTED);
+			const [[answer]] = await new PollResponses().execute.call(
+				stubFor({ environments: ['T'], options: { inputGoField } }, { items }).ctx,
+			);
+			return answer;
+		};
+		expect((await collect('go')).json).toMatchObject({ row: 7, answer: { answerId: ACCEPTED.id } });
+		expect(Object.keys((await collect('')).json)).toEqual(['answer']);
+		expect(Object.keys((await collect('submission.go')).json)).toEqual(['answer']);
+	});
+
+	it('with "Continue on Fail", a failed poll gives one summary item with the error', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		fake.failOn(
+			'list',
+			'/OUTTEST',
+			new SocialSecurityError('REMOTE_PERMISSION_DENIED', 'Listing /OUTTEST: permission denied.'),
+		);
+		const stub = executeFunctions({
+			description,
+			params: { environments: ['T'] },
+			continueOnFail: true,
+			credentials: { [CREDENTIAL_TYPE]: credential.data },
+			mode: 'trigger',
+		});
+		const [answers, [summary]] = await new PollResponses().execute.call(stub.ctx);
+		expect(answers).toEqual([]);
+		expect(summary.json).toEqual({
+			error: {
+				message: 'Listing /OUTTEST: permission denied.',
+				code: 'REMOTE_PERMISSION_DENIED',
+			},
+			summary: { delivered: 0 },
+		});
+		expect(summary.error).toBeInstanceOf(NodeApiError);
+	});
+
+	it('Delete Answer keeps the answer item and puts what it deleted beside it, under "deletion"', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		putAnswer(fake, 'OUTTEST', ACCEPTED);
+		const store = new BinaryStore();
+		const [[collected]] = await new PollResponses().execute.call(
+			stubFor({ environments: ['T'], options: { deleteAfterDownload: false } }, { store }).ctx,
+		);
+		const gone: INodeExecutionData = { json: { answer: { answerId: REJECTED.id } } };
+		const invalid: INodeExecutionData = { json: { row: 3, answer: { answerId: 'nonsense' } } };
+		const stub = executeFunctions({
+			description,
+			// The Answer ID parameter keeps its default, {{ $json.answer.answerId }}.
+			params: { operation: 'delete' },
+			items: [collected, gone, invalid],
+			continueOnFail: true,
+			credentials: { [CREDENTIAL_TYPE]: credential.data },
+		});
+		const [[deleted, notThere, failed], summary] = await new PollResponses().execute.call(stub.ctx);
+		expect(deleted.json).toEqual({
+			...collected.json,
+			deletion: {
+				answerId: ACCEPTED.id,
+				deletedFromServer: true,
+				deletedFiles: ['GO', 'FO', 'FS'].map((k) => `${k}.${ACCEPTED.id}`),
+			},
+		});
+		expect(deleted.binary).toBe(collected.binary);
+		expect(deleted.pairedItem).toEqual({ item: 0 });
+		expect(fake.namesIn('/OUTTEST')).toEqual([]);
+		// An answer already gone is not an error.
+		expect(notThere.json.deletion).toEqual({
+			answerId: REJECTED.id,
+			deletedFromServer: false,
+			deletedFiles: [],
+		});
+		// A failed item comes out as it came, with the error beside its fields.
+		expect(failed).toMatchObject({
+			json: {
+				row: 3,
+				answer: { answerId: 'nonsense' },
+				error: { code: 'ANSWER_ID_INVALID' },
+			},
+			pairedItem: { item: 2 },
+		});
+		expect(summary).toEqual([]);
 	});
 
 	it('turns a failed listing into a NodeApiError on item 0 and still closes the channel', async () => {

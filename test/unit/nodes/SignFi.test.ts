@@ -261,7 +261,7 @@ describe('Sign FI — sign', () => {
 		expect(stub.calls.getCredentials).toEqual([CREDENTIAL_TYPE]);
 	});
 
-	it('goes on with an error item carrying the input binary when "Continue on Fail" is set', async () => {
+	it('goes on with an error item carrying the input fields and binary when "Continue on Fail" is set', async () => {
 		const store = new BinaryStore();
 		const bad = { data: store.filesystem(LF_CONTENT, 'export.xml') };
 		const items: INodeExecutionData[] = [
@@ -273,13 +273,18 @@ describe('Sign FI — sign', () => {
 		);
 		expect(output).toHaveLength(2);
 		expect(output[0].binary?.signature.fileName).toBe(FS_NAME);
+		// The item as it came in (its fields and files), with the error beside.
 		expect(output[1]).toEqual({
 			json: {
-				error: expect.stringMatching(/not named FI\./),
-				code: 'FS_NAME_UNKNOWN',
-				hint: expect.stringMatching(/Signature File Name/),
+				row: 2,
+				error: {
+					message: expect.stringMatching(/not named FI\./),
+					code: 'FS_NAME_UNKNOWN',
+					hint: expect.stringMatching(/Signature File Name/),
+				},
 			},
 			binary: bad,
+			error: expect.any(NodeOperationError),
 			pairedItem: { item: 1 },
 		});
 	});

@@ -67,6 +67,9 @@ async function poll(stub: ReturnType<typeof stubFor>): Promise<INodeExecutionDat
 	return result[0];
 }
 
+/** The answer of an item (docs/items.md). */
+const answerOf = (item: INodeExecutionData) => item.json.answer as IDataObject;
+
 describe('Social Security Trigger', () => {
 	it('is a polling trigger without inputs', () => {
 		expect(description).toMatchObject({
@@ -87,10 +90,12 @@ describe('Social Security Trigger', () => {
 		const stub = stubFor('manual', staticData, {}, store);
 		const items = await poll(stub);
 		expect(items).toHaveLength(1);
-		expect(items?.[0].json).toMatchObject({
-			answerId: ACCEPTED.id,
-			status: 'accepted',
-			deletedFromServer: false,
+		expect(items?.[0].json).toEqual({
+			answer: expect.objectContaining({
+				answerId: ACCEPTED.id,
+				status: 'accepted',
+				deletedFromServer: false,
+			}),
 		});
 		expect(store.bytesOf(items?.[0].binary?.data).equals(ACCEPTED.xml)).toBe(true);
 		expect(fake.calls('delete')).toEqual([]);
@@ -100,7 +105,7 @@ describe('Social Security Trigger', () => {
 
 		// Again: the same sample, since nothing was remembered.
 		const again = await poll(stubFor('manual', staticData, {}, store));
-		expect(again?.map((i) => i.json.answerId)).toEqual([ACCEPTED.id]);
+		expect(again?.map((i) => answerOf(i).answerId)).toEqual([ACCEPTED.id]);
 		expect(staticData).toEqual({});
 	});
 
@@ -110,7 +115,11 @@ describe('Social Security Trigger', () => {
 		const staticData: IDataObject = {};
 		const items = await poll(stubFor('manual', staticData));
 		expect(items).toHaveLength(1);
-		expect(items?.[0].json).toMatchObject({ sample: true, type: 'ACRF', status: 'rejected' });
+		// The example has the shape of a real item: the answer under "answer".
+		expect(items?.[0].json).toMatchObject({
+			sample: true,
+			answer: { type: 'ACRF', status: 'rejected' },
+		});
 		expect(items?.[0].json.note).toMatch(/comes from no server/);
 		expect(staticData).toEqual({});
 		expect(fake.calls('delete')).toEqual([]);
@@ -128,7 +137,9 @@ describe('Social Security Trigger', () => {
 		putAnswer(fake, REJECTED);
 		const staticData: IDataObject = {};
 		const items = await poll(stubFor('trigger', staticData));
-		expect(items?.map((i) => [i.json.answerId, i.json.status, i.json.deletedFromServer])).toEqual([
+		expect(
+			items?.map((i) => [answerOf(i).answerId, answerOf(i).status, answerOf(i).deletedFromServer]),
+		).toEqual([
 			[ACCEPTED.id, 'accepted', true],
 			[REJECTED.id, 'rejected', true],
 		]);
@@ -150,8 +161,8 @@ describe('Social Security Trigger', () => {
 		const staticData: IDataObject = {};
 
 		const first = await poll(stubFor('trigger', staticData));
-		expect(first?.map((i) => i.json.answerId)).toEqual([ACCEPTED.id]);
-		expect(first?.[0].json).toMatchObject({
+		expect(first?.map((i) => answerOf(i).answerId)).toEqual([ACCEPTED.id]);
+		expect(answerOf(first![0])).toMatchObject({
 			deletedFromServer: false,
 			deleteProblem: 'The connection was closed.',
 		});
@@ -180,7 +191,7 @@ describe('Social Security Trigger', () => {
 		const staticData: IDataObject = {};
 		const params = { options: { deleteAfterDownload: false } };
 		expect(
-			(await poll(stubFor('trigger', staticData, params)))?.map((i) => i.json.answerId),
+			(await poll(stubFor('trigger', staticData, params)))?.map((i) => answerOf(i).answerId),
 		).toEqual([ACCEPTED.id]);
 		expect(await poll(stubFor('trigger', staticData, params))).toBeNull();
 		expect(fake.calls('delete')).toEqual([]);
@@ -197,7 +208,7 @@ describe('Social Security Trigger', () => {
 		const params = { onlyRejections: true };
 
 		const items = await poll(stubFor('trigger', staticData, params));
-		expect(items?.map((i) => [i.json.answerId, i.json.status])).toEqual([
+		expect(items?.map((i) => [answerOf(i).answerId, answerOf(i).status])).toEqual([
 			[REJECTED.id, 'rejected'],
 			[NOTI_REFUSED.id, 'rejected'],
 		]);
@@ -227,7 +238,7 @@ describe('Social Security Trigger', () => {
 		putAnswer(fake, ACCEPTED);
 		putAnswer(fake, REJECTED);
 		const items = await poll(stubFor('manual', {}, { onlyRejections: true }));
-		expect(items?.map((i) => i.json.answerId)).toEqual([REJECTED.id]);
+		expect(items?.map((i) => answerOf(i).answerId)).toEqual([REJECTED.id]);
 	});
 
 	it('keeps an answer that cannot be read on the server and tries it again on the next poll', async () => {
@@ -238,7 +249,7 @@ describe('Social Security Trigger', () => {
 		putAnswer(fake, REJECTED);
 		const staticData: IDataObject = {};
 		const items = await poll(stubFor('trigger', staticData));
-		expect(items?.map((i) => i.json.answerId)).toEqual([REJECTED.id]);
+		expect(items?.map((i) => answerOf(i).answerId)).toEqual([REJECTED.id]);
 		expect(fake.namesIn('/OUTTEST')).toEqual(filesOf(ACCEPTED));
 		expect(staticData).toEqual({ delivered: [REJECTED.id], ignored: [] });
 		// The next poll tries it again; as nothing could be taken, the poll fails visibly instead of staying silent.

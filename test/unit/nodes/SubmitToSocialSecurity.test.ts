@@ -103,6 +103,9 @@ const dryRun = (extra: Params = {}): Params => ({
 	...extra,
 });
 
+/** What Submit puts beside the item's own fields (docs/items.md). */
+const submissionOf = (item: INodeExecutionData) => item.json.submission as IDataObject;
+
 describe('Submit — dry run (no connection)', () => {
 	let open: jest.SpyInstance;
 	beforeEach(() => {
@@ -115,8 +118,12 @@ describe('Submit — dry run (no connection)', () => {
 		const store = new BinaryStore();
 		const base = setBase('00001');
 		const binary = setBinaries(store, base, 1);
-		const [item] = await run(stubFor(dryRun(), [{ json: {}, binary }], { store }));
-		expect(item.json).toEqual({
+		const [item] = await run(
+			stubFor(dryRun(), [{ json: { batchId: 'HR-42' }, binary }], { store }),
+		);
+		expect(Object.keys(item.json)).toEqual(['batchId', 'submission']);
+		expect(item.json.batchId).toBe('HR-42');
+		expect(submissionOf(item)).toEqual({
 			status: 'dry-run',
 			go: `GO.${base}`,
 			td: `TD.${base}`,
@@ -163,12 +170,15 @@ describe('Submit — dry run (no connection)', () => {
 			other: store.inline('x', 'report.pdf'),
 		};
 		const [item] = await run(stubFor(dryRun(), [{ json: {}, binary }], { store }));
-		expect((item.json.wouldSend as IDataObject[]).map((f) => f.name)).toEqual([
+		expect((submissionOf(item).wouldSend as IDataObject[]).map((f) => f.name)).toEqual([
 			...[1, 2, 3].map((p) => `FI.${base}.${p}`),
 			...[1, 2, 3].map((p) => `FS.${base}.${p}`),
 			`GO.${base}`,
 		]);
-		expect(item.json).toMatchObject({ folder: 'INTEST', set: { parts: 3, sequence: '00009' } });
+		expect(submissionOf(item)).toMatchObject({
+			folder: 'INTEST',
+			set: { parts: 3, sequence: '00009' },
+		});
 	});
 
 	it('plans a 3-part set named by binary properties, in upload order, whatever the order given', async () => {
@@ -181,7 +191,9 @@ describe('Submit — dry run (no connection)', () => {
 			signatureProperties: 'signature2,signature3,signature',
 		});
 		const [item] = await run(stubFor(params, [{ json: {}, binary }], { store }));
-		expect((item.json.wouldSend as IDataObject[]).map((f) => [f.name, f.role, f.part])).toEqual([
+		expect(
+			(submissionOf(item).wouldSend as IDataObject[]).map((f) => [f.name, f.role, f.part]),
+		).toEqual([
 			[`FI.${base}.1`, 'FI', 1],
 			[`FI.${base}.2`, 'FI', 2],
 			[`FI.${base}.3`, 'FI', 3],
@@ -190,7 +202,9 @@ describe('Submit — dry run (no connection)', () => {
 			[`FS.${base}.3`, 'FS', 3],
 			[`GO.${base}`, 'GO', undefined],
 		]);
-		expect((item.json.wouldSend as IDataObject[])[2].size).toBe(store.bytesOf(binary.data3).length);
+		expect((submissionOf(item).wouldSend as IDataObject[])[2].size).toBe(
+			store.bytesOf(binary.data3).length,
+		);
 		expect(open).not.toHaveBeenCalled();
 	});
 
@@ -200,8 +214,14 @@ describe('Submit — dry run (no connection)', () => {
 		const [item] = await run(
 			stubFor(dryRun(), [{ json: {}, binary: setBinaries(store, base, 1) }], { store }),
 		);
-		expect(item.json).toMatchObject({ folder: 'INTEST-S', signaturesNotSent: [`FS.${base}.1`] });
-		expect((item.json.wouldSend as IDataObject[]).map((f) => f.role)).toEqual(['FI', 'GO']);
+		expect(submissionOf(item)).toMatchObject({
+			folder: 'INTEST-S',
+			signaturesNotSent: [`FS.${base}.1`],
+		});
+		expect((submissionOf(item).wouldSend as IDataObject[]).map((f) => f.role)).toEqual([
+			'FI',
+			'GO',
+		]);
 	});
 
 	it('refuses a production set without its FS (ACRF-122), on the right item', async () => {
@@ -273,14 +293,14 @@ describe('Submit — dry run (no connection)', () => {
 				{ store },
 			),
 		);
-		expect(item.json.signaturesMade).toEqual([
+		expect(submissionOf(item).signaturesMade).toEqual([
 			{
 				name: `FS.${base}.1`,
 				digest: expect.stringMatching(/^[0-9a-f]{64}$/),
 				signer: expect.stringMatching(/CN=Test Signer/),
 			},
 		]);
-		expect((item.json.wouldSend as IDataObject[]).map((f) => f.name)).toEqual([
+		expect((submissionOf(item).wouldSend as IDataObject[]).map((f) => f.name)).toEqual([
 			`FI.${base}.1`,
 			`FS.${base}.1`,
 			`GO.${base}`,
@@ -298,7 +318,10 @@ describe('Submit — upload through a (mocked) channel', () => {
 		store.maxChunkSize = 16;
 		const base = setBase('00010', 'T', 2);
 		const binary = setBinaries(store, base, 2);
-		const [item] = await run(stubFor({ operation: 'submit' }, [{ json: {}, binary }], { store }));
+		const export_ = { employer: '0123456789', names: { go: `GO.${base}` }, signature: {} };
+		const [item] = await run(
+			stubFor({ operation: 'submit' }, [{ json: export_, binary }], { store }),
+		);
 
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(open.mock.calls[0][0]).toMatchObject({
@@ -318,7 +341,9 @@ describe('Submit — upload through a (mocked) channel', () => {
 		expect(fake.log[0]).toBe('list /INTEST');
 		expect(fake.log.at(-1)).toBe('close');
 		expect(fake.bytes(`/INTEST/FI.${base}.2`)?.equals(store.bytesOf(binary.data2))).toBe(true);
-		expect(item.json).toMatchObject({
+		// The item keeps what it came with; the record is beside it.
+		expect(item.json).toMatchObject(export_);
+		expect(submissionOf(item)).toMatchObject({
 			status: 'submitted',
 			go: `GO.${base}`,
 			folder: 'INTEST',
@@ -326,7 +351,7 @@ describe('Submit — upload through a (mocked) channel', () => {
 			submittedAt: expect.any(String),
 			signaturesMade: [],
 		});
-		expect((item.json.files as IDataObject[]).map((f) => f.role)).toEqual([
+		expect((submissionOf(item).files as IDataObject[]).map((f) => f.role)).toEqual([
 			'FI',
 			'FI',
 			'FS',
@@ -361,7 +386,9 @@ describe('Submit — upload through a (mocked) channel', () => {
 			`upload /INTEST/FS.${base}.1`,
 			`create /INTEST/GO.${base}`,
 		]);
-		expect(item.json.signaturesMade).toEqual([expect.objectContaining({ name: `FS.${base}.1` })]);
+		expect(submissionOf(item).signaturesMade).toEqual([
+			expect.objectContaining({ name: `FS.${base}.1` }),
+		]);
 		const fs = fake.bytes(`/INTEST/FS.${base}.1`) as Buffer;
 		writeFileSync(
 			join(credential.dir, 'submit.fs.der'),
@@ -394,7 +421,7 @@ describe('Submit — upload through a (mocked) channel', () => {
 			binary: setBinaries(store, setBase(s), 1),
 		}));
 		const output = await run(stubFor({ operation: 'submit' }, items, { store }));
-		expect(output.map((i) => i.json.go)).toEqual(
+		expect(output.map((i) => submissionOf(i).go)).toEqual(
 			['00012', '00013', '00014'].map((s) => `GO.${setBase(s)}`),
 		);
 		expect(output.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
@@ -448,7 +475,7 @@ describe('Submit — upload through a (mocked) channel', () => {
 			},
 		);
 		const items = [
-			{ json: {}, binary: setBinaries(store, failing, 2) },
+			{ json: { batchId: 'HR-16' }, binary: setBinaries(store, failing, 2) },
 			{ json: {}, binary: setBinaries(store, setBase('00017'), 1) },
 		];
 		const output = await run(
@@ -458,21 +485,32 @@ describe('Submit — upload through a (mocked) channel', () => {
 			}),
 		);
 		expect(output).toHaveLength(2);
+		// The item as it came (fields and files, for a retry with "Resume"), the error beside.
 		expect(output[0]).toEqual({
 			json: {
-				error: expect.stringMatching(/^The set was not submitted: The connection .* was closed/),
-				code: 'SUBMISSION_FAILED',
-				hint: expect.stringMatching(/\w/),
-				reachedServer: [`FI.${failing}.1`, `FI.${failing}.2 (incomplete, 10 bytes)`],
-				removedAgain: [],
+				batchId: 'HR-16',
+				error: {
+					message: expect.stringMatching(
+						/^The set was not submitted: The connection .* was closed/,
+					),
+					code: 'SUBMISSION_FAILED',
+					hint: expect.stringMatching(/\w/),
+					reachedServer: [`FI.${failing}.1`, `FI.${failing}.2 (incomplete, 10 bytes)`],
+					removedAgain: [],
+				},
 			},
+			binary: items[0].binary,
+			error: expect.any(NodeApiError),
 			pairedItem: { item: 0 },
 		});
 		expect(fake.calls('create', 'upload').filter((c) => c.includes(failing))).toEqual([
 			`upload /INTEST/FI.${failing}.1`,
 			`upload /INTEST/FI.${failing}.2`,
 		]);
-		expect(output[1].json).toMatchObject({ status: 'submitted', go: `GO.${setBase('00017')}` });
+		expect(submissionOf(output[1])).toMatchObject({
+			status: 'submitted',
+			go: `GO.${setBase('00017')}`,
+		});
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(fake.calls('close')).toEqual(['close']);
 	});
@@ -497,7 +535,7 @@ describe('Submit — upload through a (mocked) channel', () => {
 				{ store, continueOnFail: true },
 			),
 		);
-		expect(item.json).toMatchObject({
+		expect(item.json.error).toMatchObject({
 			code: 'SUBMISSION_FAILED',
 			reachedServer: [],
 			removedAgain: [`FI.${base}.1`],
@@ -525,7 +563,7 @@ describe('Submit — upload through a (mocked) channel', () => {
 				{ store, continueOnFail: true },
 			),
 		);
-		expect(item.json).toMatchObject({ code: 'SUBMISSION_FAILED', removedAgain: [] });
+		expect(item.json.error).toMatchObject({ code: 'SUBMISSION_FAILED', removedAgain: [] });
 		expect(fake.namesIn('/INTEST')).toEqual([`FI.${base}.1`, `FS.${base}.1`]);
 	});
 
@@ -575,22 +613,27 @@ describe('Cancel', () => {
 			'create /INTEST-S/TD.DMFA.101380.20250110.00001.S.3',
 		]);
 		expect(item.json).toEqual({
-			status: 'cancellation-sent',
-			go,
-			td: 'TD.DMFA.101380.20250110.00001.S.3',
-			folder: 'INTEST-S',
-			sentAt: expect.any(String),
+			other: 1,
+			cancellation: {
+				status: 'cancellation-sent',
+				go,
+				td: 'TD.DMFA.101380.20250110.00001.S.3',
+				folder: 'INTEST-S',
+				sentAt: expect.any(String),
+			},
 		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(open).toHaveBeenCalledTimes(1);
 		expect(fake.calls('close')).toEqual(['close']);
 	});
 
-	it('takes the GO name from the output of Submit by default ({{ $json.go }})', async () => {
+	it('takes the GO name from the output of Submit by default ({{ $json.submission.go }})', async () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
 		const go = `GO.${setBase('00021', 'R')}`;
-		await run(stubFor({ operation: 'cancel' }, [{ json: { status: 'submitted', go } }]));
+		await run(
+			stubFor({ operation: 'cancel' }, [{ json: { submission: { status: 'submitted', go } } }]),
+		);
 		expect(fake.calls('create')).toEqual([`create /IN/TD.${go.slice(3)}`]);
 	});
 
@@ -633,9 +676,9 @@ describe('Cancel', () => {
 		const [item] = await run(
 			stubFor({ operation: 'cancel', goName: go }, [{ json: {} }], { continueOnFail: true }),
 		);
-		expect(item.json).toMatchObject({
+		expect(item.json.error).toMatchObject({
 			code: 'REMOTE_EXISTS',
-			error: expect.stringMatching(/already exists/),
+			message: expect.stringMatching(/already exists/),
 		});
 	});
 });

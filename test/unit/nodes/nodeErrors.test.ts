@@ -5,7 +5,8 @@ import { SignFi } from '../../../nodes/SignFi/SignFi.node';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { SetCheckError } from '../../../nodes/domain/submission/declarationSet';
 import { SubmissionFailedError } from '../../../nodes/domain/submission/uploadSet';
-import { errorItemJson, toNodeError } from '../../../nodes/shared/nodeErrors';
+import { errorDetails, toNodeError } from '../../../nodes/shared/nodeErrors';
+import { errorItem, withResult } from '../../../nodes/shared/itemResult';
 import { executeFunctions } from '../../helpers/n8nStub';
 
 const node: INode = {
@@ -149,42 +150,95 @@ describe('toNodeError', () => {
 	});
 });
 
-describe('errorItemJson', () => {
+describe('errorDetails', () => {
 	it('gives the code and the hint of a domain error', () => {
-		expect(errorItemJson(new SocialSecurityError('NAME_INVALID', 'Bad name.', 'Fix it.'))).toEqual({
-			error: 'Bad name.',
+		expect(errorDetails(new SocialSecurityError('NAME_INVALID', 'Bad name.', 'Fix it.'))).toEqual({
+			message: 'Bad name.',
 			code: 'NAME_INVALID',
 			hint: 'Fix it.',
 		});
-		expect(errorItemJson(new SocialSecurityError('NAME_INVALID', 'Bad name.'))).toEqual({
-			error: 'Bad name.',
+		expect(errorDetails(new SocialSecurityError('NAME_INVALID', 'Bad name.'))).toEqual({
+			message: 'Bad name.',
 			code: 'NAME_INVALID',
 		});
 	});
 
 	it("gives the message and description of n8n's errors", () => {
 		expect(
-			errorItemJson(
-				new NodeOperationError(node, 'No binary.', { description: 'Check the field.' }),
-			),
-		).toEqual({ error: 'No binary.', hint: 'Check the field.' });
+			errorDetails(new NodeOperationError(node, 'No binary.', { description: 'Check the field.' })),
+		).toEqual({ message: 'No binary.', hint: 'Check the field.' });
 	});
 
 	it('never shows the text of an unknown error', () => {
-		expect(errorItemJson(new Error('secret /home/n8n/.ssh/id_rsa'))).toEqual({ error: GENERIC });
+		expect(errorDetails(new Error('secret /home/n8n/.ssh/id_rsa'))).toEqual({ message: GENERIC });
 	});
 
 	// BUG (see the report): toNodeError passes an ExpressionError through, but the "Continue on Fail" item
 	// replaces it with the generic text, hiding which expression failed.
 	it('gives the message of an expression error', () => {
 		expect(
-			errorItemJson(
-				new ExpressionError('invalid syntax', { description: 'Check the expression.' }),
-			),
+			errorDetails(new ExpressionError('invalid syntax', { description: 'Check the expression.' })),
 		).toEqual({
-			error: 'invalid syntax',
+			message: 'invalid syntax',
 			hint: 'Check the expression.',
 		});
+	});
+});
+
+describe('the item rule (docs/items.md)', () => {
+	const incoming: INodeExecutionData = {
+		json: { employer: '0123456789', code: 'HR-7', error: 'an older error' },
+		binary: { data: { data: 'filesystem-v2', mimeType: 'text/plain', fileName: 'FI.X' } },
+	};
+
+	it('keeps the incoming fields and puts the result beside them under one key', () => {
+		expect(withResult(incoming, 'names', { go: 'GO.X' })).toEqual({
+			employer: '0123456789',
+			code: 'HR-7',
+			error: 'an older error',
+			names: { go: 'GO.X' },
+		});
+		// The input is not changed in place: n8n may still show it.
+		expect(incoming.json).not.toHaveProperty('names');
+	});
+
+	it('gives only the result when the input fields are not kept', () => {
+		expect(withResult(incoming, 'names', { go: 'GO.X' }, false)).toEqual({ names: { go: 'GO.X' } });
+	});
+
+	it('an error item is the incoming item, its binaries too, with error beside its own fields', () => {
+		const item = errorItem(
+			node,
+			incoming,
+			new SocialSecurityError('NAME_INVALID', 'Bad name.', 'Fix it.'),
+			3,
+			{ details: { reachedServer: [] } },
+		);
+		expect(item.json).toEqual({
+			employer: '0123456789',
+			// A field of the item named like one of ours is left alone: the error is in one key.
+			code: 'HR-7',
+			error: { message: 'Bad name.', code: 'NAME_INVALID', hint: 'Fix it.', reachedServer: [] },
+		});
+		expect(item.binary).toBe(incoming.binary);
+		expect(item.pairedItem).toEqual({ item: 3 });
+		// n8n's "Continue (using error output)" sends an item to the error output when it carries an error.
+		expect(item.error).toBeInstanceOf(NodeOperationError);
+		expect(item.error?.message).toBe('Bad name.');
+	});
+
+	it('an error item of a remote failure carries a NodeApiError and no unknown text', () => {
+		const remote = errorItem(
+			node,
+			{ json: {} },
+			new SocialSecurityError('CONNECTION_REFUSED', 'Refused.'),
+			0,
+		);
+		expect(remote.error).toBeInstanceOf(NodeApiError);
+		expect(remote).not.toHaveProperty('binary');
+		const unknown = errorItem(node, { json: {} }, new Error('secret /home/n8n/.ssh/id_rsa'), 0);
+		expect(unknown.json).toEqual({ error: { message: GENERIC } });
+		expect(JSON.stringify(unknown.json)).not.toContain('secret');
 	});
 });
 
