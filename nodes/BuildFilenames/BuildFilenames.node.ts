@@ -357,9 +357,7 @@ export class BuildFilenames implements INodeType {
 					description: isSocialSecurityError(error) ? error.hint : undefined,
 				});
 				if (this.continueOnFail()) {
-					returnData.push(
-						errorItem(this.getNode(), items[itemIndex], error, itemIndex, { nodeError }),
-					);
+					returnData.push(errorItem(this.getNode(), items[itemIndex], error, itemIndex));
 					continue;
 				}
 				throw nodeError;

@@ -104,11 +104,8 @@ export class PollResponses implements INodeType {
 			const summary = { ...collected.summary, inputsWithoutAnswer } as IDataObject;
 			return [items, [{ json: { summary }, pairedItem: { item: 0 } }]];
 		} catch (error) {
-			if (this.continueOnFail()) {
-				const failed = errorItem(this.getNode(), undefined, error, 0);
-				failed.json.summary = { delivered: 0 };
-				return [[], [failed]];
-			}
+			// A failed run has no summary: its one item on the Summary output says why.
+			if (this.continueOnFail()) return [[], [errorItem(this.getNode(), undefined, error, 0)]];
 			throw toNodeError(this.getNode(), error, 0);
 		} finally {
 			await session.close();

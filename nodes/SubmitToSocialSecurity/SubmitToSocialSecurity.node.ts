@@ -68,9 +68,7 @@ export class SubmitToSocialSecurity implements INodeType {
 					if (this.continueOnFail()) {
 						// The files stay on the item, so a retry (e.g. with "Resume") can send them again.
 						output.push(
-							errorItem(this.getNode(), items[itemIndex], error, itemIndex, {
-								details: failureDetails(error),
-							}),
+							errorItem(this.getNode(), items[itemIndex], error, itemIndex, failureDetails(error)),
 						);
 						continue;
 					}

@@ -4,14 +4,8 @@
  * `signature`, `submission`, `answer`, …). An error item under "Continue on Fail" is the incoming item
  * with `error` beside its fields.
  */
-import type {
-	IDataObject,
-	INode,
-	INodeExecutionData,
-	NodeApiError,
-	NodeOperationError,
-} from 'n8n-workflow';
-import { errorDetails, toNodeError } from './nodeErrors';
+import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import { errorDetails } from './nodeErrors';
 
 /** The output JSON: the item's own fields (unless the user chose to drop them) and the result under `key`. */
 export function withResult(
@@ -24,25 +18,27 @@ export function withResult(
 }
 
 /**
- * The output item of a failed input under "Continue on Fail": its JSON and binaries as they came, `error`
- * beside them (message, code, hint, and any `details`), and the n8n error on the item, which is what
- * n8n's "Continue (using error output)" routes by. `nodeError`: the one the node would throw, when it
- * makes its own.
+ * The output item of a failed input under "Continue on Fail": its JSON and binaries as they came, with
+ * `error` beside them (message, code, hint, and any `details`).
+ *
+ * Under "Continue (using error output)" n8n moves an item to the error output only when its JSON holds
+ * nothing but `error`, and then adds the JSON of the input item itself (n8n-core's
+ * handleNodeErrorOutput, 2.8 and 2.41), so there the item carries `error` alone and n8n keeps the
+ * rest. The item gets no `error` property: n8n replaces the JSON of such an item with the message.
  */
 export function errorItem(
 	node: INode,
 	item: INodeExecutionData | undefined,
 	error: unknown,
 	itemIndex: number,
-	extra: { details?: IDataObject; nodeError?: NodeApiError | NodeOperationError } = {},
+	details: IDataObject = {},
 ): INodeExecutionData {
-	const nodeError = extra.nodeError ?? toNodeError(node, error, itemIndex);
-	const output: INodeExecutionData = {
-		json: { ...(item?.json ?? {}), error: { ...errorDetails(error), ...extra.details } },
-		// An ExpressionError is an n8n error like the other two; the item's type names only those.
-		error: nodeError as NodeApiError | NodeOperationError,
-		pairedItem: { item: itemIndex },
-	};
+	const errorJson = { ...errorDetails(error), ...details };
+	const json =
+		node.onError === 'continueErrorOutput'
+			? { error: errorJson }
+			: { ...(item?.json ?? {}), error: errorJson };
+	const output: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 	if (item?.binary) output.binary = item.binary;
 	return output;
 }

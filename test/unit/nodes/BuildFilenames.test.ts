@@ -367,7 +367,6 @@ describe('Build Filenames — build', () => {
 				},
 			},
 			binary,
-			error: expect.any(NodeOperationError),
 			pairedItem: { item: 1 },
 		});
 		expect(output[0].json.names).toBeDefined();
@@ -491,7 +490,6 @@ describe('Build Filenames — parse', () => {
 						hint: expect.stringMatching(/Fail on Invalid Name/),
 					},
 				},
-				error: expect.any(NodeOperationError),
 				pairedItem: { item: 0 },
 			},
 		]);

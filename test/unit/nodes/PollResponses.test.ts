@@ -326,7 +326,7 @@ describe('Poll Responses', () => {
 		expect(Object.keys((await collect('submission.go')).json)).toEqual(['answer']);
 	});
 
-	it('with "Continue on Fail", a failed poll gives one summary item with the error', async () => {
+	it('with "Continue on Fail", a failed poll gives one item on the Summary output: the error', async () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
 		fake.failOn(
@@ -348,9 +348,7 @@ describe('Poll Responses', () => {
 				message: 'Listing /OUTTEST: permission denied.',
 				code: 'REMOTE_PERMISSION_DENIED',
 			},
-			summary: { delivered: 0 },
 		});
-		expect(summary.error).toBeInstanceOf(NodeApiError);
 	});
 
 	it('Delete Answer keeps the answer item and puts what it deleted beside it, under "deletion"', async () => {

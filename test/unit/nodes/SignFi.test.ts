@@ -284,7 +284,6 @@ describe('Sign FI — sign', () => {
 				},
 			},
 			binary: bad,
-			error: expect.any(NodeOperationError),
 			pairedItem: { item: 1 },
 		});
 	});

@@ -212,33 +212,39 @@ describe('the item rule (docs/items.md)', () => {
 			incoming,
 			new SocialSecurityError('NAME_INVALID', 'Bad name.', 'Fix it.'),
 			3,
-			{ details: { reachedServer: [] } },
+			{ reachedServer: [] },
 		);
-		expect(item.json).toEqual({
-			employer: '0123456789',
-			// A field of the item named like one of ours is left alone: the error is in one key.
-			code: 'HR-7',
-			error: { message: 'Bad name.', code: 'NAME_INVALID', hint: 'Fix it.', reachedServer: [] },
+		expect(item).toEqual({
+			json: {
+				employer: '0123456789',
+				// A field of the item named like one of ours is left alone: the error is in one key.
+				code: 'HR-7',
+				error: { message: 'Bad name.', code: 'NAME_INVALID', hint: 'Fix it.', reachedServer: [] },
+			},
+			binary: incoming.binary,
+			pairedItem: { item: 3 },
 		});
-		expect(item.binary).toBe(incoming.binary);
-		expect(item.pairedItem).toEqual({ item: 3 });
-		// n8n's "Continue (using error output)" sends an item to the error output when it carries an error.
-		expect(item.error).toBeInstanceOf(NodeOperationError);
-		expect(item.error?.message).toBe('Bad name.');
+		// No `error` property: n8n would replace the item's JSON with the message.
+		expect(item).not.toHaveProperty('error');
 	});
 
-	it('an error item of a remote failure carries a NodeApiError and no unknown text', () => {
-		const remote = errorItem(
-			node,
-			{ json: {} },
-			new SocialSecurityError('CONNECTION_REFUSED', 'Refused.'),
-			0,
+	it('for the error output, the item holds error alone: n8n moves it there and adds the input JSON', () => {
+		const item = errorItem(
+			{ ...node, onError: 'continueErrorOutput' },
+			incoming,
+			new SocialSecurityError('NAME_INVALID', 'Bad name.'),
+			1,
 		);
-		expect(remote.error).toBeInstanceOf(NodeApiError);
-		expect(remote).not.toHaveProperty('binary');
+		expect(item).toEqual({
+			json: { error: { message: 'Bad name.', code: 'NAME_INVALID' } },
+			binary: incoming.binary,
+			pairedItem: { item: 1 },
+		});
+	});
+
+	it('an error item of an unknown failure shows no unknown text', () => {
 		const unknown = errorItem(node, { json: {} }, new Error('secret /home/n8n/.ssh/id_rsa'), 0);
-		expect(unknown.json).toEqual({ error: { message: GENERIC } });
-		expect(JSON.stringify(unknown.json)).not.toContain('secret');
+		expect(unknown).toEqual({ json: { error: { message: GENERIC } }, pairedItem: { item: 0 } });
 	});
 });
 
