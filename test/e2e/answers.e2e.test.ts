@@ -4,7 +4,7 @@
  *   ZIP), and the ZIP's own name, size and SHA-256 are there too, each compared with real bytes: the
  *   binary as n8n's own Write File node writes it to disk, and the file as it was on the server;
  * - an ACRF that names an FI (the set was refused for a file's name) joins the submission whose GO was
- *   sent: `answersGo` equals the `go` of the Submit node's record.
+ *   sent: `answer.answersGo` equals `submission.go` of the Submit node's item, and Poll joins the two.
  *
  * N8N_E2E_VERSIONS=2.8.4 limits the versions (default: all of N8N_VERSIONS).
  */
@@ -113,7 +113,8 @@ describeE2e.each(versions)('answer items in n8n %s', (version) => {
 
 		const run = await n8n.execute('SsBeE2eCoAnswer');
 		expect(run.error).toBeUndefined();
-		const [item] = run.items('Poll Social Security Responses');
+		// The answer is under `answer`, beside any input fields (docs/items.md).
+		const item = run.items('Poll Social Security Responses')[0].answer as Record<string, unknown>;
 		const binaryFile = join(written, `FO.${answerId}.xml`);
 		expect(readdirSync(written)).toEqual([`FO.${answerId}.xml`]);
 		const binary = readFileSync(binaryFile);
@@ -165,12 +166,17 @@ describeE2e.each(versions)('answer items in n8n %s', (version) => {
 
 		const run = await n8n.execute('SsBeE2eFiNamed');
 		expect(run.error).toBeUndefined();
-		const [submitted] = run.items('Submit to Social Security');
+		const submitted = run.items('Submit to Social Security')[0].submission as { go: string };
 		expect(submitted).toMatchObject({ status: 'submitted', go: `GO.${key}` });
 		expect(env.simulator.processed.find((p) => p.name === submitted.go)?.acrf.fileName).toBe(stray);
 
 		const answers = run.items('Poll Social Security Responses');
-		const acrf = answers.find((a) => a.answersGo === submitted.go);
+		const joined = answers.find(
+			(a) => (a.answer as { answersGo?: string }).answersGo === submitted.go,
+		);
+		// Poll joined it to the submission item: that item's record is beside the answer.
+		expect(joined?.submission).toMatchObject({ go: submitted.go });
+		const acrf = joined?.answer as Record<string, unknown>;
 		expect(acrf).toMatchObject({
 			type: 'ACRF',
 			status: 'rejected',
@@ -179,6 +185,6 @@ describeE2e.each(versions)('answer items in n8n %s', (version) => {
 			answersFileKind: 'FI',
 			answersGo: submitted.go,
 		});
-		expect((acrf?.errors as Array<{ code: string }>).map((e) => e.code)).toEqual(['ACRF-123']);
+		expect((acrf.errors as Array<{ code: string }>).map((e) => e.code)).toEqual(['ACRF-123']);
 	});
 });

@@ -112,16 +112,28 @@ describeE2e.each(versions)('n8n %s', (version) => {
 
 	const credential = () => ({ id: env.credential.id, name: env.credential.name });
 
-	it('builds the names, signs, verifies, submits, and reads back the accepted ACRF joined to the submission', async () => {
+	it('builds the names, signs, verifies, submits, and reads back the accepted ACRF joined to the submission; every item keeps the fields of the export', async () => {
 		await n8n.importWorkflow(
 			exampleWorkflow('submit-declaration.json', 'SsBeE2eAccepted', credential()),
 		);
 		const run = await n8n.execute('SsBeE2eAccepted');
 		expect(run.error).toBeUndefined();
 
-		const [names] = run.items('Build Filenames');
-		const set = names.set as Record<string, unknown>;
-		const go = (names.names as { go: string }).go;
+		// The export item: its own fields (set by the payroll software) and the declaration file.
+		const [exported] = run.items('Payroll export');
+		expect(exported).toEqual({
+			employer: '0123456789',
+			quarter: '20263',
+			batchId: 'HR-2026-Q3-0042',
+			hrReference: 'PAYROLL-7731',
+		});
+
+		// Each node keeps them unchanged and puts its result beside them under one key (docs/items.md).
+		const [named] = run.items('Build Filenames');
+		expect(Object.keys(named)).toEqual([...Object.keys(exported), 'names']);
+		expect(named).toMatchObject(exported);
+		const names = named.names as { go: string; set: Record<string, unknown> };
+		const go = names.go;
 		expect(go).toMatch(/^GO\.DMFA\.000123\.\d{8}\.[0-9A-Z]{5}\.T\.1$/);
 		expect(names).toMatchObject({ uploadFolder: 'INTEST', responseFolder: 'OUTTEST' });
 		expect(run.binaries('Build Filenames')[0]?.data).toMatchObject({
@@ -129,6 +141,7 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		});
 
 		const [signed] = run.items('Sign FI');
+		expect(signed).toMatchObject({ ...exported, names });
 		expect(signed.signature).toMatchObject({
 			fi: `FI.${go.slice(3)}.1`,
 			fs: `FS.${go.slice(3)}.1`,
@@ -138,48 +151,88 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		expect(run.binaries('Sign FI')[0]?.signature).toMatchObject({
 			fileName: `FS.${go.slice(3)}.1`,
 		});
-		expect(run.items('Check the signature')[0].verification).toMatchObject({
-			valid: true,
-			digestAlgorithm: 'sha256',
-		});
+		const [checked] = run.items('Check the signature');
+		expect(checked.verification).toMatchObject({ valid: true, digestAlgorithm: 'sha256' });
 
 		const [submitted] = run.items('Submit to Social Security');
 		expect(submitted).toMatchObject({
+			...exported,
+			names,
+			signature: signed.signature,
+			verification: checked.verification,
+		});
+		const submission = submitted.submission as Record<string, unknown>;
+		expect(submission).toMatchObject({
 			status: 'submitted',
 			go,
 			folder: 'INTEST',
 			serverFingerprint: env.hostFingerprint,
-			set,
+			set: names.set,
 		});
-		expect((submitted.files as Array<{ role: string }>).map((f) => f.role)).toEqual([
+		expect((submission.files as Array<{ role: string }>).map((f) => f.role)).toEqual([
 			'FI',
 			'FS',
 			'GO',
 		]);
 
+		// Poll joins the answer to the submission it answers: the export's fields are on the answer item.
 		const answers = run.items('Poll Social Security Responses');
-		const acrf = answers.find((a) => a.answersFile === go);
+		const acrf = answers.find((a) => (a.answer as { answersGo?: string }).answersGo === go);
 		expect(acrf).toMatchObject({
-			type: 'ACRF',
-			status: 'accepted',
-			final: true,
-			errors: [],
-			deletedFromServer: true,
+			...exported,
+			names: { go },
+			submission: { go, status: 'submitted' },
+			answer: {
+				type: 'ACRF',
+				status: 'accepted',
+				answersGo: go,
+				final: true,
+				errors: [],
+				deletedFromServer: true,
+			},
 		});
-		expect(acrf?.ticket).toMatch(/^[0-9A-Z]{13}$/);
-		expect(
-			run.binaries('Poll Social Security Responses')[
-				answers.indexOf(acrf as Record<string, unknown>)
-			]?.data,
-		).toMatchObject({
+		expect((acrf?.answer as { ticket: string }).ticket).toMatch(/^[0-9A-Z]{13}$/);
+		const index = answers.indexOf(acrf as Record<string, unknown>);
+		expect(run.binaries('Poll Social Security Responses')[index]?.data).toMatchObject({
 			mimeType: 'application/xml',
 		});
 		const [summary] = run.items('Poll Social Security Responses', 1);
-		expect(summary).toMatchObject({ failed: 0, rejected: 0 });
+		expect(summary.summary).toMatchObject({ failed: 0, rejected: 0, inputsWithoutAnswer: [] });
 		// The simulator (which checks the FS with openssl, not with our code) saw the same set.
 		expect(env.simulator.processed.find((p) => p.name === go)).toMatchObject({
 			accepted: true,
 			errors: [],
+		});
+	});
+
+	it('under "Continue (using error output)", a refused item goes to the error output with the fields of the export', async () => {
+		const workflow = exampleWorkflow(
+			'submit-declaration.json',
+			'SsBeE2eErrorOutput',
+			credential(),
+			(nodes) => {
+				const build = nodes.find((n) => n.name === 'Build Filenames') as {
+					parameters: Record<string, unknown>;
+					onError?: string;
+				};
+				build.parameters.sender = '12345';
+				build.onError = 'continueErrorOutput';
+			},
+		);
+		await n8n.importWorkflow(workflow);
+
+		const run = await n8n.execute('SsBeE2eErrorOutput');
+		expect(run.error).toBeUndefined();
+		expect(run.items('Build Filenames', 0)).toEqual([]);
+		const [refused] = run.items('Build Filenames', 1);
+		expect(refused).toMatchObject({
+			employer: '0123456789',
+			batchId: 'HR-2026-Q3-0042',
+			error: { code: 'NAME_INVALID', message: expect.stringMatching(/ACRF-108/) },
+		});
+		// The declaration file stays on the item, so it can be corrected and sent again.
+		expect(run.binaries('Build Filenames', 1)[0]?.data).toMatchObject({
+			fileName: 'payroll-export.xml',
 		});
 	});
 
@@ -227,17 +280,18 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		const run = await n8n.execute('SsBeE2eTampered');
 		expect(run.error).toBeUndefined();
 		const [submitted] = run.items('Submit to Social Security');
-		expect(submitted.status).toBe('submitted');
+		const submission = submitted.submission as { status: string; go: string };
+		expect(submission.status).toBe('submitted');
 		const acrf = run
 			.items('Poll Social Security Responses')
-			.find((a) => a.answersFile === submitted.go);
-		expect(acrf).toMatchObject({ type: 'ACRF', status: 'rejected' });
-		expect((acrf?.errors as Array<{ code: string; meaning: string }>).map((e) => e.code)).toContain(
-			'ACRF-125',
-		);
-		expect((acrf?.errors as Array<{ code: string; meaning: string }>)[0].meaning).toMatch(
-			/signature/i,
-		);
+			.find((a) => (a.answer as { answersGo?: string }).answersGo === submission.go);
+		expect(acrf).toMatchObject({
+			batchId: 'HR-2026-Q3-0042',
+			answer: { type: 'ACRF', status: 'rejected' },
+		});
+		const errors = (acrf?.answer as { errors: Array<{ code: string; meaning: string }> }).errors;
+		expect(errors.map((e) => e.code)).toContain('ACRF-125');
+		expect(errors[0].meaning).toMatch(/signature/i);
 	});
 
 	it('daily archive: writes every answer to disk, then deletes it; a failed write deletes nothing', async () => {
@@ -285,7 +339,9 @@ describeE2e.each(versions)('n8n %s', (version) => {
 		const second = put('ZZ002');
 		const run = await n8n.execute('SsBeE2eArchive');
 		expect(run.error).toBeUndefined();
-		const deleted = run.items('Delete the archived answer from the server');
+		const deleted = run
+			.items('Delete the archived answer from the server')
+			.map((d) => d.deletion as { answerId: string; deletedFromServer: boolean });
 		expect(deleted.map((d) => d.answerId)).toEqual(expect.arrayContaining([first, second]));
 		expect(deleted.every((d) => d.deletedFromServer === true)).toBe(true);
 		for (const id of [first, second]) {
