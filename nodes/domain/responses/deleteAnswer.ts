@@ -28,7 +28,7 @@ export async function deleteAnswer(
 		throw new SocialSecurityError(
 			'ANSWER_ID_INVALID',
 			`"${answerId.slice(0, 80).replace(/\p{Cc}/gu, '?')}" is not the id of an answer (e.g. ACRF.999999.20260110.00042.T).`,
-			'Map the field answerId of a Poll Social Security Responses item.',
+			'Map answer.answerId of a Poll Social Security Responses item.',
 		);
 	}
 	const expected = ENVIRONMENTS[parsed.value.environment].responseFolder;
@@ -36,7 +36,7 @@ export async function deleteAnswer(
 		throw new SocialSecurityError(
 			'ANSWER_FOLDER_INVALID',
 			`The answer ${answerId} belongs in ${expected}, not in ${folder}.`,
-			'Map the field folder of the same Poll Social Security Responses item, or leave it empty.',
+			'Give the answer.folder of the same Poll Social Security Responses item, or none.',
 		);
 	}
 	const present = new Set((await channel.list(`/${expected}`)).map((e) => e.name));
