@@ -36,7 +36,7 @@ export async function deleteAnswer(
 		throw new SocialSecurityError(
 			'ANSWER_FOLDER_INVALID',
 			`The answer ${answerId} belongs in ${expected}, not in ${folder}.`,
-			'Give the answer.folder of the same Poll Social Security Responses item, or none.',
+			'Delete Answer takes the folder from answer.folder of the item: keep the answer.answerId and answer.folder of one Poll Social Security Responses item together.',
 		);
 	}
 	const present = new Set((await channel.list(`/${expected}`)).map((e) => e.name));
