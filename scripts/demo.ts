@@ -98,7 +98,9 @@ async function main(): Promise<number> {
 }
 
 function report(run: WorkflowRun, n8n: N8nUserFolder, env: SandboxEnvironment): number {
-	const [submitted] = run.items('Submit to Social Security');
+	// Each node keeps the item's fields and puts its result under one key (docs/items.md).
+	const [submittedItem] = run.items('Submit to Social Security');
+	const submitted = submittedItem.submission as Record<string, unknown>;
 	const files = submitted.files as Array<{
 		name: string;
 		role: string;
@@ -111,14 +113,21 @@ function report(run: WorkflowRun, n8n: N8nUserFolder, env: SandboxEnvironment): 
 			`        ${f.role}  ${f.name}  ${f.size} bytes${f.role === 'GO' ? '' : `  sha256 ${f.sha256.slice(0, 16)}…`}`,
 		);
 	const answers = run.items('Poll Social Security Responses');
-	const acrf = answers.find((a) => a.answersFile === submitted.go);
-	if (!acrf) {
+	// Poll joined the ACRF to the submission item: it carries the export's fields beside `answer`.
+	const acrfItem = answers.find(
+		(a) => (a.answer as { answersGo?: string } | undefined)?.answersGo === submitted.go,
+	);
+	const acrf = acrfItem?.answer as Record<string, unknown> | undefined;
+	if (!acrfItem || !acrf) {
 		say('      No acknowledgement (ACRF) came back in time.');
 		return 1;
 	}
 	const errors = (acrf.errors as Array<{ code: string; meaning: string }>) ?? [];
 	say(
 		`      Acknowledgement ${String(acrf.answerName)}: ${String(acrf.status).toUpperCase()}, ticket ${String(acrf.ticket)}`,
+	);
+	say(
+		`      for export batch ${String(acrfItem.batchId)} of employer ${String(acrfItem.employer)} (fields the export item brought, kept by every node)`,
 	);
 	for (const e of errors) say(`        ${e.code}: ${e.meaning}`);
 
@@ -138,9 +147,9 @@ function report(run: WorkflowRun, n8n: N8nUserFolder, env: SandboxEnvironment): 
 	};
 	keep('Sign FI', 'data');
 	keep('Sign FI', 'signature');
-	keep('Poll Social Security Responses', 'data', answers.indexOf(acrf));
-	writeFileSync(join(out, 'submission.json'), `${JSON.stringify(submitted, null, 2)}\n`);
-	writeFileSync(join(out, 'acrf.json'), `${JSON.stringify(acrf, null, 2)}\n`);
+	keep('Poll Social Security Responses', 'data', answers.indexOf(acrfItem));
+	writeFileSync(join(out, 'submission.json'), `${JSON.stringify(submittedItem, null, 2)}\n`);
+	writeFileSync(join(out, 'acrf.json'), `${JSON.stringify(acrfItem, null, 2)}\n`);
 	say(`      Files kept in ${out}: ${[...saved, 'submission.json', 'acrf.json'].join(', ')}`);
 	say(
 		`      The simulator checked the signature with openssl against the registered certificate (${env.credential.name}).`,
