@@ -60,5 +60,12 @@ export type { AcrfAnswer, AcrfError } from './nodes/domain/responses/acrf';
 export { parseNoti } from './nodes/domain/responses/noti';
 export type { NotiAnswer, NotiAnomaly } from './nodes/domain/responses/noti';
 export { describeAcrfError, ACRF_ERROR_CODES } from './nodes/domain/responses/acrfErrorCodes';
+export {
+	describeError,
+	describeSignatureError,
+	describeZone,
+	zoneValues,
+} from './nodes/domain/codes/describeError';
+export type { CodeLanguage, ErrorExplanation } from './nodes/domain/codes/describeError';
 export { pairAnswerFiles } from './nodes/domain/responses/answerTriplets';
 export type { Answer } from './nodes/domain/responses/answerTriplets';
