@@ -14,6 +14,7 @@
  * The reader is tolerant: whitespace, namespaces, attributes, one or many ErrorID, missing optional
  * elements. What is odd is said in `warnings` rather than failing.
  */
+import { describeError } from '../codes/describeError';
 import { SocialSecurityError } from '../errors';
 import { describeAcrfError, findAcrfError, normalizeAcrfCode } from './acrfErrorCodes';
 import {
@@ -35,6 +36,9 @@ export interface AcrfError {
 	meaning: string;
 	/** Whether the code is in our table. */
 	known: boolean;
+	/** The annex-30 text of the number, Dutch and French as published (docs/codes.md). */
+	nl?: string;
+	fr?: string;
 }
 
 export interface AcrfAnswer {
@@ -116,11 +120,17 @@ export function acrfFromRoot(root: unknown): AcrfAnswer {
 			continue;
 		}
 		const code = normalizeAcrfCode(value);
-		errors.push({
+		const entry: AcrfError = {
 			code: printable(code, 40),
 			meaning: describeAcrfError(code),
 			known: findAcrfError(code) !== undefined,
-		});
+		};
+		const annex = describeError(code).error;
+		if (annex?.nl !== undefined) entry.nl = annex.nl;
+		if (annex?.fr !== undefined) entry.fr = annex.fr;
+		// A code that is not in our English table but is in annex 30 still has its published meaning.
+		if (!entry.known && annex?.known) entry.meaning = `${annex.nl} / ${annex.fr}`;
+		errors.push(entry);
 	}
 
 	const accepted = resultCode === '1';

@@ -1,49 +1,37 @@
 /**
- * NOTI (notification: the declaration accepted or not) and other XML answers (DMNO, DMPI, IDFL, …).
- *
- * ASSUMPTIONS — the NOTI layout is NOT in our documentation (batch-channel.md §5 only says it repeats
- * the ticket and carries anomalies with a class). This reader is a tolerant guess; every name it
- * looks for is in the constants just below, so a correction is a one-line change.
- *
- * What peers' client code shows (public test fixtures of a payroll product; "peer", not "doc"):
+ * NOTIFICATION (answer type NOTI): whether the declaration itself is accepted, read as the official
+ * XSD lays it out (NOTIFICATION_20223.xsd; what we rely on is in docs/answers.md, "What the readers read"):
  * ```
- * <NOTIFICATION><Form>
- *   <Identification>NOTI001</Identification><FormCreationDate/><FormCreationHour/><TypeForm>FA</TypeForm>
- *   <FileReference><FileName>GO…</FileName><ReferenceOrigin>2</ReferenceOrigin><ReferenceNbr>ticket</ReferenceNbr></FileReference>   (not always)
- *   <HandledOriginalForm>…</HandledOriginalForm>
- *   <Reference><ReferenceType/><ReferenceOrigin/><ReferenceNbr/></Reference>
- *   <HandledReference><ReferenceType/><ReferenceOrigin>2</ReferenceOrigin><ReferenceNbr/></HandledReference>
- *   <HandlingResult><ResultCode>0|1</ResultCode>
- *     <AnomalyReport><ErrorID>00011-155</ErrorID><AnomalyClass>B|NB|NP|…</AnomalyClass>
- *       <AnomalyLabel/>? <TagName/>? <Value/>? <AnomalyLocation><Location/></AnomalyLocation>? <Path>…</Path>?</AnomalyReport>*
+ * <NOTIFICATION><Form>                                     one or more Form
+ *   <Identification>NOTI001</Identification><FormCreationDate/><FormCreationHour/><AttestationStatus/><TypeForm/>
+ *   <FileReference><FileName/><ReferenceOrigin/><ReferenceNbr/></FileReference>       0..1
+ *   <FileReceptionInformation/>? <HandledOriginalFile/>? <HandledOriginalForm><Identification>DMFA</Identification>…</HandledOriginalForm>?
+ *   <Reference><ReferenceType/><ReferenceOrigin/><ReferenceNbr/></Reference>            0..4
+ *   <EmployerId><NOSSRegistrationNbr/><CompanyID/></EmployerId>? <NaturalPerson/>? <ConcernedQuarter><Quarter/></ConcernedQuarter>?
+ *   <HandledReference><ReferenceType/><ReferenceOrigin>2</ReferenceOrigin><ReferenceNbr>ticket</ReferenceNbr></HandledReference>
+ *   <WorkerRecordIdentification/>* … <HandlingResult>
+ *     <ResultCode>0..4</ResultCode><Diagnosis>0..9</Diagnosis>*
+ *     <AnomalyReport><ErrorID>00011-155</ErrorID><TagName/>?<Value/>?<AnomalyClass/>?<AnomalyLabel/>?
+ *       <SystemCorrection/>? <AnomalyLocation><LineNbr/>?<ColumnNbr/>?<Location/>?</AnomalyLocation>? <Path>…</Path>?
+ *       <AnomalyComplInformation><DimonaPeriod><DimonaPeriodId/>…</DimonaPeriod>*</AnomalyComplInformation>?</AnomalyReport>*
+ *     <ImpactReport/>?
  *   </HandlingResult>
  * </Form></NOTIFICATION>
  * ```
- * From that, the guesses:
- * 1. Any root element is accepted (NOTIFICATION in practice); one or several forms.
- * 2. Ticket: FileReference/ReferenceNbr (the ACRF's ticket) first; else an element named Ticket…; else
- *    a ReferenceNbr whose ReferenceOrigin is 2 (given by the social security) outside HandledReference;
- *    else HandledReference/ReferenceNbr; else the first ReferenceNbr. Every reference found is also
- *    returned in `references`, so a caller can match an ACRF ticket against all of them.
- * 3. File: FileReference/FileName, else the first element named like a file name.
- * 4. Result: the first ResultCode / AcceptanceCode / … found; 1/accepted/OK → true, 0/refused/KO →
- *    false, anything else or absent → undefined (never guessed from the anomalies: see
- *    `hasBlockingAnomalies` for that).
- * 5. Anomalies: elements named AnomalyReport / Anomaly / Anomalie / Error / …; their code, class,
- *    description, tag, value, location and path are read from children with code-, class- and
- *    description-like names. The class is kept as given; `severity` interprets it (B → blocking;
- *    NB, NP, P → warning). The meaning of P is a guess.
+ * Only these names are read (case-insensitive, namespace prefixes removed); an element the server adds
+ * is ignored here and still in `object`. The root is not checked: a NOTI is read by its type, and our
+ * simulator once wrote `<NOTI>`. Every code is explained from the generated tables (docs/codes.md).
  */
+import { CodeLanguage, describeError } from '../codes/describeError';
 import { creationMoment } from './acrf';
 import {
 	ATTRIBUTE_PREFIX,
-	FoundElement,
 	SafeXmlOptions,
 	TEXT_KEY,
 	XmlObject,
+	asArray,
 	childNamed,
 	childrenNamed,
-	findElements,
 	isXmlObject,
 	nonEmptyText,
 	parseSafeXml,
@@ -51,77 +39,12 @@ import {
 	textOf,
 } from './safeXml';
 
-// ---- The names this reader looks for (case-insensitive, namespace prefixes removed) ---------------
-
-export const NOTI_NAMES = {
-	form: ['Form'],
-	fileReference: ['FileReference'],
-	ticket: ['Ticket', 'TicketNbr', 'TicketNumber', 'TicketID'],
-	referenceNumber: ['ReferenceNbr', 'ReferenceNumber'],
-	referenceOrigin: ['ReferenceOrigin'],
-	referenceType: ['ReferenceType'],
-	handledReference: 'HandledReference',
-	fileName: ['FileName', 'GOFileName', 'OriginalFileName', 'Filename'],
-	result: [
-		'ResultCode',
-		'AcceptanceCode',
-		'AcceptanceResult',
-		'AcceptanceStatus',
-		'ResultStatus',
-		'DeclarationStatus',
-	],
-	anomaly: ['AnomalyReport', 'Anomaly', 'Anomalie', 'Anomalies', 'Error', 'ErrorReport'],
-	code: ['ErrorID', 'ErrorCode', 'AnomalyCode', 'AnomalyID', 'AnomalyNbr', 'Code', 'ID'],
-	class: ['AnomalyClass', 'ErrorClass', 'Class', 'Severity', 'AnomalyType', 'ErrorType', 'Level'],
-	description: [
-		'AnomalyLabel',
-		'AnomalyDescription',
-		'ErrorDescription',
-		'ErrorLabel',
-		'Description',
-		'Label',
-		'Message',
-		'Text',
-		'Libelle',
-	],
-	tagName: ['TagName', 'ElementName', 'Tag'],
-	value: ['Value', 'ErrorValue', 'AnomalyValue'],
-	location: ['AnomalyLocation', 'Location', 'ErrorLocation'],
-	path: ['Path', 'AnomalyPath', 'XPath'],
-	typeForm: ['TypeForm'],
-	identification: ['Identification'],
-} as const;
-
-const ACCEPTED_VALUES = new Set([
-	'1',
-	'ACCEPTED',
-	'ACCEPTE',
-	'ACCEPTÉ',
-	'AANVAARD',
-	'OK',
-	'TRUE',
-	'YES',
-	'Y',
-	'A',
-]);
-const REFUSED_VALUES = new Set([
-	'0',
-	'REFUSED',
-	'REJECTED',
-	'REFUSE',
-	'REFUSÉ',
-	'GEWEIGERD',
-	'KO',
-	'NOK',
-	'FALSE',
-	'NO',
-	'N',
-	'R',
-]);
-
 export type AnomalySeverity = 'blocking' | 'warning' | 'info' | 'unknown';
 
-/** Known anomaly classes: severity and what they mean. B/NB/NP seen at peers; P is a guess. */
+/**
+ * AnomalyClass (zone 00497). B, P, NP, D, W, I are the glossary's values (Zones_Notification 2023/3);
+ * NB is seen at peers. Meanings in our words; `severity` is how a workflow should treat them.
+ */
 export const ANOMALY_CLASSES: Readonly<
 	Record<string, { severity: AnomalySeverity; meaning: string }>
 > = {
@@ -130,51 +53,89 @@ export const ANOMALY_CLASSES: Readonly<
 		meaning:
 			'Blocking anomaly: the declaration (or this part of it) is refused and must be corrected.',
 	},
-	NB: {
+	P: {
 		severity: 'warning',
 		meaning:
-			'Non-blocking anomaly: the declaration is not refused, but the data should be corrected.',
+			'Percentage anomaly: counted; the declaration is refused when these exceed the allowed share (Diagnosis 4).',
 	},
 	NP: {
 		severity: 'warning',
 		meaning: 'Non-percentage anomaly: recorded, does not count towards refusing the declaration.',
 	},
-	P: {
+	D: {
 		severity: 'warning',
-		meaning: 'Percentage anomaly: the declaration is refused when too many of these occur.',
+		meaning:
+			'Anomaly about the right to a reduction of contributions: the reduction may be refused, the declaration is not.',
 	},
-	BLOCKING: { severity: 'blocking', meaning: 'Blocking anomaly.' },
-	ERROR: { severity: 'blocking', meaning: 'Error.' },
-	FATAL: { severity: 'blocking', meaning: 'Error.' },
-	WARNING: { severity: 'warning', meaning: 'Warning.' },
-	W: { severity: 'warning', meaning: 'Warning.' },
-	INFO: { severity: 'info', meaning: 'Information.' },
-	I: { severity: 'info', meaning: 'Information.' },
+	W: { severity: 'warning', meaning: 'Warning: the declaration is not refused; check the data.' },
+	I: {
+		severity: 'info',
+		meaning: 'Investigation: the social security will look into this; nothing is refused now.',
+	},
+	NB: {
+		severity: 'warning',
+		meaning:
+			'Non-blocking anomaly: the declaration is not refused, but the data should be corrected.',
+	},
 };
 
-// ---------------------------------------------------------------------------------------------------
+/** ResultCode (zone 00107) of a NOTIFICATION, in our words. */
+export const NOTI_RESULT_CODES: Readonly<Record<string, string>> = {
+	'0': 'Not OK: the declaration is refused.',
+	'1': 'OK: the declaration is accepted.',
+	'2': 'A proposal to be validated: the social security proposes a correction to confirm.',
+	'3': 'A provisional answer: a final answer follows.',
+	'4': 'Timeout: the processing did not end in time; a later answer follows or the declaration must be checked.',
+};
+
+/** Diagnosis (zone 00232), the reason of a refusal, in our words. */
+export const NOTI_DIAGNOSES: Readonly<Record<string, string>> = {
+	'0': 'Incomplete declaration.',
+	'1': 'Too many workers without a Dimona.',
+	'2': 'Too many unknown INSS numbers.',
+	'3': 'Declaration refused: blocking anomalies.',
+	'4': 'Declaration refused: too many anomalies.',
+	'5': 'Employer not allowed automatic validation.',
+	'6': 'Inactive certificate.',
+	'7': 'Anomalies present.',
+	'8': 'A web certificate is present.',
+	'9': 'Automatic validation not requested.',
+};
 
 export interface NotiAnomaly {
+	/** ErrorID as given: `<zone>-<error>`, e.g. `00011-155`. */
 	code?: string;
-	/** The class as given (B, NB, NP, …). */
+	/** The zone: its 5-digit code, the XML element, its title in the glossary (Dutch). */
+	zone?: { code: string; element?: string; title?: string; block: boolean; known: boolean };
+	/** The annex-30 error: code and its texts. */
+	error?: { code: string; nl?: string; fr?: string; en?: string; known: boolean };
+	/** One line: the zone and the error, in the language asked for. */
+	explanation?: string;
+	/** AnomalyClass as given (B, P, NP, D, W, I, NB). */
 	class?: string;
-	/** Our interpretation of the class. */
 	severity: AnomalySeverity;
 	/** Meaning of the class in plain words, when known. */
 	classMeaning?: string;
+	/** AnomalyLabel: the server's own text, when given. */
 	description?: string;
-	/** The element of the declaration concerned. */
+	/** TagName: the element of the declaration concerned. */
 	tagName?: string;
-	/** The value found in the declaration. */
+	/** Value: the value found in the declaration. */
 	value?: string;
-	/** Position in the declaration as given (e.g. `1,1,7,2`). */
+	/** AnomalyLocation as one text: `Location` (e.g. `1,1,7,2`) or `line L, column C`. */
 	location?: string;
-	/** Where in the declaration: the identifying fields given (Quarter, INSS, …), element → text. */
+	lineNbr?: string;
+	columnNbr?: string;
+	/** SystemCorrection is present: the social security corrected the data itself. */
+	systemCorrection?: boolean;
+	/** Path: the identifying fields given (Quarter, NOSSRegistrationNbr, INSS, …), element → text. */
 	path?: Record<string, string>;
+	/** AnomalyComplInformation/DimonaPeriod/DimonaPeriodId: the Dimona periods concerned (e.g. 90373-333/334). */
+	dimonaPeriodIds?: string[];
 }
 
 export interface NotiReference {
-	/** The element that held it: FileReference, Reference, HandledReference, … */
+	/** The element that held it: FileReference, Reference or HandledReference. */
 	element: string;
 	number: string;
 	type?: string;
@@ -182,25 +143,42 @@ export interface NotiReference {
 }
 
 export interface NotiAnswer {
-	/** Root element name, e.g. NOTIFICATION. */
+	/** Root element name, NOTIFICATION. */
 	root: string;
 	identification?: string;
+	attestationStatus?: string;
 	typeForm?: string;
 	final: boolean;
 	provisional: boolean;
-	/** Best guess of the ticket the NOTI refers to (see the assumptions at the top). */
+	/**
+	 * The ticket: FileReference/ReferenceNbr (the ACRF's ticket) when there is one, else
+	 * HandledReference/ReferenceNbr (the reference the social security gave the declaration).
+	 */
 	ticket?: string;
-	/** Every reference number found. */
+	/** HandledReference/ReferenceNbr: the declaration handled, as the social security numbers it. */
+	handledReference?: string;
+	/** Every reference: FileReference, Reference (0..4), HandledReference. */
 	references: NotiReference[];
-	/** The GO/file name it refers to, when given. */
+	/** FileReference/FileName: the GO/FI name, when given (a NOTI may have no FileReference). */
 	fileName?: string;
-	/** true = accepted, false = refused, undefined = no recognised result element. */
+	/** HandledOriginalForm/Identification and TypeForm: the declaration handled (e.g. DMFA). */
+	declaration?: { identification?: string; typeForm?: string };
+	employer?: { nossRegistrationNbr?: string; companyId?: string };
+	quarter?: string;
+	/** ResultCode 1 → true, 0 → false; 2, 3, 4 (proposal, provisional, timeout) and absent → undefined. */
 	accepted?: boolean;
 	resultCode?: string;
+	resultMeaning?: string;
+	/** Diagnosis values (0..n) with their meaning. */
+	diagnoses: Array<{ code: string; meaning?: string }>;
 	anomalies: NotiAnomaly[];
 	hasBlockingAnomalies: boolean;
+	/** ImpactReport as a plain object (Dimona periods before/after, …), when given. */
+	impactReport?: unknown;
 	createdAt?: string;
 	createdAtText?: string;
+	/** Oddities that did not prevent reading (several forms, no HandlingResult, …). */
+	warnings: string[];
 	/** The whole document as a plain object `{ [root]: … }`. */
 	object: XmlObject;
 }
@@ -211,13 +189,21 @@ export interface GenericAnswer {
 	object: XmlObject;
 }
 
-/** Reads a NOTI tolerantly (see the assumptions above). Throws RESPONSE_XML_* when unsafe or broken. */
-export function parseNoti(xml: string | Buffer, options: SafeXmlOptions = {}): NotiAnswer {
-	const doc = parseSafeXml(xml, options);
-	return notiFromDocument(doc.rootElement, doc.root, doc.document);
+export interface NotiReadOptions {
+	/** Language of `explanation` (nl, fr, en; default en). */
+	language?: CodeLanguage;
 }
 
-/** Reads any other XML answer (DMNO, DMPI, IDFL, …) as a plain object. */
+/** Reads a NOTIFICATION. Throws RESPONSE_XML_* when unsafe or broken. */
+export function parseNoti(
+	xml: string | Buffer,
+	options: SafeXmlOptions & NotiReadOptions = {},
+): NotiAnswer {
+	const doc = parseSafeXml(xml, options);
+	return notiFromDocument(doc.rootElement, doc.root, doc.document, options);
+}
+
+/** Reads any other XML answer as a plain object. */
 export function parseGenericAnswer(
 	xml: string | Buffer,
 	options: SafeXmlOptions = {},
@@ -226,55 +212,107 @@ export function parseGenericAnswer(
 	return { root: doc.rootElement, object: doc.document };
 }
 
+const text = (element: unknown, name: string): string | undefined =>
+	nonEmptyText(childNamed(element, name));
+
 export function notiFromDocument(
 	rootElement: string,
 	root: unknown,
 	document: XmlObject,
+	options: NotiReadOptions = {},
 ): NotiAnswer {
-	const form = childNamed(root, ...NOTI_NAMES.form) ?? root;
+	const warnings: string[] = [];
+	const forms = childrenNamed(root, 'Form');
+	if (forms.length > 1)
+		warnings.push(`The NOTIFICATION holds ${forms.length} forms; only the first one was read.`);
+	if (forms.length === 0) warnings.push('The NOTIFICATION has no <Form> element.');
+	const form: unknown = forms[0];
 
-	const references = collectReferences(root);
-	const fileReference = findElements(root, [...NOTI_NAMES.fileReference])[0]?.value;
-	const ticket =
-		nonEmptyText(childNamed(fileReference, ...NOTI_NAMES.referenceNumber)) ??
-		firstText(findElements(root, [...NOTI_NAMES.ticket])) ??
-		references.find(
-			(r) =>
-				r.origin === '2' && r.element.toLowerCase() !== NOTI_NAMES.handledReference.toLowerCase(),
-		)?.number ??
-		references.find((r) => r.element.toLowerCase() === NOTI_NAMES.handledReference.toLowerCase())
-			?.number ??
-		references[0]?.number;
-	const fileName =
-		nonEmptyText(childNamed(fileReference, ...NOTI_NAMES.fileName)) ??
-		firstText(findElements(root, [...NOTI_NAMES.fileName]));
+	const references: NotiReference[] = [];
+	const fileReference = childNamed(form, 'FileReference');
+	const handledReference = childNamed(form, 'HandledReference');
+	for (const [element, values] of [
+		['FileReference', asArray(fileReference)],
+		['Reference', childrenNamed(form, 'Reference')],
+		['HandledReference', asArray(handledReference)],
+	] as const) {
+		for (const value of values) {
+			const number = text(value, 'ReferenceNbr');
+			if (number === undefined) continue;
+			const reference: NotiReference = { element, number };
+			const type = text(value, 'ReferenceType');
+			const origin = text(value, 'ReferenceOrigin');
+			if (type !== undefined) reference.type = type;
+			if (origin !== undefined) reference.origin = origin;
+			references.push(reference);
+		}
+	}
+	if (handledReference === undefined && form !== undefined)
+		warnings.push('The NOTIFICATION has no HandledReference.');
 
-	const resultCode = firstText(findElements(root, [...NOTI_NAMES.result]));
-	const accepted = interpretResult(resultCode);
+	const handlingResult = childNamed(form, 'HandlingResult');
+	if (handlingResult === undefined && form !== undefined)
+		warnings.push('The NOTIFICATION has no HandlingResult.');
+	const resultCode = text(handlingResult, 'ResultCode');
+	if (resultCode !== undefined && NOTI_RESULT_CODES[resultCode] === undefined)
+		warnings.push(`Unexpected ResultCode "${printable(resultCode)}" (0 to 4 are published).`);
 
-	const anomalies = collectAnomalies(root);
-	const typeForm = nonEmptyText(childNamed(form, ...NOTI_NAMES.typeForm))?.toUpperCase();
-	const created = creationMoment(
-		nonEmptyText(childNamed(form, 'FormCreationDate')),
-		nonEmptyText(childNamed(form, 'FormCreationHour')),
-	);
+	const diagnoses = childrenNamed(handlingResult, 'Diagnosis')
+		.map((d) => nonEmptyText(d))
+		.filter((d): d is string => d !== undefined)
+		.map((code) => {
+			const meaning = Object.prototype.hasOwnProperty.call(NOTI_DIAGNOSES, code)
+				? NOTI_DIAGNOSES[code]
+				: undefined;
+			return meaning === undefined ? { code } : { code, meaning };
+		});
+
+	const anomalies = childrenNamed(handlingResult, 'AnomalyReport')
+		.map((report) => anomalyFrom(report, options.language ?? 'en'))
+		.filter((a): a is NotiAnomaly => a !== undefined);
+
+	const typeForm = text(form, 'TypeForm')?.toUpperCase();
+	const created = creationMoment(text(form, 'FormCreationDate'), text(form, 'FormCreationHour'));
+	if (created.warning) warnings.push(created.warning);
 
 	const answer: NotiAnswer = {
 		root: rootElement,
 		final: typeForm === 'FA',
 		provisional: typeForm === 'PA',
 		references,
+		diagnoses,
 		anomalies,
 		hasBlockingAnomalies: anomalies.some((a) => a.severity === 'blocking'),
+		warnings,
 		object: document,
 	};
+	const handledForm = childNamed(form, 'HandledOriginalForm');
+	const employerId = childNamed(form, 'EmployerId');
+	const impactReport = childNamed(handlingResult, 'ImpactReport');
 	const optional: Partial<NotiAnswer> = {
-		identification: nonEmptyText(childNamed(form, ...NOTI_NAMES.identification)),
+		identification: text(form, 'Identification'),
+		attestationStatus: text(form, 'AttestationStatus'),
 		typeForm,
-		ticket,
-		fileName,
-		accepted,
+		ticket: text(fileReference, 'ReferenceNbr') ?? text(handledReference, 'ReferenceNbr'),
+		handledReference: text(handledReference, 'ReferenceNbr'),
+		fileName: text(fileReference, 'FileName'),
+		declaration: definedOnly({
+			identification: text(handledForm, 'Identification'),
+			typeForm: text(handledForm, 'TypeForm'),
+		}),
+		employer: definedOnly({
+			nossRegistrationNbr: text(employerId, 'NOSSRegistrationNbr'),
+			companyId: text(employerId, 'CompanyID'),
+		}),
+		quarter: text(childNamed(form, 'ConcernedQuarter'), 'Quarter'),
+		accepted: resultCode === '1' ? true : resultCode === '0' ? false : undefined,
 		resultCode,
+		resultMeaning:
+			resultCode !== undefined &&
+			Object.prototype.hasOwnProperty.call(NOTI_RESULT_CODES, resultCode)
+				? NOTI_RESULT_CODES[resultCode]
+				: undefined,
+		impactReport: isXmlObject(impactReport) ? impactReport : undefined,
 		createdAt: created.iso,
 		createdAtText: created.text,
 	};
@@ -284,110 +322,80 @@ export function notiFromDocument(
 	return answer;
 }
 
-function interpretResult(value: string | undefined): boolean | undefined {
-	if (value === undefined) return undefined;
-	const normalised = value.trim().toUpperCase();
-	if (ACCEPTED_VALUES.has(normalised)) return true;
-	if (REFUSED_VALUES.has(normalised)) return false;
-	return undefined;
+function definedOnly<T extends Record<string, string | undefined>>(
+	values: T,
+): Partial<T> | undefined {
+	const out: Partial<T> = {};
+	for (const [key, value] of Object.entries(values)) {
+		if (value !== undefined) (out as Record<string, string>)[key] = value;
+	}
+	return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function collectReferences(root: unknown): NotiReference[] {
-	const references: NotiReference[] = [];
-	const seen = new Set<string>();
-	for (const found of findElements(root, [...NOTI_NAMES.referenceNumber])) {
-		const number = nonEmptyText(found.value);
-		if (number === undefined) continue;
-		const element = found.ancestors[found.ancestors.length - 1] ?? '';
-		const key = `${element}\u0000${number}`;
-		if (seen.has(key)) continue;
-		seen.add(key);
-		const reference: NotiReference = { element, number };
-		const type = nonEmptyText(childNamed(found.parent, ...NOTI_NAMES.referenceType));
-		const origin = nonEmptyText(childNamed(found.parent, ...NOTI_NAMES.referenceOrigin));
-		if (type !== undefined) reference.type = type;
-		if (origin !== undefined) reference.origin = origin;
-		references.push(reference);
-	}
-	return references;
-}
-
-function collectAnomalies(root: unknown): NotiAnomaly[] {
-	const anomalies: NotiAnomaly[] = [];
-	const visit = (found: FoundElement[]): void => {
-		for (const element of found) {
-			// A container (<Anomalies><Anomaly/>…</Anomalies>, <Error><Error/></Error>): read its children.
-			const nested = isXmlObject(element.value)
-				? findElements(element.value, [...NOTI_NAMES.anomaly])
-				: [];
-			const own = anomalyFrom(element.value);
-			if (own) anomalies.push(own);
-			else if (nested.length > 0) visit(nested);
-		}
-	};
-	visit(findElements(root, [...NOTI_NAMES.anomaly]));
-	if (anomalies.length === 0) {
-		// No anomaly element: bare codes (an ACRF-like <ErrorID> in the result) still count.
-		for (const found of findElements(root, [
-			...NOTI_NAMES.code.filter((n) => n.startsWith('Error') || n.startsWith('Anomaly')),
-		])) {
-			const code = nonEmptyText(found.value);
-			if (code !== undefined) anomalies.push({ code: printable(code), severity: 'unknown' });
-		}
-	}
-	return anomalies;
-}
-
-function anomalyFrom(value: unknown): NotiAnomaly | undefined {
-	if (!isXmlObject(value)) {
-		// A bare <Anomaly>text</Anomaly>: a code when it looks like one, otherwise a description.
-		const text = nonEmptyText(value);
-		if (text === undefined) return undefined;
-		return /^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$/.test(text)
-			? { code: printable(text), severity: 'unknown' }
-			: { description: text, severity: 'unknown' };
-	}
-	const code = nonEmptyText(childNamed(value, ...NOTI_NAMES.code));
-	const klass = nonEmptyText(childNamed(value, ...NOTI_NAMES.class));
-	const description = nonEmptyText(childNamed(value, ...NOTI_NAMES.description));
-	if (code === undefined && klass === undefined && description === undefined) return undefined;
-
-	const known = klass === undefined ? undefined : ANOMALY_CLASSES[klass.toUpperCase()];
+function anomalyFrom(report: unknown, language: CodeLanguage): NotiAnomaly | undefined {
+	if (!isXmlObject(report)) return undefined;
+	const code = text(report, 'ErrorID');
+	const klass = text(report, 'AnomalyClass');
+	const known =
+		klass !== undefined &&
+		Object.prototype.hasOwnProperty.call(ANOMALY_CLASSES, klass.toUpperCase())
+			? ANOMALY_CLASSES[klass.toUpperCase()]
+			: undefined;
 	const anomaly: NotiAnomaly = { severity: known?.severity ?? 'unknown' };
-	if (code !== undefined) anomaly.code = code;
+	if (code !== undefined) {
+		anomaly.code = printable(code, 40);
+		const explained = describeError(code, { language });
+		if (explained.kind === 'anomaly' && explained.zone && explained.error) {
+			const { zone, error } = explained;
+			anomaly.zone = { code: zone.code, block: zone.block, known: zone.known };
+			if (zone.element !== undefined) anomaly.zone.element = zone.element;
+			if (zone.title !== undefined) anomaly.zone.title = zone.title;
+			anomaly.error = { code: error.code, known: error.known };
+			if (error.nl !== undefined) anomaly.error.nl = error.nl;
+			if (error.fr !== undefined) anomaly.error.fr = error.fr;
+			if (error.en !== undefined) anomaly.error.en = error.en;
+		}
+		anomaly.explanation = explained.text;
+	}
 	if (klass !== undefined) anomaly.class = klass;
 	if (known) anomaly.classMeaning = known.meaning;
-	if (description !== undefined) anomaly.description = description;
-	const tagName = nonEmptyText(childNamed(value, ...NOTI_NAMES.tagName));
+	const label = text(report, 'AnomalyLabel');
+	if (label !== undefined) anomaly.description = label;
+	const tagName = text(report, 'TagName');
 	if (tagName !== undefined) anomaly.tagName = tagName;
-	const shown = childNamed(value, ...NOTI_NAMES.value);
+	const shown = childNamed(report, 'Value');
 	if (shown !== undefined && textOf(shown) !== undefined) anomaly.value = textOf(shown);
-	const location = locationText(childrenNamed(value, ...NOTI_NAMES.location));
-	if (location !== undefined) anomaly.location = location;
-	const path = pathFields(childNamed(value, ...NOTI_NAMES.path));
+	if (childNamed(report, 'SystemCorrection') !== undefined) anomaly.systemCorrection = true;
+
+	const location = childNamed(report, 'AnomalyLocation');
+	const lineNbr = text(location, 'LineNbr');
+	const columnNbr = text(location, 'ColumnNbr');
+	const where = text(location, 'Location');
+	if (lineNbr !== undefined) anomaly.lineNbr = lineNbr;
+	if (columnNbr !== undefined) anomaly.columnNbr = columnNbr;
+	const parts = [
+		where,
+		lineNbr !== undefined ? `line ${lineNbr}` : undefined,
+		columnNbr !== undefined ? `column ${columnNbr}` : undefined,
+	].filter((p): p is string => p !== undefined);
+	if (parts.length > 0) anomaly.location = parts.join(', ');
+
+	const path = pathFields(childNamed(report, 'Path'));
 	if (path !== undefined) anomaly.path = path;
+
+	const periods = childrenNamed(childNamed(report, 'AnomalyComplInformation'), 'DimonaPeriod')
+		.map((period) => text(period, 'DimonaPeriodId'))
+		.filter((id): id is string => id !== undefined);
+	if (periods.length > 0) anomaly.dimonaPeriodIds = periods;
 	return anomaly;
 }
 
-/** `<AnomalyLocation><Location>1,1,7,2</Location></AnomalyLocation>` or `<Location>…</Location>` → `1,1,7,2` (several joined by `; `). */
-function locationText(elements: unknown[]): string | undefined {
-	const texts: string[] = [];
-	for (const element of elements) {
-		const text = nonEmptyText(element);
-		if (text !== undefined) texts.push(text);
-		else for (const leaf of leaves(element)) texts.push(leaf[1]);
-	}
-	return texts.length > 0 ? texts.join('; ') : undefined;
-}
-
-/** A path element → its leaf fields; a text path → `{ path: text }`. */
+/** Path → its leaf fields (the PathType of the XSD is flat: Quarter, NOSSRegistrationNbr, INSS, …). */
 function pathFields(element: unknown): Record<string, string> | undefined {
-	if (element === undefined) return undefined;
-	const text = nonEmptyText(element);
-	if (text !== undefined) return { path: text };
+	if (!isXmlObject(element)) return undefined;
 	const fields: Record<string, string> = {};
 	for (const [name, value] of leaves(element)) {
-		// Repeated names (several Quarter levels, …) keep every value.
+		// Repeated names keep every value.
 		fields[name] = name in fields ? `${fields[name]}, ${value}` : value;
 	}
 	return Object.keys(fields).length > 0 ? fields : undefined;
@@ -399,18 +407,10 @@ function leaves(element: unknown, depth = 0): Array<[string, string]> {
 	for (const [key, child] of Object.entries(element)) {
 		if (key.startsWith(ATTRIBUTE_PREFIX) || key === TEXT_KEY) continue;
 		for (const item of Array.isArray(child) ? child : [child]) {
-			const text = isXmlObject(item) ? undefined : textOf(item);
-			if (text !== undefined) out.push([key, text]);
+			const value = isXmlObject(item) ? undefined : textOf(item);
+			if (value !== undefined) out.push([key, value]);
 			else out.push(...leaves(item, depth + 1));
 		}
 	}
 	return out;
-}
-
-function firstText(found: FoundElement[]): string | undefined {
-	for (const element of found) {
-		const text = nonEmptyText(element.value);
-		if (text !== undefined) return text;
-	}
-	return undefined;
 }

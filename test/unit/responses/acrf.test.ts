@@ -36,9 +36,24 @@ describe('reading an ACRF', () => {
 		expect(answer.ticket).toBe('03804KY2Q8W1Z');
 		expect(answer.answersFile).toBe('GO.DMFA.012345.20250410.00002.T.1');
 		expect(answer.errors).toEqual([
-			{ code: 'ACRF-125', meaning: describeAcrfError('ACRF-125'), known: true },
-			{ code: 'ACRF-158', meaning: describeAcrfError('ACRF-158'), known: true },
-			{ code: 'ACRF-312', meaning: describeAcrfError('ACRF-312'), known: true },
+			{
+				code: 'ACRF-125',
+				meaning: describeAcrfError('ACRF-125'),
+				known: true,
+				nl: 'Handtekening ongeldig',
+				fr: 'Signature invalide',
+			},
+			expect.objectContaining({
+				code: 'ACRF-158',
+				meaning: describeAcrfError('ACRF-158'),
+				known: true,
+			}),
+			expect.objectContaining({
+				code: 'ACRF-312',
+				meaning: describeAcrfError('ACRF-312'),
+				known: true,
+				nl: 'Het bestand is niet geldig op basis van de bijbehorende gegevensmodellen (xml-schema)',
+			}),
 		]);
 		expect(answer.errors[0].meaning).toMatch(
 			/^The signature \(FS\) does not match the declaration \(FI\)/,
@@ -46,6 +61,26 @@ describe('reading an ACRF', () => {
 		expect(answer.errors[1].meaning).toMatch(/application .* does not match/);
 		expect(answer.errors[2].meaning).toMatch(/XML schema \(XSD\)/);
 		expect(answer.warnings).toEqual([]);
+	});
+
+	it('reads an ACRF whose FileName is the FI of a set refused for its name; an annex-30 code not in our table keeps its published text', () => {
+		const answer = parseAcrf(fixture('acrf-fi-name.xml'));
+		expect(answer).toMatchObject({
+			accepted: false,
+			answersFile: 'FI.DMFA.012345.20250410.00006.T.1.1',
+			ticket: '03804LC9Q2W3Z',
+		});
+		expect(answer.errors.map((e) => e.code)).toEqual(['ACRF-129', 'ACRF-131']);
+		const unlisted = parseAcrf(
+			fixture('acrf-fi-name.xml').toString().replace('ACRF-131', 'ACRF-155'),
+		).errors[1];
+		expect(unlisted).toEqual({
+			code: 'ACRF-155',
+			known: false,
+			nl: 'Geen of vervallen mandaat',
+			fr: 'Pas ou plus de mandat',
+			meaning: 'Geen of vervallen mandaat / Pas ou plus de mandat',
+		});
 	});
 
 	it('tells a provisional answer (PA) from a final one (FA)', () => {
