@@ -64,19 +64,20 @@
  * lives as long as the sandbox: a restart of the simulator remembers, a new sandbox starts afresh).
  * Pending NOTIs are dropped by stop().
  *
- * NOTI — OUR OWN FORMAT (the real NOTI layout is not in our docs; the shape follows what peers' client
- * code shows, see nodes/domain/responses/noti.ts, but the root is <NOTI>):
+ * ACRF and NOTIFICATION follow their official XSDs (ACRF_20231.xsd, NOTIFICATION_20223.xsd; every
+ * answer is validated against them in test/integration/simulator.test.ts). The NOTIFICATION:
  * ```
  * <?xml version="1.0" encoding="UTF-8"?>
- * <NOTI><Form>
+ * <NOTIFICATION xsi:noNamespaceSchemaLocation="NOTIFICATION_20223.xsd"><Form>
  *   <Identification>NOTI001</Identification>
  *   <FormCreationDate>YYYY-MM-DD</FormCreationDate><FormCreationHour>HH:MM:SS.sss</FormCreationHour>
- *   <TypeForm>FA</TypeForm>
+ *   <AttestationStatus>0</AttestationStatus><TypeForm>FA</TypeForm>
  *   <FileReference><FileName>GO name</FileName><ReferenceOrigin>2</ReferenceOrigin>
  *     <ReferenceNbr>ticket of the ACRF</ReferenceNbr></FileReference>
  *   <HandledOriginalForm><Identification>DMFA (the APP of the set)</Identification></HandledOriginalForm>
- *   <HandlingResult><ResultCode>1</ResultCode><NumberOfAnomalies>0</NumberOfAnomalies></HandlingResult>
- * </Form></NOTI>
+ *   <HandledReference><ReferenceType>1</ReferenceType><ReferenceOrigin>2</ReferenceOrigin><ReferenceNbr>ticket</ReferenceNbr></HandledReference>
+ *   <HandlingResult><ResultCode>1</ResultCode></HandlingResult>
+ * </Form></NOTIFICATION>
  * ```
  * The simulator never finds anomalies in a declaration (it does not read the XML of the FI).
  *
@@ -863,6 +864,7 @@ function formHeader(
 		`    <Identification>${identification}</Identification>`,
 		`    <FormCreationDate>${date}</FormCreationDate>`,
 		`    <FormCreationHour>${time}</FormCreationHour>`,
+		'    <AttestationStatus>0</AttestationStatus>',
 		'    <TypeForm>FA</TypeForm>',
 		'    <FileReference>',
 		`      <FileName>${xmlText(input.fileName)}</FileName>`,
@@ -881,7 +883,7 @@ export function buildAcrfXml(input: {
 }): string {
 	return [
 		'<?xml version="1.0" encoding="UTF-8"?>',
-		'<ACRF>',
+		'<ACRF xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="ACRF_20231.xsd">',
 		...formHeader('ACRF001', input),
 		'    <ReceptionResult>',
 		`      <ResultCode>${input.resultCode}</ResultCode>`,
@@ -901,17 +903,23 @@ export function buildNotiXml(input: {
 }): string {
 	return [
 		'<?xml version="1.0" encoding="UTF-8"?>',
-		'<NOTI>',
+		'<NOTIFICATION xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="NOTIFICATION_20223.xsd">',
 		...formHeader('NOTI001', input),
 		'    <HandledOriginalForm>',
 		`      <Identification>${xmlText(input.application)}</Identification>`,
 		'    </HandledOriginalForm>',
+		// HandledReference is required by the XSD: the reference the social security gives the
+		// declaration (origin 2); the simulator gives it the set's ticket, as peers see.
+		'    <HandledReference>',
+		'      <ReferenceType>1</ReferenceType>',
+		'      <ReferenceOrigin>2</ReferenceOrigin>',
+		`      <ReferenceNbr>${xmlText(input.ticket)}</ReferenceNbr>`,
+		'    </HandledReference>',
 		'    <HandlingResult>',
 		'      <ResultCode>1</ResultCode>',
-		'      <NumberOfAnomalies>0</NumberOfAnomalies>',
 		'    </HandlingResult>',
 		'  </Form>',
-		'</NOTI>',
+		'</NOTIFICATION>',
 		'',
 	].join('\n');
 }
