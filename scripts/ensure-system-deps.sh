@@ -3,7 +3,8 @@
 # Debian; elsewhere it says exactly what to install and fails (the demo cannot run without them; the
 # tests then skip what needs them, and fail under CI=true).
 #   ensure-system-deps.sh demo   openssh-server (the sandbox's sshd), openssl (the simulator's judge)
-#   ensure-system-deps.sh test   the same, plus openssh-client (ssh-keygen) and putty-tools (puttygen)
+#   ensure-system-deps.sh test   the same, plus openssh-client (ssh-keygen), putty-tools (puttygen) and
+#                                libxml2-utils (xmllint, the tests' judge of the official XSDs)
 set -euo pipefail
 mode="${1:-test}"
 missing=()
@@ -12,6 +13,7 @@ command -v openssl >/dev/null || missing+=(openssl)
 if [ "$mode" = test ]; then
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   command -v puttygen >/dev/null || missing+=(putty-tools)
+  command -v xmllint >/dev/null || missing+=(libxml2-utils)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
