@@ -142,6 +142,74 @@ describeE2e.each(versions)('answer items in n8n %s', (version) => {
 		);
 	});
 
+	it('an alert on a rejected NOTI carries the explained anomaly (the e-mail text of examples/alert-on-rejection.json)', async () => {
+		const answerId = `NOTI.999999.${brusselsToday()}.C0002.T`;
+		const fo = readFileSync(join(REPO, 'test', 'fixtures', 'answers', 'noti-anomalies.xml'));
+		env.sandbox.writeFile('OUTTEST', `FO.${answerId}`, fo);
+		env.sandbox.writeFile('OUTTEST', `FS.${answerId}`, signer.sign(fo));
+		env.sandbox.writeFile('OUTTEST', `GO.${answerId}`, '');
+		// The example starts with the trigger (a poll every 5 minutes); here Poll Responses takes the
+		// answer and a Set node evaluates the example's own e-mail text, so the test reads what is sent.
+		const example = JSON.parse(
+			readFileSync(join(REPO, 'examples', 'alert-on-rejection.json'), 'utf8'),
+		) as { nodes: Array<{ name: string; parameters: Record<string, unknown> }> };
+		const emailText = example.nodes.find((n) => n.name === 'Email the rejection')?.parameters
+			.text as string;
+		await n8n.importWorkflow(
+			chainWorkflow('SsBeE2eAlertNoti', [
+				{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', parameters: {} },
+				{
+					name: 'Poll Social Security Responses',
+					type: 'n8n-nodes-socialsecurity-be.pollResponses',
+					parameters: {
+						operation: 'collect',
+						environments: ['T'],
+						options: { types: ['NOTI'], deleteAfterDownload: true },
+					},
+					credentials: credentials(),
+				},
+				{
+					name: 'Compose the alert',
+					type: 'n8n-nodes-base.set',
+					typeVersion: 3.4,
+					parameters: {
+						mode: 'manual',
+						assignments: {
+							assignments: [{ id: 'alert', name: 'alert', value: emailText, type: 'string' }],
+						},
+						includeOtherFields: true,
+						options: {},
+					},
+				},
+			]),
+		);
+
+		const run = await n8n.execute('SsBeE2eAlertNoti');
+		expect(run.error).toBeUndefined();
+		const item = run
+			.items('Compose the alert')
+			.find((i) => (i.answer as { answerName?: string }).answerName === `FO.${answerId}`);
+		expect(item?.answer).toMatchObject({
+			type: 'NOTI',
+			status: 'rejected',
+			ticket: '03804LA9F3H6Z',
+		});
+		const [first] = (item?.answer as { anomalies: Array<Record<string, unknown>> }).anomalies;
+		expect(first).toMatchObject({
+			code: '00011-155',
+			zone: { code: '00011', element: 'NOSSRegistrationNbr', title: 'RSZ-NUMMER' },
+			error: { code: '155', nl: 'Geen of vervallen mandaat', fr: 'Pas ou plus de mandat' },
+			class: 'B',
+		});
+		const alert = String(item?.alert);
+		expect(alert).toContain('- 00011-155 (class B: Blocking anomaly');
+		expect(alert).toContain(
+			'Zone 00011 NOSSRegistrationNbr (RSZ-NUMMER): Geen of vervallen mandaat / Pas ou plus de mandat',
+		);
+		expect(alert).toContain('Value: 199990008');
+		expect(alert).toContain('Location: 1,1,7,2');
+	});
+
 	it('an ACRF that names the FI of a set refused for a file name joins the submission by its GO', async () => {
 		const sequence = 'E2EF1';
 		const key = `DMFA.${env.sender}.${brusselsToday()}.${sequence}.T.1`;
