@@ -41,6 +41,10 @@
  *        'omit': any FS → ACRF-121 (and they are not verified);
  *   7. ACRF-134 for an empty FI;
  *   8. ACRF-184 for an FI or FS larger than `maxFileBytes` (default 100 MB);
+ *   8b. with `declarationSchemaDir`: an FI that is not well-formed XML → ACRF-102, whose root has no
+ *      XSD in that folder → ACRF-088, that breaks its XSD → ACRF-312 (xmllint; the real server
+ *      answers a schema error with 255 or 312, shared/docs/answers.md; we chose 312, "the file is not
+ *      valid against its data models (XML schema)" in annex 30);
  *   9. every FS present (unless 'omit') verified against the exact bytes of its FI:
  *        base64 layout: a single line, or lines of any length separated by CR, LF or CRLF (76-column
  *        CR and the 64-column CRLF PEM body both pass); BEGIN/END armour lines are refused → ACRF-125;
@@ -94,6 +98,7 @@ import {
 	existsSync,
 	mkdirSync,
 	readFileSync,
+	readdirSync,
 	renameSync,
 	rmSync,
 	statSync,
@@ -101,7 +106,7 @@ import {
 	chownSync,
 } from 'node:fs';
 import { mkdtemp, open, readdir, rm, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brusselsClock, brusselsToday } from '../nodes/domain/names/brusselsTime';
 import { ENVIRONMENTS, Environment } from '../nodes/domain/names/environments';
@@ -140,6 +145,14 @@ export interface SimulatorOptions {
 	maxAgeDays?: number;
 	/** Larger FI/FS files are refused with ACRF-184. Default 100 MB. */
 	maxFileBytes?: number;
+	/**
+	 * A folder of declaration XSDs (e.g. `DmfAOriginal_20223.xsd`, `Dimona_20231.xsd`, as downloaded from
+	 * the portal). When given, each FI that is XML is checked against the XSD named after its root
+	 * element (the newest version in the folder) with Debian's `xmllint`: not well-formed → ACRF-102,
+	 * no XSD for its root → ACRF-088, not valid → ACRF-312. Default: no check (our docs say nothing of
+	 * which schema versions the server holds).
+	 */
+	declarationSchemaDir?: string;
 	/** Where used names and counters are kept. Default: `simulator-state.json` next to the sandbox root. */
 	stateFile?: string;
 	/** Reuse a "social security" signing identity instead of making one at start. */
@@ -483,6 +496,56 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
 	// ---- the checks -----------------------------------------------------------------------------------
 
+	const schemaDir = options.declarationSchemaDir;
+	/** The newest XSD of the folder for a root element: `DmfAOriginal` → `DmfAOriginal_20223.xsd`. */
+	const schemaFor = (root: string): string | undefined => {
+		if (!schemaDir || !/^[A-Za-z][\w]*$/.test(root)) return undefined;
+		const candidates = readdirSync(schemaDir)
+			.filter((n) => new RegExp(`^${root}_\\d+\\.xsd$`).test(n))
+			.sort();
+		return candidates.length > 0 ? join(schemaDir, candidates[candidates.length - 1]) : undefined;
+	};
+
+	const checkDeclarationSchema = async (fi: Buffer): Promise<string | undefined> => {
+		if (!schemaDir) return undefined;
+		const head = fi
+			.subarray(0, 4096)
+			.toString('utf8')
+			.replace(/<\?[\s\S]*?\?>/g, '')
+			.replace(/<!--[\s\S]*?-->/g, '');
+		const root = /^\s*<([A-Za-z_][\w.-]*)[\s>/]/.exec(head)?.[1];
+		if (root === undefined) return 'ACRF-102';
+		const xsd = schemaFor(root.replace(/^.*:/, ''));
+		const work = await mkdtemp(join(workRoot, 'schema-'));
+		try {
+			const fiFile = join(work, 'fi.xml');
+			await writeFile(fiFile, fi);
+			try {
+				await execFileAsync(
+					'xmllint',
+					['--noout', '--nonet', ...(xsd ? ['--schema', xsd] : []), fiFile],
+					{ maxBuffer: 16 * 1024 * 1024 },
+				);
+			} catch (error) {
+				const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+				if ((error as { code?: unknown }).code === 'ENOENT') {
+					logOnce(
+						'xmllint',
+						'xmllint is not installed: declarations are not checked against their XSD',
+					);
+					return undefined;
+				}
+				// xmllint exits 1..4 for a document that is not well-formed, 3/4 for one that breaks its XSD.
+				if (!xsd || / parser error /.test(stderr)) return 'ACRF-102';
+				log(`FI breaks ${basename(xsd)}: ${printable(stderr.split('\n')[0] ?? '', 300)}`);
+				return 'ACRF-312';
+			}
+			return xsd ? undefined : 'ACRF-088';
+		} finally {
+			await rm(work, { recursive: true, force: true });
+		}
+	};
+
 	const verifySignature = async (fi: Buffer, fsContent: Buffer): Promise<string | undefined> => {
 		const der = decodeSignatureText(fsContent);
 		if (!der) return 'ACRF-125';
@@ -587,6 +650,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 				errors.push('ACRF-134');
 				continue;
 			}
+			const schemaError = await checkDeclarationSchema(fi);
+			if (schemaError) errors.push(schemaError);
 			if (policy === 'omit' || !present.has(fsName)) continue;
 			let fsContent: Buffer;
 			try {

@@ -25,7 +25,7 @@ import {
 	wrongFolderCode,
 } from '../../sandbox/simulator';
 import { makeRsaKeyPair } from '../helpers/keys';
-import { officialXsdUnavailable, validateOfficial } from '../helpers/officialXsd';
+import { XSD_DIR, officialXsdUnavailable, validateOfficial } from '../helpers/officialXsd';
 import { describeWithSshd, fingerprintHex } from '../helpers/sandbox';
 
 jest.setTimeout(60_000);
@@ -568,6 +568,49 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		}
 		expect(checked).toBeGreaterThan(10);
 	});
+
+	(xsdMissing ? it.skip : it)(
+		'with a folder of declaration XSDs: refuses an FI that breaks its XSD (ACRF-312), has no XSD (ACRF-088) or is not XML (ACRF-102)',
+		async () => {
+			await simulator.stop();
+			simulator = await startSimulator({
+				sandbox,
+				registeredCertificatePem: registered.pem,
+				sender: SENDER,
+				pollIntervalMs: 50,
+				notiDelayMs: 200,
+				declarationSchemaDir: XSD_DIR,
+			});
+			const dimona = readFileSync(join(__dirname, '../fixtures/declarations/dimona-cancel.xml'));
+			const valid = names('T', 1, { application: 'DIMN' });
+			signedSet('INTEST', valid, [dimona]);
+			expect(tag((await simulator.waitForAnswer(valid.go, 'ACRF', 15_000)).xml, 'ResultCode')).toBe(
+				'1',
+			);
+
+			const cases: Array<[Buffer, string]> = [
+				[
+					Buffer.from(
+						dimona
+							.toString()
+							.replace('<DimonaPeriodId>500012345678<', '<DimonaPeriodId>not-a-number<'),
+					),
+					'ACRF-312',
+				],
+				[declaration('20261'), 'ACRF-312'],
+				[Buffer.from('<?xml version="1.0"?>\n<SomethingElse/>\n'), 'ACRF-088'],
+				[Buffer.from('<Dimona><Form></Dimona>'), 'ACRF-102'],
+			];
+			for (const [content, code] of cases) {
+				const n = names('T', 1, { application: 'DIMN' });
+				signedSet('INTEST', n, [content]);
+				expect(tags((await rejected(n.go)).xml, 'ErrorID')).toEqual([code]);
+			}
+			expect(simulator.messages.join('\n')).toMatch(
+				/FI breaks Dimona_20231\.xsd: .*DimonaPeriodId/,
+			);
+		},
+	);
 });
 
 describeWithSshd('startSandboxEnvironment (what `npm run sandbox` starts)', () => {
