@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: the signing benchmark (bench/sign.ts) and the upload benchmark (bench/upload.ts), one
- * after the other, each against its reference tool (openssl, OpenSSH sftp) in the same run.
+ * `npm run bench`: the signing benchmark (bench/sign.ts), the upload benchmark (bench/upload.ts) and the
+ * answer collection benchmark (bench/poll.ts), one after the other, each against its reference tool
+ * (openssl, OpenSSH sftp) in the same run.
  *
  *   npm run bench                       100 MiB and 1 GiB, 3 runs each (upload: ~5-10 min)
  *   npm run bench -- --quick            100 MiB only, 1 run
  *   npm run bench -- --sizes 100M,1G    other sizes (MiB/GiB), --runs N to change the repeats
- *   other flags: --only sign|upload, --latency auto|netns|proxy|off, --delay MS (one way),
+ *   --answers N                         answer triplets of the poll part (default 1000; --quick: 100)
+ *   other flags: --only sign|upload|poll, --latency auto|netns|proxy|off, --delay MS (one way),
  *                --depths 1,16,64 (empty: no sweep), --sparse (sign only), --strict (exit 1 when a target is missed:
  *                sign at 1 GiB ≤ 1.1× openssl and ≤ 128 MiB; upload ≥ sftp throughput, ≤ 128 MiB, flat)
  *
@@ -15,6 +17,7 @@
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
 import { formatSize, parseSize, runSignBench, SignBenchResult } from './sign';
 import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from './upload';
+import { PollBenchResult, runPollBench } from './poll';
 
 const MIB = 1024 * 1024;
 
@@ -26,7 +29,8 @@ function median(values: number[]): number {
 interface Args {
 	sizes?: number[];
 	runs?: number;
-	only?: 'sign' | 'upload';
+	only?: 'sign' | 'upload' | 'poll';
+	answers?: number;
 	latency?: LatencyMode;
 	oneWayDelayMs?: number;
 	depths?: number[];
@@ -56,10 +60,14 @@ function parseArgs(argv: string[]): Args {
 				break;
 			case '--only': {
 				const only = next();
-				if (only !== 'sign' && only !== 'upload') throw new Error('--only takes sign or upload');
+				if (only !== 'sign' && only !== 'upload' && only !== 'poll')
+					throw new Error('--only takes sign, upload or poll');
 				args.only = only;
 				break;
 			}
+			case '--answers':
+				args.answers = Number(next());
+				break;
 			case '--latency':
 				args.latency = next() as LatencyMode;
 				break;
@@ -77,13 +85,14 @@ function parseArgs(argv: string[]): Args {
 				break;
 			default:
 				throw new Error(
-					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --only sign|upload --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
+					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --answers N --only sign|upload|poll --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
 				);
 		}
 	}
 	if (quick) {
 		args.sizes ??= [100 * MIB];
 		args.runs ??= 1;
+		args.answers ??= 100;
 	}
 	return args;
 }
@@ -95,13 +104,16 @@ async function main(): Promise<number> {
 	let upload: UploadBenchResult | undefined;
 	let uploadSkipped: string | undefined;
 
-	if (args.only !== 'upload') {
+	let poll: PollBenchResult | undefined;
+	const want = (part: 'sign' | 'upload' | 'poll') => args.only === undefined || args.only === part;
+
+	if (want('sign')) {
 		console.error('Signing benchmark…');
 		sign = await runSignBench({ sizes: args.sizes, runs: args.runs, sparse: args.sparse, log });
 		console.log(`${sign.table}\n`);
 	}
-	if (args.only !== 'sign') {
-		uploadSkipped = sandboxUnavailableReason();
+	if (want('upload') || want('poll')) uploadSkipped = sandboxUnavailableReason();
+	if (want('upload')) {
 		if (uploadSkipped) {
 			console.log(
 				`Upload benchmark SKIPPED: ${uploadSkipped}. Run it as root (e.g. sudo npm run bench) with openssh-server installed.\n`,
@@ -120,6 +132,18 @@ async function main(): Promise<number> {
 		}
 	}
 
+	if (want('poll') && !uploadSkipped) {
+		console.error('Poll benchmark…');
+		poll = await runPollBench({
+			answers: args.answers,
+			runs: args.runs,
+			latency: args.latency === 'off' ? 'off' : 'proxy',
+			oneWayDelayMs: args.oneWayDelayMs,
+			log,
+		});
+		console.log(`${poll.table}\n`);
+	}
+
 	const summary: string[] = ['Summary (ratio > 1 means ours is faster):'];
 	for (const r of sign?.ratios ?? []) {
 		summary.push(
@@ -133,7 +157,13 @@ async function main(): Promise<number> {
 				`${median(c.pairedTransferRatios).toFixed(2)}× (transfer only); peak RSS ${c.ours.peakRssMiB.toFixed(0)} MiB`,
 		);
 	}
-	if (uploadSkipped) summary.push(`  upload: skipped (${uploadSkipped})`);
+	for (const c of poll?.cases ?? []) {
+		const ratios = [...c.ratios].sort((a, b) => a - b);
+		summary.push(
+			`  ${c.what} ${c.count}, ${c.network}: time sftp/ours ${median(ratios).toFixed(2)}× (${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}); our peak RSS ${Math.max(...c.ours.map((m) => m.peakRssMiB)).toFixed(0)} MiB`,
+		);
+	}
+	if (uploadSkipped) summary.push(`  upload and poll: skipped (${uploadSkipped})`);
 	console.log(summary.join('\n'));
 
 	const gib = sign?.ratios.find((r) => r.sizeBytes === 1024 * MIB);
@@ -147,7 +177,10 @@ async function main(): Promise<number> {
 	const uploadMissed = upload
 		? !upload.targets.throughputMet || !upload.targets.rssMet || !upload.targets.rssFlat
 		: false;
-	const missed = signMissed || uploadMissed;
+	const pollMissed = poll
+		? !poll.targets.loopbackMet || !poll.targets.delayedMet || !poll.targets.rssMet
+		: false;
+	const missed = signMissed || uploadMissed || pollMissed;
 	return args.strict && missed ? 1 : 0;
 }
 

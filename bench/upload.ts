@@ -126,7 +126,7 @@ export interface UploadBenchResult {
 	targets: { throughputMet: boolean; rssMet: boolean; rssFlat: boolean };
 }
 
-interface Target {
+export interface Target {
 	label: string;
 	host: string;
 	port: number;
@@ -139,7 +139,7 @@ export interface Child {
 	env: NodeJS.ProcessEnv;
 }
 
-interface Ran {
+export interface Ran {
 	wallMs: number;
 	/** From /usr/bin/time -v (NaN without it). */
 	peakRssKiB: number;
@@ -153,7 +153,7 @@ interface Ran {
  * peak RSS over fork and exec into its child, so a child spawned straight from this (large) process would
  * report our RSS; one forked by the small `time` process reports its own.
  */
-function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Ran> {
+export function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Ran> {
 	const useTime = existsSync(TIME);
 	const [file, ...args] = useTime ? [TIME, '-v', ...argv] : argv;
 	return new Promise((resolve, reject) => {
@@ -204,10 +204,10 @@ function run(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
 	});
 }
 
-class TimeoutError extends Error {}
+export class TimeoutError extends Error {}
 
 /** Runs `attempt` and once more if it timed out (an sftp once hung for minutes on a loaded machine). */
-async function withOneRetry<T>(
+export async function withOneRetry<T>(
 	what: string,
 	attempt: () => Promise<T>,
 	log: (line: string) => void,
@@ -222,7 +222,7 @@ async function withOneRetry<T>(
 }
 
 /** Transpiles `entry` and every relative import it reaches into `outDir`, keeping the layout. */
-function transpileClosure(entry: string, outDir: string): void {
+export function transpileClosure(entry: string, outDir: string): void {
 	const seen = new Set<string>();
 	const queue = [entry];
 	while (queue.length > 0) {

@@ -9,7 +9,12 @@ import type {
 	INodeProperties,
 	IPollFunctions,
 } from 'n8n-workflow';
-import { collectAnswers, CollectResult } from '../domain/responses/collectAnswers';
+import {
+	collectAnswers,
+	CollectResult,
+	DEFAULT_PARALLEL,
+	MAX_PARALLEL,
+} from '../domain/responses/collectAnswers';
 import { answerStatus, summarizeAnswer, summarizeRun } from '../domain/responses/answerSummary';
 import { APPLICATION_CODES } from '../domain/names/applicationCodes';
 import type { Environment } from '../domain/names/environments';
@@ -26,6 +31,7 @@ export interface AnswerQuery {
 	alreadyDelivered?: Set<string>;
 	ignoreIds?: Set<string>;
 	onlyRejections?: boolean;
+	parallel: number;
 }
 
 const MIME: Record<string, string> = {
@@ -49,6 +55,7 @@ export async function collectAnswerItems(
 		types: query.types,
 		max: query.max,
 		deleteAfterStore: query.deleteAfterStore,
+		parallel: query.parallel,
 		alreadyDelivered: query.alreadyDelivered,
 		ignoreIds: query.ignoreIds,
 		// An answer we cannot read (status unknown) counts as a possible rejection: it must not be passed over.
@@ -130,6 +137,15 @@ export const answerQueryProperties: INodeProperties[] = [
 				description: 'Max number of answers to take in one run; the others wait for the next run',
 			},
 			{
+				displayName: 'Parallel Answers',
+				name: 'parallel',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_PARALLEL },
+				default: DEFAULT_PARALLEL,
+				description:
+					'How many answers to take at the same time over the one connection. Each answer is still deleted only once it is stored, GO first; 1 takes them one by one (for a server that needs it).',
+			},
+			{
 				displayName: 'Trusted Certificates (PEM)',
 				name: 'trustedCertificatesPem',
 				type: 'string',
@@ -154,6 +170,7 @@ interface AnswerOptions {
 	binaryPropertyName?: string;
 	deleteAfterDownload?: boolean;
 	max?: number;
+	parallel?: number;
 	trustedCertificatesPem?: string;
 	verifySignature?: boolean;
 }
@@ -170,6 +187,7 @@ export function answerQueryFrom(
 		environments: envs.length > 0 ? envs : ['R', 'T', 'S'],
 		types: options.types ?? [],
 		max: options.max ?? 100,
+		parallel: options.parallel ?? DEFAULT_PARALLEL,
 		// Clicking "Test step" must not clear production answers unless the user asked for it in so many words.
 		deleteAfterStore: options.deleteAfterDownload ?? !manualRun,
 		verifySignature: options.verifySignature ?? false,

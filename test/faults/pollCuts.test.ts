@@ -106,11 +106,12 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 			return id;
 		};
 
-		async run(channel: SftpChannel, label: string): Promise<CollectResult<string>> {
+		async run(channel: SftpChannel, label: string, parallel = 1): Promise<CollectResult<string>> {
 			const outcome = await settle(
 				collectAnswers(channel, {
 					environments: ['T'],
 					deleteAfterStore: true,
+					parallel,
 					store: this.store,
 					maxXmlBytes: 1024 * 1024,
 					alreadyDelivered: this.remember ? new Set(this.memory) : undefined,
@@ -162,13 +163,13 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 		const remove = channel.delete.bind(channel);
 		const big = planted.ids[1];
 		let contentDownloads = 0;
-		channel.download = async (path: string, destination: Writable) => {
+		channel.download = async (path: string, destination: Writable, hints) => {
 			const isContent = /\/FO\./.test(path);
 			if (isContent) contentDownloads += 1;
 			if (cut === 'between' && isContent && contentDownloads === 2) fire();
 			if (cut === 'download' && path.endsWith(`/FO.${big}`))
-				return download(path, firingAfter(destination, 256 * 1024, fire));
-			return download(path, destination);
+				return download(path, firingAfter(destination, 256 * 1024, fire), hints);
+			return download(path, destination, hints);
 		};
 		channel.delete = async (path: string) => {
 			await remove(path);
@@ -181,13 +182,18 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 		['delete', 'after the GO of an answer was deleted, before its FO'],
 		['between', 'between two answers'],
 	];
+	// Each cut with answers taken one by one and four at a time (Poll's and the trigger's default is 16).
 	const scenarios = cuts.flatMap(([cut, label]) =>
-		(['kill', 'stall'] as Mode[]).map((mode) => [`${label} (${mode})`, cut, mode] as const),
+		(['kill', 'stall'] as Mode[]).flatMap((mode) =>
+			[1, 4].map(
+				(parallel) => [`${label} (${mode}, ${parallel} at a time)`, cut, mode, parallel] as const,
+			),
+		),
 	);
 
 	it.each(scenarios)(
 		'cut %s: nothing lost, picked up next run, nothing twice',
-		async (label, cut, mode) => {
+		async (label, cut, mode, parallel) => {
 			const { sandbox } = world;
 			const planted = plant();
 			const receiver = new Receiver(planted, true);
@@ -202,7 +208,7 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 
 			const channel = await world.open();
 			instrument(channel, planted, cut, fire);
-			const first = await receiver.run(channel, `${label}: cut run`);
+			const first = await receiver.run(channel, `${label}: cut run`, parallel);
 			expect(fired).toBe(true);
 			// The cut is reported on the answer it hit, with the connection's own code.
 			expect(
@@ -220,7 +226,7 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 			// The next runs pick up the rest; two runs at most.
 			for (let run = 1; run <= 2; run++) {
 				const next = await world.open();
-				const result = await receiver.run(next, `${label}: run ${run + 1}`);
+				const result = await receiver.run(next, `${label}: run ${run + 1}`, parallel);
 				await next.close();
 				receiver.check(`${label}: after run ${run + 1}`);
 				expect(result.failures).toEqual([]);
@@ -261,6 +267,130 @@ describeWithSshd('Collecting answers while the connection or the local side fail
 		expect(receiver.problems).toEqual([]);
 		expect(ledger.get('redeliveredWithoutMemory')).toBe(1);
 		expect(readdirSync(sandbox.pathOf(FOLDER))).toEqual([]);
+	});
+
+	// ---- Many answers in flight at once -----------------------------------------------------------------
+
+	/** `count` complete answers, every fifth of 1 MiB, the others small XML, with fresh ids. */
+	function plantMany(count: number): Planted {
+		round += 1;
+		for (const name of readdirSync(world.sandbox.pathOf(FOLDER)))
+			rmSync(world.sandbox.pathOf(FOLDER, name), { recursive: true, force: true });
+		const answers: Array<[string, Buffer]> = [];
+		for (let i = 1; i <= count; i++) {
+			// The large ones are binary (a DMNO answer), not XML to parse.
+			const id = `${i % 5 === 0 ? 'DMNO' : 'ACRF'}.999999.20260111.${String(round % 100).padStart(2, '0')}${String(i).padStart(3, '0')}.T`;
+			const content =
+				i % 5 === 0 ? randomBytes(1024 * 1024) : fixture('acrf-rejected-3-errors.xml');
+			world.sandbox.writeFile(FOLDER, `FO.${id}`, content);
+			world.sandbox.writeFile(FOLDER, `FS.${id}`, `signature of ${id}`);
+			world.sandbox.writeFile(FOLDER, `GO.${id}`, '');
+			answers.push([id, content]);
+		}
+		return { contents: new Map(answers), ids: answers.map(([id]) => id) };
+	}
+
+	const concurrentCuts: Array<['delete' | 'download', Mode]> = [
+		['delete', 'kill'],
+		['delete', 'stall'],
+		['download', 'kill'],
+		['download', 'stall'],
+	];
+
+	it.each(concurrentCuts)(
+		'a cut (%s, %s) while 8 of 20 answers are in flight: nothing lost, nothing twice, the rest in the next runs',
+		async (cut, mode) => {
+			const { sandbox } = world;
+			const planted = plantMany(20);
+			const receiver = new Receiver(planted, true);
+			let fired = false;
+			const fire = () => {
+				if (fired) return;
+				fired = true;
+				ledger.add('faultsInjected');
+				if (mode === 'kill') sandbox.killSessions();
+				else sandbox.freezeSessions();
+			};
+			const channel = await world.open();
+			const download = channel.download.bind(channel);
+			const remove = channel.delete.bind(channel);
+			let goDeletes = 0;
+			let bigDownloads = 0;
+			// 'delete': after the 6th GO is gone, with other answers between download and delete;
+			// 'download': 256 KiB into the second 1 MiB answer, with small ones in flight beside it.
+			channel.delete = async (path: string) => {
+				await remove(path);
+				if (cut === 'delete' && path.includes('/GO.') && ++goDeletes === 6) fire();
+			};
+			channel.download = async (path: string, destination: Writable, hints) => {
+				if (cut === 'download' && (hints?.expectedSize ?? 0) >= 1024 * 1024 && ++bigDownloads === 2)
+					return download(path, firingAfter(destination, 256 * 1024, fire), hints);
+				return download(path, destination, hints);
+			};
+			const first = await receiver.run(channel, `concurrent ${cut} ${mode}: cut run`, 8);
+			expect(fired).toBe(true);
+			for (const failure of first.failures)
+				expect(['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED']).toContain(
+					failure.code,
+				);
+			if (mode === 'stall') sandbox.thawSessions();
+			await settle(channel.close(), 5000, ledger, `concurrent ${cut} ${mode}: close`);
+			await expectNoSessions(sandbox, ledger, `concurrent ${cut} ${mode}`);
+			receiver.check(`concurrent ${cut} ${mode}: after the cut run`);
+			for (let run = 1; run <= 2; run++) {
+				const next = await world.open();
+				const result = await receiver.run(next, `concurrent ${cut} ${mode}: run ${run + 1}`, 8);
+				await next.close();
+				receiver.check(`concurrent ${cut} ${mode}: after run ${run + 1}`);
+				expect(result.failures).toEqual([]);
+			}
+			expect(receiver.problems).toEqual([]);
+			expect([...receiver.received.keys()].sort()).toEqual([...planted.ids].sort());
+			expect(readdirSync(sandbox.pathOf(FOLDER))).toEqual([]);
+			await expectHandlesBackTo(baseline, ledger, `concurrent ${cut} ${mode}`);
+		},
+	);
+
+	it('with 8 answers in flight, a store that fails for some answers leaves exactly those on the server, complete', async () => {
+		const planted = plantMany(20);
+		const failing = new Set(planted.ids.filter((_, i) => i % 3 === 1));
+		const receiver = new Receiver(planted, true);
+		const channel = await world.open();
+		ledger.add('faultsInjected');
+		const result = await settle(
+			collectAnswers(channel, {
+				environments: ['T'],
+				deleteAfterStore: true,
+				parallel: 8,
+				maxXmlBytes: 1024 * 1024,
+				store: async (file) => {
+					if (failing.has(file.name.slice(3)))
+						throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+							code: 'ENOSPC',
+						});
+					return receiver.store(file);
+				},
+			}),
+			20_000,
+			ledger,
+			'concurrent store failures',
+		);
+		await channel.close();
+		expect(result.hung).toBe(false);
+		const value = result.value as CollectResult<string>;
+		// Reported in the listing's order, whatever finished first.
+		expect(value.failures.map((f) => f.answerId)).toEqual(
+			planted.ids.filter((id) => failing.has(id)),
+		);
+		expect(value.answers.map((a) => a.answer.answerId)).toEqual(
+			planted.ids.filter((id) => !failing.has(id)),
+		);
+		expect(value.answers.every((a) => a.deleted)).toBe(true);
+		const left = readdirSync(world.sandbox.pathOf(FOLDER)).sort();
+		expect(left).toEqual([...failing].flatMap((id) => [`FO.${id}`, `FS.${id}`, `GO.${id}`]).sort());
+		receiver.check('concurrent store failures');
+		expect(receiver.problems).toEqual([]);
+		await expectHandlesBackTo(baseline, ledger, 'concurrent store failures');
 	});
 
 	// ---- Local side ------------------------------------------------------------------------------------

@@ -49,7 +49,13 @@ export interface CollectOptions<T> {
 	verifySignature?: { trustedCertificatesPem?: string };
 	/** Largest XML parsed into JSON; larger answers are delivered as files only. */
 	maxXmlBytes?: number;
-	/** Stores the content; resolves when it is safely kept. */
+	/**
+	 * How many answers are taken at once over the one connection (default 1). Over a network each answer
+	 * costs several round trips (open, read, close, three deletes); taken one by one, 1000 answers over a
+	 * 20 ms round trip took minutes. Every rule holds per answer.
+	 */
+	parallel?: number;
+	/** Stores the content; resolves when it is safely kept. Called for several answers at once with `parallel`. */
 	store: (file: {
 		name: string;
 		size: number;
@@ -98,6 +104,19 @@ export interface CollectResult<T> {
 	/** Answers read but not accepted by `accept`: left on the server. */
 	notAccepted: string[];
 }
+
+/**
+ * Answers in flight at once for the nodes. Each answer costs about five round trips (open, read, close,
+ * delete GO, delete FO and FS together); 16 in flight make 1000 answers over a 20 ms round trip take
+ * seconds instead of minutes, and keep what one run asks of the server small (bench/poll.ts measures it).
+ */
+export const DEFAULT_PARALLEL = 16;
+/** An FO up to this size is downloaded into memory rather than a temporary file. */
+const IN_MEMORY_MAX = 256 * 1024;
+/** Upper bound of `parallel`: beyond it the server, not the round trip, is what waits. */
+export const MAX_PARALLEL = 64;
+/** Read-ahead shared by the answers in flight (one transfer alone may use 4 MiB, see sftpChannel.ts). */
+const PARALLEL_READ_BUDGET = 8 * 1024 * 1024;
 
 export async function collectAnswers<T>(
 	channel: SftpChannel,
@@ -170,37 +189,68 @@ export async function collectAnswers<T>(
 	}
 	try {
 		// `max` counts delivered answers: answers read but not accepted (e.g. not a rejection) do not use it up.
-		let visited = 0;
-		for (const answer of pending) {
-			if (result.answers.length >= max) break;
-			visited += 1;
-			try {
-				const collected = await collectOne(channel, answer, work, options);
-				if (collected) result.answers.push(collected);
-				else result.notAccepted.push(answer.answerId);
-			} catch (error) {
-				const e =
-					error instanceof SocialSecurityError
-						? error
-						: new SocialSecurityError('ANSWER_FAILED', 'unexpected error');
-				result.failures.push({
-					answerId: answer.answerId,
-					folder: answer.folder,
-					code: e.code,
-					message: e.message,
-				});
-				// A dead connection fails every later answer the same way: stop and leave them for the next run.
-				if (['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED'].includes(e.code)) break;
-			} finally {
-				// Its temporary files are done with (stored or failed): a full disk must not fail the next answers too.
-				await Promise.all(
-					['download', 'content'].map((ext) =>
-						rm(join(work, `${answer.answerId}.${ext}`), { force: true }),
-					),
-				);
+		// Several answers are taken at once over the one connection (each still stored before it is
+		// deleted); an answer is started only while the ones delivered plus the ones in flight stay under
+		// `max`, so no run delivers more than `max`. Results keep the listing's order, whatever finishes first.
+		const parallel = Math.max(1, Math.min(MAX_PARALLEL, Math.floor(options.parallel ?? 1)));
+		// The read-ahead of the transfers in flight shares one budget, so memory does not grow with `parallel`.
+		const maxInFlightBytes = Math.floor(PARALLEL_READ_BUDGET / parallel);
+		const outcomes: Array<
+			{ collected?: CollectedAnswer<T>; failure?: CollectFailure; notAccepted?: true } | undefined
+		> = new Array(pending.length);
+		let next = 0;
+		let delivered = 0;
+		let inFlight = 0;
+		let stop = false;
+		const worker = async (): Promise<void> => {
+			while (!stop && next < pending.length && delivered + inFlight < max) {
+				const index = next;
+				next += 1;
+				const answer = pending[index];
+				inFlight += 1;
+				try {
+					const collected = await collectOne(channel, answer, work, options, maxInFlightBytes);
+					if (collected) {
+						delivered += 1;
+						outcomes[index] = { collected };
+					} else outcomes[index] = { notAccepted: true };
+				} catch (error) {
+					const e =
+						error instanceof SocialSecurityError
+							? error
+							: new SocialSecurityError('ANSWER_FAILED', 'unexpected error');
+					outcomes[index] = {
+						failure: {
+							answerId: answer.answerId,
+							folder: answer.folder,
+							code: e.code,
+							message: e.message,
+						},
+					};
+					// A dead connection fails every later answer the same way: start no more, leave them for the next run.
+					if (['CONNECTION_LOST', 'OPERATION_TIMEOUT', 'CONNECTION_CLOSED'].includes(e.code))
+						stop = true;
+				} finally {
+					inFlight -= 1;
+					// Its temporary files are done with (stored or failed): a full disk must not fail the next answers too.
+					if (!heldInMemory(answer))
+						await Promise.all(
+							['download', 'content'].map((ext) =>
+								rm(join(work, `${answer.answerId}.${ext}`), { force: true }),
+							),
+						);
+				}
 			}
+		};
+		await Promise.all(Array.from({ length: parallel }, () => worker()));
+		for (const outcome of outcomes) {
+			if (outcome?.collected) result.answers.push(outcome.collected);
+			else if (outcome?.failure) result.failures.push(outcome.failure);
 		}
-		result.remaining = pending.length - visited;
+		pending.forEach((answer, i) => {
+			if (outcomes[i]?.notAccepted) result.notAccepted.push(answer.answerId);
+		});
+		result.remaining = pending.length - next;
 	} finally {
 		await rm(work, { recursive: true, force: true });
 	}
@@ -212,11 +262,17 @@ async function collectOne<T>(
 	answer: Answer,
 	work: string,
 	options: CollectOptions<T>,
+	maxInFlightBytes: number,
 ): Promise<CollectedAnswer<T> | undefined> {
 	const downloaded = join(work, `${answer.answerId}.download`);
+	// A small FO (an ACRF or NOTI is a few KB) is held in memory instead of a temporary file: written,
+	// read back to parse, read again to store and removed, a file cost more than the network on loopback
+	// (bench/poll.ts). At most IN_MEMORY_MAX per answer in flight, so memory does not grow with the count.
+	const held = heldInMemory(answer) ? new HeldBytes(answer.content.size) : undefined;
 	const transfer = await channel.download(
 		answer.content.path,
-		createWriteStream(downloaded, { mode: 0o600 }),
+		held ?? createWriteStream(downloaded, { mode: 0o600 }),
+		{ expectedSize: answer.content.size, maxInFlightBytes },
 	);
 	if (transfer.size !== answer.content.size) {
 		throw new SocialSecurityError(
@@ -246,11 +302,14 @@ async function collectOne<T>(
 		zip = { name: answer.content.name, size: transfer.size, sha256: transfer.sha256 };
 	}
 	const { path: contentPath, name: contentName, size } = content;
+	const bytes = held?.bytes();
+	const openContent = (): Readable =>
+		bytes ? Readable.from([bytes], { objectMode: false }) : createReadStream(contentPath);
 	const maxXml = options.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
 	let interpreted: CollectedAnswer<T>['interpreted'];
 	if (size <= maxXml) {
 		interpreted = interpretAnswer(
-			{ type: answer.type, contentName, bytes: await readFile(contentPath) },
+			{ type: answer.type, contentName, bytes: bytes ?? (await readFile(contentPath)) },
 			{ maxBytes: maxXml },
 		);
 	} else {
@@ -275,12 +334,14 @@ async function collectOne<T>(
 						cb();
 					},
 				}),
+				{ expectedSize: answer.signature.size, maxInFlightBytes },
 			);
 			try {
 				// The signed bytes are the FO's: for a CO that is the ZIP itself as sent.
 				signature = await verifyDetached(
 					decodeSignatureFile(Buffer.concat(chunks)),
-					createReadStream(downloaded),
+					// The FO as downloaded (for a CO, the ZIP: never held in memory).
+					bytes ? Readable.from([bytes], { objectMode: false }) : createReadStream(downloaded),
 					{
 						trustedCertificatesPem: options.verifySignature.trustedCertificatesPem,
 					},
@@ -299,7 +360,7 @@ async function collectOne<T>(
 		stored = await options.store({
 			name: contentName,
 			size,
-			open: () => createReadStream(contentPath),
+			open: openContent,
 			format: interpreted.format,
 		});
 	} catch (error) {
@@ -355,4 +416,34 @@ async function deleteAnswer(channel: SftpChannel, answer: Answer): Promise<void>
 		...(answer.signature ? [answer.signature.name] : []),
 	];
 	await deleteAnswerFiles(channel, answer.folder, names);
+}
+
+function heldInMemory(answer: Answer): boolean {
+	return answer.content.kind === 'FO' && answer.content.size <= IN_MEMORY_MAX;
+}
+
+/**
+ * A destination that keeps the bytes of a small download. It keeps at most the listed size: a file that
+ * grew on the server is still read to its end by the download (which then reports the size it got, and
+ * the answer fails on the size check), but memory stays at the listed size.
+ */
+class HeldBytes extends Writable {
+	private readonly chunks: Buffer[] = [];
+	private kept = 0;
+
+	constructor(private readonly limit: number) {
+		super();
+	}
+
+	override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+		if (this.kept + chunk.length <= this.limit) {
+			this.chunks.push(chunk);
+			this.kept += chunk.length;
+		}
+		callback();
+	}
+
+	bytes(): Buffer {
+		return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
+	}
 }

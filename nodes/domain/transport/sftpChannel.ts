@@ -86,6 +86,10 @@ const DEFAULTS = {
  */
 const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 const CLOSE_WAIT_MS = 3_000;
+/** READDIR requests in flight while listing (each brings up to 100 entries from OpenSSH). */
+const LIST_WINDOW = 8;
+/** The read behind the expected end of a download, which should come back empty. */
+const END_PROBE = 4 * 1024;
 /** OpenSSH accepts 256 KiB per request; others as little as 32 KiB. ssh2 tells us what it negotiated. */
 const FALLBACK_CHUNK = 32 * 1024;
 
@@ -152,6 +156,7 @@ export class SftpChannel {
 			}
 			throw describeConnectError(asyncError ?? error, ctx);
 		}
+		coalesceWrites(ssh);
 		const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
 		const channel = new SftpChannel(client, sftp, options, presented as string);
 		ssh.on('error', (err: Error) => {
@@ -169,21 +174,61 @@ export class SftpChannel {
 		return !this.closed && this.fatalError === undefined;
 	}
 
-	/** The entries of a folder, without `.` and `..`. */
+	/**
+	 * The entries of a folder, without `.` and `..`. OpenSSH answers a READDIR with at most 100 entries,
+	 * so a folder of 10 000 answers took 100 round trips one after the other; several READDIRs are kept
+	 * in flight on the one handle instead (a server carries out the requests on one handle in order, so
+	 * the batches come back in order; the first end-of-folder ends the listing).
+	 */
 	async list(folder: string): Promise<RemoteEntry[]> {
-		const entries = await this.call<Array<{ filename: string; attrs: Stats }>>(
-			'Listing',
-			folder,
-			(cb) => this.sftp.readdir(folder, cb),
+		const handle = await this.call<Buffer>('Listing', folder, (cb) =>
+			this.sftp.opendir(folder, cb),
 		);
-		return entries
-			.filter((e) => e.filename !== '.' && e.filename !== '..')
-			.map((e) => ({
-				name: e.filename,
-				...entryType(e.attrs),
-				size: Number(e.attrs.size ?? 0),
-				modifyTime: Number(e.attrs.mtime ?? 0) * 1000,
-			}));
+		const batches: Array<Array<{ filename: string; attrs: Stats }>> = [];
+		try {
+			let done = false;
+			const next = () =>
+				this.call<Array<{ filename: string; attrs: Stats }> | undefined>('Listing', folder, (cb) =>
+					this.sftp.readdir(handle, (err, list) =>
+						// End of the folder is an error with code 1 (SSH_FX_EOF).
+						err && (err as { code?: number }).code === 1 ? cb(null, undefined) : cb(err, list),
+					),
+				);
+			const window: Array<Promise<Array<{ filename: string; attrs: Stats }> | undefined>> = [];
+			const fill = () => {
+				while (!done && window.length < LIST_WINDOW) {
+					const request = next();
+					// Requests behind the end or a failure are never awaited: they must not crash the process.
+					request.catch(() => undefined);
+					window.push(request);
+				}
+			};
+			fill();
+			while (window.length > 0) {
+				const batch = await (window.shift() as Promise<
+					Array<{ filename: string; attrs: Stats }> | undefined
+				>);
+				if (batch === undefined) done = true;
+				else if (!done) batches.push(batch);
+				fill();
+			}
+		} catch (error) {
+			this.abandonHandle(handle);
+			throw this.mapError(error, 'Listing', folder);
+		}
+		await this.closeHandle(handle, folder);
+		const entries: RemoteEntry[] = [];
+		for (const batch of batches)
+			for (const e of batch) {
+				if (e.filename === '.' || e.filename === '..') continue;
+				entries.push({
+					name: e.filename,
+					...entryType(e.attrs),
+					size: Number(e.attrs.size ?? 0),
+					modifyTime: Number(e.attrs.mtime ?? 0) * 1000,
+				});
+			}
+		return entries;
 	}
 
 	/** The entry at a path, or undefined when nothing is there. Does not follow symbolic links. */
@@ -209,9 +254,14 @@ export class SftpChannel {
 	/**
 	 * Streams `source` into a new remote file. The file is opened with O_CREAT|O_EXCL, so an existing name
 	 * is never overwritten, also when another process creates it between our check and our upload.
-	 * Writes are pipelined (`pipelineDepth` requests in flight) with bounded memory.
+	 * Writes are pipelined (`pipelineDepth` requests in flight) with bounded memory; `maxInFlightBytes`
+	 * lowers the 4 MiB bound when several uploads share the connection.
 	 */
-	async uploadExclusive(source: Readable, remotePath: string): Promise<TransferResult> {
+	async uploadExclusive(
+		source: Readable,
+		remotePath: string,
+		hints: { maxInFlightBytes?: number } = {},
+	): Promise<TransferResult> {
 		const handle = await this.openExclusive(remotePath);
 		const hash = createHash('sha256');
 		let position = 0;
@@ -220,6 +270,10 @@ export class SftpChannel {
 		let failure: unknown;
 		const chunkSize = Math.max(1024, Math.min(this.maxWriteLength(), 256 * 1024));
 		const depth = Math.max(1, this.options.pipelineDepth);
+		const maxBytes = Math.max(
+			chunkSize,
+			Math.min(MAX_IN_FLIGHT_BYTES, hints.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES),
+		);
 		let wake: (() => void) | undefined;
 		const waitForRoom = () => new Promise<void>((resolve) => (wake = resolve));
 		const notify = () => {
@@ -235,8 +289,7 @@ export class SftpChannel {
 				for (let offset = 0; offset < buffer.length; offset += chunkSize) {
 					const piece = buffer.subarray(offset, Math.min(offset + chunkSize, buffer.length));
 					while (
-						(inFlight >= depth ||
-							(inFlight > 0 && inFlightBytes + piece.length > MAX_IN_FLIGHT_BYTES)) &&
+						(inFlight >= depth || (inFlight > 0 && inFlightBytes + piece.length > maxBytes)) &&
 						failure === undefined
 					) {
 						await watchdog.race(waitForRoom());
@@ -274,8 +327,21 @@ export class SftpChannel {
 		await this.closeHandle(handle, remotePath);
 	}
 
-	/** Streams a remote file into `destination`, with pipelined reads and an inactivity timeout. */
-	async download(remotePath: string, destination: Writable): Promise<TransferResult> {
+	/**
+	 * Streams a remote file into `destination`, with pipelined reads and an inactivity timeout.
+	 *
+	 * `expectedSize` (the size the listing gave) lets the reads fit the file: the reads cover exactly that
+	 * many bytes and one small read behind them proves the end, all sent at once, so a small file takes
+	 * one round trip for its data instead of two (a read of a full chunk comes back short, which in SFTP
+	 * is not the end, and a read at the short offset had to follow). A file that is longer than expected
+	 * is still read to its end. `maxInFlightBytes` lowers the 4 MiB read-ahead when several downloads
+	 * share the connection, so memory stays bounded by the sum.
+	 */
+	async download(
+		remotePath: string,
+		destination: Writable,
+		hints: { expectedSize?: number; maxInFlightBytes?: number } = {},
+	): Promise<TransferResult> {
 		// A failure of the destination (disk full, no permission) is ours, not the server's: listen from the
 		// start (an unheard 'error' would crash the process) and end the transfer with that reason.
 		let localError: unknown = destination.errored ?? undefined;
@@ -289,11 +355,16 @@ export class SftpChannel {
 		);
 		const hash = createHash('sha256');
 		const chunkSize = Math.max(1024, Math.min(this.maxReadLength(), 256 * 1024));
-		// Each read allocates its whole chunk up front: the same 4 MiB bound as uploads.
-		const depth = Math.max(
-			1,
-			Math.min(this.options.pipelineDepth, Math.floor(MAX_IN_FLIGHT_BYTES / chunkSize)),
+		const budget = Math.max(
+			chunkSize,
+			Math.min(MAX_IN_FLIGHT_BYTES, hints.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES),
 		);
+		// Each read allocates its whole length up front: in flight stays within the byte budget.
+		const depth = Math.max(1, Math.min(this.options.pipelineDepth, Math.floor(budget / chunkSize)));
+		const expected =
+			hints.expectedSize !== undefined && Number.isSafeInteger(hints.expectedSize)
+				? Math.max(0, hints.expectedSize)
+				: undefined;
 		const watchdog = this.watchdog('Downloading', remotePath);
 		interrupt = watchdog.abort;
 		const wait = <T>(promise: Promise<T>): Promise<T> =>
@@ -302,16 +373,24 @@ export class SftpChannel {
 		try {
 			let nextOffset = 0;
 			let eof = false;
-			// Issue `depth` reads ahead; write the results in order so the destination sees a plain stream.
-			const pending: Array<Promise<Buffer>> = [];
+			// Issue reads ahead; write the results in order so the destination sees a plain stream.
+			type Read = { offset: number; length: number; read: Promise<Buffer> };
+			const pending: Read[] = [];
 			const issue = () => {
 				const offset = nextOffset;
-				nextOffset += chunkSize;
+				// Up to the expected end: reads that end exactly there; at it: a small read that should find the end.
+				const length =
+					expected !== undefined && offset < expected
+						? Math.min(chunkSize, expected - offset)
+						: expected !== undefined && offset === expected
+							? Math.min(chunkSize, END_PROBE)
+							: chunkSize;
+				nextOffset += length;
 				const read = new Promise<Buffer>((resolve, reject) => {
 					// ssh2 never answers a request made after the connection dropped: do not make one.
 					if (this.fatalError) return reject(this.fatalError);
-					const buf = Buffer.allocUnsafe(chunkSize);
-					this.sftp.read(handle, buf, 0, chunkSize, offset, (err, bytesRead) => {
+					const buf = Buffer.allocUnsafe(length);
+					this.sftp.read(handle, buf, 0, length, offset, (err, bytesRead) => {
 						watchdog.progress();
 						// EOF is reported as an error with code 1 (SSH_FX_EOF) by some servers, as 0 bytes by others.
 						if (err && (err as { code?: number }).code !== 1) reject(err);
@@ -320,25 +399,36 @@ export class SftpChannel {
 				});
 				// Reads ahead of a failure are never awaited: mark them handled so they cannot crash the process.
 				read.catch(() => undefined);
-				pending.push(read);
+				pending.push({ offset, length, read });
 			};
-			for (let i = 0; i < depth; i += 1) issue();
-			while (pending.length > 0) {
-				const data = await wait(pending.shift() as Promise<Buffer>);
+			const initial = expected !== undefined ? Math.ceil(expected / chunkSize) + 1 : depth;
+			for (let i = 0; i < Math.min(depth, initial); i += 1) issue();
+			// Reads behind the end are not waited for: their answers (empty) change nothing.
+			while (pending.length > 0 && !eof) {
+				const { offset, length, read } = pending.shift() as Read;
+				const data = await wait(read);
 				if (data.length === 0) {
 					eof = true;
+					break;
 				}
-				if (!eof) {
-					hash.update(data);
-					size += data.length;
-					if (!destination.write(data))
-						await wait(new Promise<void>((r) => destination.once('drain', r)));
-					// A short read is not EOF in SFTP: the next offsets continue where this one ended.
-					if (data.length < chunkSize) {
-						// Re-align: drop read-ahead that assumed full chunks and continue from the true position.
-						await wait(Promise.allSettled(pending.splice(0)));
-						nextOffset = size;
-					}
+				hash.update(data);
+				size += data.length;
+				if (!destination.write(data))
+					await wait(new Promise<void>((r) => destination.once('drain', r)));
+				// A short read is not EOF in SFTP: the next offsets continue where this one ended.
+				if (data.length < length) {
+					// Re-align: drop read-ahead that assumed full reads and continue from the true position.
+					await wait(Promise.allSettled(pending.splice(0).map((p) => p.read)));
+					nextOffset = size;
+					issue();
+				} else if (
+					expected === undefined ||
+					nextOffset <= expected ||
+					offset >= expected ||
+					pending.length === 0
+				) {
+					// With an expected size, the reads up to the end and the end probe are out: no more until
+					// the probe finds data after all.
 					issue();
 				}
 			}
@@ -532,6 +622,31 @@ function hideServerSignatureAlgorithms(ssh: SshClient): void {
 			p,
 			exts.filter((e) => e.name !== 'server-sig-algs'),
 		);
+}
+
+/**
+ * ssh2 writes every SSH packet to the socket at once: one system call per SFTP request. Many requests
+ * made in the same tick (answers and sets in flight, pipelined reads) are gathered into one write by
+ * corking the socket until the tick ends; with TCP_NODELAY they still leave without delay. On loopback
+ * the separate writes were the largest cost of collecting 1000 answers (bench/poll.ts, a CPU profile).
+ */
+function coalesceWrites(ssh: SshClient): void {
+	const sock = (ssh as unknown as { _sock?: import('node:net').Socket })._sock;
+	if (!sock || typeof sock.cork !== 'function') return;
+	const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+	let corked = false;
+	const uncork = () => {
+		corked = false;
+		sock.uncork();
+	};
+	(sock as unknown as { write: (...args: unknown[]) => boolean }).write = (...args) => {
+		if (!corked && !sock.destroyed) {
+			corked = true;
+			sock.cork();
+			process.nextTick(uncork);
+		}
+		return write(...args);
+	};
 }
 
 /** ssh2-sftp-client keeps the ssh2 Client in `client`; its typings do not say so. */

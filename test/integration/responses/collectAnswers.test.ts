@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { collectAnswers, CollectOptions } from '../../../nodes/domain/responses/collectAnswers';
-import { summarizeAnswer } from '../../../nodes/domain/responses/answerSummary';
+import { answerStatus, summarizeAnswer } from '../../../nodes/domain/responses/answerSummary';
 import { SftpChannel, SftpChannelOptions } from '../../../nodes/domain/transport/sftpChannel';
 import { startSshdSandbox, SshdSandbox } from '../../../sandbox/sshdSandbox';
 import { describeWithSshd, sandboxChannelOptions } from '../../helpers/sandbox';
@@ -212,5 +212,45 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 		expect(result.answers).toEqual([]);
 		expect(result.failures).toHaveLength(1);
 		expect(outtest()).toHaveLength(3);
+	});
+
+	it('with 8 answers in flight: the listing order, never more than max, answers not accepted do not use it up', async () => {
+		const ids = Array.from({ length: 30 }, (_, i) => id('ACRF', String(100 + i).padStart(5, '0')));
+		ids.forEach((answerId, i) =>
+			triplet(
+				'OUTTEST',
+				answerId,
+				fixture(i % 2 === 0 ? 'acrf-accepted.xml' : 'acrf-rejected-3-errors.xml'),
+			),
+		);
+		const rejected = ids.filter((_, i) => i % 2 === 1);
+		const result = await run({
+			parallel: 8,
+			max: 10,
+			accept: (interpreted) => answerStatus(interpreted) !== 'accepted',
+		});
+		expect(result.answers.map((a) => a.answer.answerId)).toEqual(rejected.slice(0, 10));
+		expect(result.answers.every((a) => a.deleted)).toBe(true);
+		// Accepted answers read on the way stay on the server; nothing after the tenth delivery was taken.
+		expect(result.notAccepted.every((answerId) => !rejected.includes(answerId))).toBe(true);
+		expect(stored.map((s) => s.name).sort()).toEqual(rejected.slice(0, 10).map((r) => `FO.${r}`));
+		expect(outtest()).toHaveLength((30 - 10) * 3);
+		expect(result.remaining).toBe(30 - result.answers.length - result.notAccepted.length);
+	});
+
+	it('lists a folder of 2000 entries completely over pipelined READDIRs', async () => {
+		for (let i = 0; i < 1000; i++) {
+			const answerId = id('NOTI', String(10000 + i));
+			sandbox.writeFile('OUTTEST', `FO.${answerId}`, 'x');
+			sandbox.writeFile('OUTTEST', `FS.${answerId}`, 'y');
+		}
+		const channel = await SftpChannel.open(options);
+		try {
+			const names = (await channel.list('/OUTTEST')).map((e) => e.name).sort();
+			expect(names).toEqual(outtest());
+			expect(names).toHaveLength(2000);
+		} finally {
+			await channel.close();
+		}
 	});
 });
