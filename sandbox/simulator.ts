@@ -83,7 +83,9 @@
  *   <HandlingResult><ResultCode>1</ResultCode></HandlingResult>
  * </Form></NOTIFICATION>
  * ```
- * The simulator never finds anomalies in a declaration (it does not read the XML of the FI).
+ * Anomalies: the built-in content rule (`contentAnomalies`: a NOSS number outside the glossary's domain
+ * is 00011-008, class B) and any of the `contentAnomalies` option add AnomalyReports; a class B makes
+ * ResultCode 0 with Diagnosis 3, other classes ResultCode 1 with Diagnosis 7 (our choice).
  *
  * Tickets (ReferenceNbr): 13 characters 0-9A-Z, `<5 digits: days since 2000-01-01><4 base-36 counter>
  * <4 random>`. Answer sequences: a base-36 counter, 5 characters, never 00000, unique for the life of
@@ -153,6 +155,11 @@ export interface SimulatorOptions {
 	 * which schema versions the server holds).
 	 */
 	declarationSchemaDir?: string;
+	/**
+	 * More content rules for the NOTIFICATION of an accepted set: anomalies for an FI (tests use it to
+	 * get anomalies of every class). The built-in rule is below (contentAnomalies).
+	 */
+	contentAnomalies?: (fi: Buffer) => SimulatedAnomaly[];
 	/** Where used names and counters are kept. Default: `simulator-state.json` next to the sandbox root. */
 	stateFile?: string;
 	/** Reuse a "social security" signing identity instead of making one at start. */
@@ -161,6 +168,17 @@ export interface SimulatorOptions {
 	now?: () => Date;
 	/** Receives one line per event. Default: nothing (the lines are also kept in `messages`). */
 	logger?: (line: string) => void;
+}
+
+/** An anomaly the simulator reports in a NOTIFICATION (the AnomalyReport of NOTIFICATION_20223.xsd). */
+export interface SimulatedAnomaly {
+	/** `<zone>-<error>`, e.g. `00011-008`. */
+	errorId: string;
+	/** AnomalyClass: B, P, NP, D, W, I (the glossary) or NB (seen at peers). */
+	anomalyClass: string;
+	tagName?: string;
+	value?: string;
+	lineNbr?: number;
 }
 
 export interface AnswerRecord {
@@ -417,14 +435,25 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		goName: string,
 		application: string,
 		ticket: string,
+		anomalies: SimulatedAnomaly[] = [],
 	) => {
 		if (notiDelayMs < 0) return;
 		const t = setTimeout(() => {
 			notiTimers.delete(t);
 			if (stopped) return;
-			const xml = buildNotiXml({ fileName: goName, ticket, application, now: now() });
+			const xml = buildNotiXml({ fileName: goName, ticket, application, now: now(), anomalies });
+			const blocking = anomalies.some((a) => a.anomalyClass === 'B');
 			track(
-				writeAnswer('NOTI', folder, environment, xml, goName, ticket, 1, []).then(publish),
+				writeAnswer(
+					'NOTI',
+					folder,
+					environment,
+					xml,
+					goName,
+					ticket,
+					blocking ? 0 : 1,
+					anomalies.map((a) => a.errorId),
+				).then(publish),
 			).catch((error: unknown) =>
 				log(`could not write the NOTI of ${goName}: ${messageOf(error)}`),
 			);
@@ -599,7 +628,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		folder: UploadFolder,
 		goName: string,
 		related: string[],
-	): Promise<{ errors: string[]; misnamed?: string }> => {
+	): Promise<{ errors: string[]; misnamed?: string; anomalies?: SimulatedAnomaly[] }> => {
 		const parsed = parseSubmissionFileName(goName, {
 			expectedSender: sender,
 			today: brusselsToday(now()),
@@ -617,6 +646,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		if (folderError) return { errors: [folderError] };
 
 		const errors: string[] = [];
+		const anomalies: SimulatedAnomaly[] = [];
 		const present = new Set(related);
 		const setBase = goName.split('.').slice(1, 6).join('.') + '.';
 		let misnamed: string | undefined;
@@ -652,6 +682,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			}
 			const schemaError = await checkDeclarationSchema(fi);
 			if (schemaError) errors.push(schemaError);
+			anomalies.push(...contentAnomalies(fi), ...(options.contentAnomalies?.(fi) ?? []));
 			if (policy === 'omit' || !present.has(fsName)) continue;
 			let fsContent: Buffer;
 			try {
@@ -663,7 +694,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			const signatureError = await verifySignature(fi, fsContent);
 			if (signatureError) errors.push(signatureError);
 		}
-		return { errors: unique(errors), misnamed };
+		return { errors: unique(errors), misnamed, anomalies };
 	};
 
 	// ---- GO and TD ------------------------------------------------------------------------------------
@@ -679,7 +710,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
 	const handleGo = async (folder: UploadFolder, goName: string, files: Map<string, FileState>) => {
 		const related = relatedNames(goName, files);
-		const { errors, misnamed } = await judgeSet(folder, goName, related);
+		const { errors, misnamed, anomalies = [] } = await judgeSet(folder, goName, related);
 		const accepted = errors.length === 0;
 		// The real server names the offending file, not the GO, when it refuses a set for a file's name.
 		const fileName = misnamed ?? goName;
@@ -732,7 +763,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		});
 		publish(acrf);
 		if (accepted && parsed.valid)
-			scheduleNoti(outFolder, env, goName, parsed.value.application, ticket);
+			scheduleNoti(outFolder, env, goName, parsed.value.application, ticket, anomalies);
 	};
 
 	const handleTd = async (folder: UploadFolder, tdName: string, files: Map<string, FileState>) => {
@@ -960,12 +991,44 @@ export function buildAcrfXml(input: {
 	].join('\n');
 }
 
+/**
+ * The built-in content rule of the NOTIFICATION (ours; the real rules are the social security's):
+ * a NOSSRegistrationNbr outside the domain the glossary gives zone 00011 ([100006; 199999934], or 0
+ * when the company number is known) is anomaly 00011-008 ("not in the allowed domain"), class B.
+ * The XSD allows 0..199999934, so such a declaration passes the schema check and is refused later.
+ */
+export function contentAnomalies(fi: Buffer): SimulatedAnomaly[] {
+	const text = fi.toString('utf8');
+	const found: SimulatedAnomaly[] = [];
+	for (const match of text.matchAll(
+		/<NOSSRegistrationNbr>\s*(\d{1,12})\s*<\/NOSSRegistrationNbr>/g,
+	)) {
+		const value = Number(match[1]);
+		if (value === 0 || (value >= 100006 && value <= 199999934)) continue;
+		found.push({
+			errorId: '00011-008',
+			anomalyClass: 'B',
+			tagName: 'NOSSRegistrationNbr',
+			value: match[1],
+			lineNbr: text.slice(0, match.index).split('\n').length,
+		});
+	}
+	return found;
+}
+
 export function buildNotiXml(input: {
 	fileName: string;
 	ticket: string;
 	application: string;
 	now: Date;
+	anomalies?: SimulatedAnomaly[];
 }): string {
+	const anomalies = input.anomalies ?? [];
+	// Any class B refuses the declaration (ResultCode 0, Diagnosis 3 "refused: blocking anomalies");
+	// other anomalies leave it accepted with Diagnosis 7 "anomalies present" (zone 00232; our choice).
+	const blocking = anomalies.some((a) => a.anomalyClass === 'B');
+	const diagnosis =
+		anomalies.length === 0 ? [] : [`      <Diagnosis>${blocking ? 3 : 7}</Diagnosis>`];
 	return [
 		'<?xml version="1.0" encoding="UTF-8"?>',
 		'<NOTIFICATION xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="NOTIFICATION_20223.xsd">',
@@ -981,7 +1044,23 @@ export function buildNotiXml(input: {
 		`      <ReferenceNbr>${xmlText(input.ticket)}</ReferenceNbr>`,
 		'    </HandledReference>',
 		'    <HandlingResult>',
-		'      <ResultCode>1</ResultCode>',
+		`      <ResultCode>${blocking ? 0 : 1}</ResultCode>`,
+		...diagnosis,
+		...anomalies.flatMap((a) => [
+			'      <AnomalyReport>',
+			`        <ErrorID>${xmlText(a.errorId)}</ErrorID>`,
+			...(a.tagName ? [`        <TagName>${xmlText(a.tagName)}</TagName>`] : []),
+			...(a.value !== undefined ? [`        <Value>${xmlText(a.value)}</Value>`] : []),
+			`        <AnomalyClass>${xmlText(a.anomalyClass)}</AnomalyClass>`,
+			...(a.lineNbr
+				? [
+						'        <AnomalyLocation>',
+						`          <LineNbr>${a.lineNbr}</LineNbr>`,
+						'        </AnomalyLocation>',
+					]
+				: []),
+			'      </AnomalyReport>',
+		]),
 		'    </HandlingResult>',
 		'  </Form>',
 		'</NOTIFICATION>',

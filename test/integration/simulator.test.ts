@@ -24,6 +24,7 @@ import {
 	startSimulator,
 	wrongFolderCode,
 } from '../../sandbox/simulator';
+import { parseNoti } from '../../nodes/domain/responses/noti';
 import { makeRsaKeyPair } from '../helpers/keys';
 import { XSD_DIR, officialXsdUnavailable, validateOfficial } from '../helpers/officialXsd';
 import { describeWithSshd, fingerprintHex } from '../helpers/sandbox';
@@ -221,6 +222,13 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 			sender: SENDER,
 			pollIntervalMs: 50,
 			notiDelayMs: 200,
+			contentAnomalies: (fi) =>
+				fi.includes('EVERY-CLASS')
+					? ['P', 'NP', 'D', 'W', 'I', 'NB'].map((anomalyClass) => ({
+							errorId: '00024-152',
+							anomalyClass,
+						}))
+					: [],
 		});
 	});
 	afterAll(async () => {
@@ -318,6 +326,55 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		const record = simulator.processed.find((p) => p.name === n.go);
 		expect(record).toMatchObject({ accepted: true, folder: 'INTEST', errors: [] });
 		expect(record?.removed.sort()).toEqual([n.fi(1), n.fs(1), n.go].sort());
+	});
+
+	it('answers a declaration that breaks a content rule with a NOTIFICATION carrying its anomalies, every class', async () => {
+		const refused = names('T');
+		signedSet('INTEST', refused, [
+			Buffer.from(
+				'<?xml version="1.0" encoding="UTF-8"?>\n<DmfAOriginal>\n<NOSSRegistrationNbr>42</NOSSRegistrationNbr>\n</DmfAOriginal>\n',
+			),
+		]);
+		expect(tag((await simulator.waitForAnswer(refused.go, 'ACRF', 15_000)).xml, 'ResultCode')).toBe(
+			'1',
+		);
+		const noti = await simulator.waitForAnswer(refused.go, 'NOTI', 15_000);
+		expectOfficial(noti.xml);
+		const read = parseNoti(noti.xml);
+		expect(read).toMatchObject({
+			accepted: false,
+			resultCode: '0',
+			diagnoses: [{ code: '3', meaning: 'Declaration refused: blocking anomalies.' }],
+			hasBlockingAnomalies: true,
+			fileName: refused.go,
+		});
+		expect(read.anomalies).toEqual([
+			expect.objectContaining({
+				code: '00011-008',
+				class: 'B',
+				severity: 'blocking',
+				tagName: 'NOSSRegistrationNbr',
+				value: '42',
+				lineNbr: '3',
+				zone: expect.objectContaining({ element: 'NOSSRegistrationNbr' }),
+				error: expect.objectContaining({ nl: 'Niet in het toegelaten domein' }),
+			}),
+		]);
+
+		const warned = names('T');
+		signedSet('INTEST', warned, [declaration('EVERY-CLASS')]);
+		const second = await simulator.waitForAnswer(warned.go, 'NOTI', 15_000);
+		expectOfficial(second.xml);
+		const classes = parseNoti(second.xml);
+		expect(classes).toMatchObject({ accepted: true, diagnoses: [{ code: '7' }] });
+		expect(classes.anomalies.map((a) => [a.class, a.severity])).toEqual([
+			['P', 'warning'],
+			['NP', 'warning'],
+			['D', 'warning'],
+			['W', 'warning'],
+			['I', 'info'],
+			['NB', 'warning'],
+		]);
 	});
 
 	it('refuses a tampered FI (ACRF-125) and removes the inputs', async () => {
