@@ -4,6 +4,11 @@
  * item whose GO field (by default `submission.go`, where Submit puts it) names the set the answer is
  * about (`answersGo`): it comes out with that item's JSON beside it and paired to it. Any other answer
  * comes out alone, paired to the first input item, as a poll is one action per run.
+ *
+ * An answer that names no file (a NOTIFICATION may have no FileReference: shared/docs/answers.md) is
+ * linked by its ticket: an ACRF of the same run, or an input item that holds an earlier answer
+ * (`answer.ticket` with `answer.answersGo`), tells which GO the ticket belongs to. Such an answer gets
+ * that GO as `answersGo`, with `answersGoBy: 'ticket'` (docs/answers.md).
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
@@ -33,10 +38,32 @@ export function joinAnswersToInputs(
 			if (go !== undefined && !inputByGo.has(go)) inputByGo.set(go, index);
 		});
 	}
+	// Which GO a ticket belongs to: from input items that hold an earlier answer, then this run's answers.
+	const goByTicket = new Map<string, string>();
+	for (const json of [...inputs.map((i) => i.json), ...answers.map((a) => a.json)]) {
+		const ticket = stringAt(json, 'answer.ticket');
+		const go = stringAt(json, 'answer.answersGo');
+		if (ticket !== undefined && go !== undefined && !goByTicket.has(ticket))
+			goByTicket.set(ticket, go);
+	}
 	const answered = new Set<string>();
-	const items = answers.map((answer) => {
-		const go = (answer.json.answer as IDataObject | undefined)?.answersGo;
-		const index = typeof go === 'string' ? inputByGo.get(go) : undefined;
+	const items = answers.map((original) => {
+		let answer = original;
+		const summary = answer.json.answer as IDataObject | undefined;
+		let go = typeof summary?.answersGo === 'string' ? summary.answersGo : undefined;
+		if (go === undefined && summary !== undefined) {
+			const byTicket = ticketsOf(summary)
+				.map((t) => goByTicket.get(t))
+				.find((g) => g !== undefined);
+			if (byTicket !== undefined) {
+				go = byTicket;
+				answer = {
+					...answer,
+					json: { ...answer.json, answer: { ...summary, answersGo: go, answersGoBy: 'ticket' } },
+				};
+			}
+		}
+		const index = go !== undefined ? inputByGo.get(go) : undefined;
 		if (index === undefined) return { ...answer, pairedItem: { item: 0 } };
 		answered.add(go as string);
 		return {
@@ -48,4 +75,18 @@ export function joinAnswersToInputs(
 	});
 	const inputsWithoutAnswer = [...inputByGo.keys()].filter((go) => !answered.has(go));
 	return { items, inputsWithoutAnswer };
+}
+
+/** The ticket of an answer and, for a NOTIFICATION, every reference number it gives. */
+function ticketsOf(answer: IDataObject): string[] {
+	const tickets: string[] = [];
+	if (typeof answer.ticket === 'string' && answer.ticket !== '') tickets.push(answer.ticket);
+	const references = (answer.noti as IDataObject | undefined)?.references;
+	if (Array.isArray(references)) {
+		for (const reference of references) {
+			const number = (reference as IDataObject | null)?.number;
+			if (typeof number === 'string' && number !== '') tickets.push(number);
+		}
+	}
+	return tickets;
 }
