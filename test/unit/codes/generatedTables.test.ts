@@ -14,6 +14,8 @@ import { describeError, describeSignatureError } from '../../../nodes/domain/cod
 
 const haveReference = existsSync(join(DEFAULT_REFERENCE_DIR, 'glossary'));
 const withReference = haveReference ? describe : describe.skip;
+if (!haveReference && process.env.CI === 'true')
+	throw new Error(`CI=true but the reference files are not in ${DEFAULT_REFERENCE_DIR}`);
 if (!haveReference) {
 	console.warn(
 		`Reference files not found in ${DEFAULT_REFERENCE_DIR}: the comparison with them is skipped.`,
