@@ -1,25 +1,30 @@
 /**
- * `npm run bench`: the signing benchmark (bench/sign.ts), the upload benchmark (bench/upload.ts) and the
- * answer collection benchmark (bench/poll.ts), one after the other, each against its reference tool
+ * `npm run bench`: the signing benchmark (bench/sign.ts), the upload benchmark (bench/upload.ts), the
+ * answer collection benchmark (bench/poll.ts) and the many-sets benchmark (bench/sets.ts), one after the other, each against its reference tool
  * (openssl, OpenSSH sftp) in the same run.
  *
  *   npm run bench                       100 MiB and 1 GiB, 3 runs each (upload: ~5-10 min)
  *   npm run bench -- --quick            100 MiB only, 1 run
  *   npm run bench -- --sizes 100M,1G    other sizes (MiB/GiB), --runs N to change the repeats
  *   --answers N                         answer triplets of the poll part (default 1000; --quick: 100)
- *   other flags: --only sign|upload|poll, --latency auto|netns|proxy|off, --delay MS (one way),
+ *   --sets N                            one-part sets of the sets part (default 500; --quick: 100)
+ *   other flags: --only sign|upload|poll|sets, --latency auto|netns|proxy|off, --delay MS (one way),
  *                --depths 1,16,64 (empty: no sweep), --sparse (sign only), --strict (exit 1 when a target is missed:
- *                sign at 1 GiB ≤ 1.1× openssl and ≤ 128 MiB; upload ≥ sftp throughput, ≤ 128 MiB, flat)
+ *                sign at 1 GiB ≤ 1.1× openssl and ≤ 128 MiB; upload ≥ sftp throughput, ≤ 128 MiB, flat;
+ *                poll ≥ 3× sftp on loopback, ≥ 10× over the round trip; sets ≥ 2× and ≥ 5×; ≤ 128 MiB)
  *
- * The signing part needs openssl only. The upload part needs root (the sandbox sshd chroots its login)
+ * The signing part needs openssl only. The upload, poll and sets parts need root (the sandbox sshd chroots its login)
  * and /usr/sbin/sshd; without them it is skipped with the reason, and the signing part still runs.
  */
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
 import { formatSize, parseSize, runSignBench, SignBenchResult } from './sign';
 import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from './upload';
 import { PollBenchResult, runPollBench } from './poll';
+import { runSetsBench, SetsBenchResult } from './sets';
 
 const MIB = 1024 * 1024;
+
+type Part = 'sign' | 'upload' | 'poll' | 'sets';
 
 function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -29,8 +34,9 @@ function median(values: number[]): number {
 interface Args {
 	sizes?: number[];
 	runs?: number;
-	only?: 'sign' | 'upload' | 'poll';
+	only?: Part;
 	answers?: number;
+	sets?: number;
 	latency?: LatencyMode;
 	oneWayDelayMs?: number;
 	depths?: number[];
@@ -60,11 +66,14 @@ function parseArgs(argv: string[]): Args {
 				break;
 			case '--only': {
 				const only = next();
-				if (only !== 'sign' && only !== 'upload' && only !== 'poll')
-					throw new Error('--only takes sign, upload or poll');
-				args.only = only;
+				if (!['sign', 'upload', 'poll', 'sets'].includes(only))
+					throw new Error('--only takes sign, upload, poll or sets');
+				args.only = only as Part;
 				break;
 			}
+			case '--sets':
+				args.sets = Number(next());
+				break;
 			case '--answers':
 				args.answers = Number(next());
 				break;
@@ -85,7 +94,7 @@ function parseArgs(argv: string[]): Args {
 				break;
 			default:
 				throw new Error(
-					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --answers N --only sign|upload|poll --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
+					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --answers N --sets N --only sign|upload|poll|sets --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
 				);
 		}
 	}
@@ -93,6 +102,7 @@ function parseArgs(argv: string[]): Args {
 		args.sizes ??= [100 * MIB];
 		args.runs ??= 1;
 		args.answers ??= 100;
+		args.sets ??= 100;
 	}
 	return args;
 }
@@ -105,14 +115,15 @@ async function main(): Promise<number> {
 	let uploadSkipped: string | undefined;
 
 	let poll: PollBenchResult | undefined;
-	const want = (part: 'sign' | 'upload' | 'poll') => args.only === undefined || args.only === part;
+	let sets: SetsBenchResult | undefined;
+	const want = (part: Part) => args.only === undefined || args.only === part;
 
 	if (want('sign')) {
 		console.error('Signing benchmark…');
 		sign = await runSignBench({ sizes: args.sizes, runs: args.runs, sparse: args.sparse, log });
 		console.log(`${sign.table}\n`);
 	}
-	if (want('upload') || want('poll')) uploadSkipped = sandboxUnavailableReason();
+	if (want('upload') || want('poll') || want('sets')) uploadSkipped = sandboxUnavailableReason();
 	if (want('upload')) {
 		if (uploadSkipped) {
 			console.log(
@@ -144,6 +155,18 @@ async function main(): Promise<number> {
 		console.log(`${poll.table}\n`);
 	}
 
+	if (want('sets') && !uploadSkipped) {
+		console.error('Sets benchmark…');
+		sets = await runSetsBench({
+			sets: args.sets,
+			runs: args.runs,
+			latency: args.latency === 'off' ? 'off' : 'proxy',
+			oneWayDelayMs: args.oneWayDelayMs,
+			log,
+		});
+		console.log(`${sets.table}\n`);
+	}
+
 	const summary: string[] = ['Summary (ratio > 1 means ours is faster):'];
 	for (const r of sign?.ratios ?? []) {
 		summary.push(
@@ -157,13 +180,16 @@ async function main(): Promise<number> {
 				`${median(c.pairedTransferRatios).toFixed(2)}× (transfer only); peak RSS ${c.ours.peakRssMiB.toFixed(0)} MiB`,
 		);
 	}
-	for (const c of poll?.cases ?? []) {
+	for (const c of [
+		...(poll?.cases ?? []),
+		...(sets?.cases ?? []).map((c) => ({ ...c, what: 'sets' })),
+	]) {
 		const ratios = [...c.ratios].sort((a, b) => a - b);
 		summary.push(
 			`  ${c.what} ${c.count}, ${c.network}: time sftp/ours ${median(ratios).toFixed(2)}× (${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}); our peak RSS ${Math.max(...c.ours.map((m) => m.peakRssMiB)).toFixed(0)} MiB`,
 		);
 	}
-	if (uploadSkipped) summary.push(`  upload and poll: skipped (${uploadSkipped})`);
+	if (uploadSkipped) summary.push(`  upload, poll and sets: skipped (${uploadSkipped})`);
 	console.log(summary.join('\n'));
 
 	const gib = sign?.ratios.find((r) => r.sizeBytes === 1024 * MIB);
@@ -180,7 +206,10 @@ async function main(): Promise<number> {
 	const pollMissed = poll
 		? !poll.targets.loopbackMet || !poll.targets.delayedMet || !poll.targets.rssMet
 		: false;
-	const missed = signMissed || uploadMissed || pollMissed;
+	const setsMissed = sets
+		? !sets.targets.loopbackMet || !sets.targets.delayedMet || !sets.targets.rssMet
+		: false;
+	const missed = signMissed || uploadMissed || pollMissed || setsMissed;
 	return args.strict && missed ? 1 : 0;
 }
 

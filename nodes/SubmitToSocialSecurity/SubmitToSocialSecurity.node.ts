@@ -13,6 +13,8 @@ import { cancelSet } from './actions/cancel.operation';
 import { submitSet } from './actions/submit.operation';
 import { toNodeError } from '../shared/nodeErrors';
 import { errorItem, withResult } from '../shared/itemResult';
+import { runBounded } from '../shared/boundedItems';
+import { DEFAULT_PARALLEL_SETS } from '../domain/submission/uploadSet';
 
 export class SubmitToSocialSecurity implements INodeType {
 	description: INodeTypeDescription = {
@@ -48,32 +50,55 @@ export class SubmitToSocialSecurity implements INodeType {
 		// One connection for all items, opened when the first item needs it.
 		const session = new ChannelSession(this);
 		const output: INodeExecutionData[] = [];
+		// Sets are sent several at a time over the connection (each still FI…, FS…, then its GO); a
+		// cancellation is one empty file, sent item by item. The first item's option decides, as for Poll.
+		const parallel =
+			operation === 'cancel'
+				? 1
+				: Number(
+						(this.getNodeParameter('options', 0, {}) as { parallelSets?: number }).parallelSets ??
+							DEFAULT_PARALLEL_SETS,
+					);
 		try {
-			for (let itemIndex = 0; itemIndex < items.length; itemIndex += 1) {
-				try {
-					const json =
-						operation === 'cancel'
-							? withResult(
-									items[itemIndex],
-									'cancellation',
-									await cancelSet.call(this, session, itemIndex),
-								)
-							: withResult(
-									items[itemIndex],
-									'submission',
-									await submitSet.call(this, session, itemIndex),
-								);
-					output.push({ json, binary: items[itemIndex].binary, pairedItem: { item: itemIndex } });
-				} catch (error) {
-					if (this.continueOnFail()) {
-						// The files stay on the item, so a retry (e.g. with "Resume") can send them again.
-						output.push(
-							errorItem(this.getNode(), items[itemIndex], error, itemIndex, failureDetails(error)),
-						);
-						continue;
-					}
-					throw toNodeError(this.getNode(), error, itemIndex);
+			const outcomes = await runBounded(
+				items.length,
+				parallel,
+				async (itemIndex) =>
+					operation === 'cancel'
+						? withResult(
+								items[itemIndex],
+								'cancellation',
+								await cancelSet.call(this, session, itemIndex),
+							)
+						: withResult(
+								items[itemIndex],
+								'submission',
+								await submitSet.call(this, session, itemIndex),
+							),
+				// Without "Continue on Fail" a failure stops the node: no new set is started, the ones
+				// being sent finish, and the node fails on the first failed item.
+				() => !this.continueOnFail(),
+			);
+			for (let itemIndex = 0; itemIndex < outcomes.length; itemIndex += 1) {
+				const outcome = outcomes[itemIndex];
+				if (!outcome) break;
+				if (outcome.ok) {
+					output.push({
+						json: outcome.value,
+						binary: items[itemIndex].binary,
+						pairedItem: { item: itemIndex },
+					});
+					continue;
 				}
+				const error = outcome.error;
+				if (this.continueOnFail()) {
+					// The files stay on the item, so a retry (e.g. with "Resume") can send them again.
+					output.push(
+						errorItem(this.getNode(), items[itemIndex], error, itemIndex, failureDetails(error)),
+					);
+					continue;
+				}
+				throw toNodeError(this.getNode(), error, itemIndex);
 			}
 		} finally {
 			await session.close();

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { DIGEST_CHOICES, LAYOUT_CHOICES } from '../shared/signatureChoices';
+import { DEFAULT_PARALLEL_SETS, MAX_PARALLEL_SETS } from '../domain/submission/uploadSet';
 
 const signaturePolicyOptions = [
 	{ name: 'Required', value: 'required', description: 'Refuse to send an FI without its FS' },
@@ -111,6 +112,15 @@ export const submitDescription: INodeProperties[] = [
 				default: 30,
 				description:
 					'How old the creation date in the names may be; the server refuses old dates (ACRF-126). 0 turns the check off.',
+			},
+			{
+				displayName: 'Parallel Sets',
+				name: 'parallelSets',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_PARALLEL_SETS },
+				default: DEFAULT_PARALLEL_SETS,
+				description:
+					'How many items (sets) to send at the same time over the one connection. Each set is still sent FI, FS, then its GO only when the rest is complete; 1 sends them one by one.',
 			},
 			{
 				displayName: 'Resume Interrupted Submission',

@@ -5,6 +5,9 @@
  * frozen: a half-open connection, ended by the operation timeout; the server is thawed afterwards, so
  * requests it had buffered are still carried out, as a slow real server would).
  *
+ * The same holds when ten one-part sets are sent four at a time over one connection (as Submit sends the
+ * items of an execution) and the connection is cut during one set's FI or just before another's GO.
+ *
  * For every cut: no GO is ever on the server for an incomplete set; the SubmissionFailedError says
  * what reached the server, checked against the folder itself; a retry of the same set with
  * `resume: true` completes (GO last, every file identical, one GO) or refuses with a clear reason.
@@ -12,7 +15,12 @@
 import { randomBytes } from 'node:crypto';
 import { brusselsToday } from '../../nodes/domain/names/brusselsTime';
 import { planSubmission } from '../../nodes/domain/submission/declarationSet';
-import { SubmissionFailedError, submitPlannedSet } from '../../nodes/domain/submission/uploadSet';
+import {
+	SubmissionFailedError,
+	sharedFolderListing,
+	submitPlannedSet,
+} from '../../nodes/domain/submission/uploadSet';
+import { runBounded } from '../../nodes/shared/boundedItems';
 import { SocialSecurityError } from '../../nodes/domain/errors';
 import { SftpChannel } from '../../nodes/domain/transport/sftpChannel';
 import { describeWithSshd } from '../helpers/sandbox';
@@ -183,8 +191,133 @@ describeWithSshd('Submitting a 3-part set while the connection is cut', () => {
 		},
 	);
 
+	// ---- Many sets in flight over one connection, as Submit sends the items of an execution ----------
+
+	const concurrentCuts: Array<[string, 'during' | 'before-go', Mode]> = [
+		['during the FI of the 4th set', 'during', 'kill'],
+		['during the FI of the 4th set', 'during', 'stall'],
+		['just before the GO of the 6th set', 'before-go', 'kill'],
+		['just before the GO of the 6th set', 'before-go', 'stall'],
+	];
+
+	it.each(concurrentCuts)(
+		'10 sets, 4 in flight, cut %s (%s, %s): no GO for an incomplete set, honest reports, and a safe resume',
+		async (_label, at, mode) => {
+			const { sandbox } = world;
+			scenario += 1;
+			const tag = `${mode === 'kill' ? 'K' : 'S'}${String(scenario).padStart(2, '0')}`;
+			const sets = Array.from({ length: 10 }, (_, i) =>
+				setContent(`DIMN.000123.${today}.P${tag}${i}.T.1`, [randomBytes(300 * 1024 + i)], [FS[0]]),
+			);
+			const problems: string[] = [];
+			let fired = false;
+			const fire = () => {
+				if (fired) return;
+				fired = true;
+				ledger.add('faultsInjected');
+				if (mode === 'kill') sandbox.killSessions();
+				else sandbox.freezeSessions();
+			};
+			const channel = await world.open();
+			if (at === 'before-go') wrapGoCreation(channel, sets[5].go, 'before-go', fire);
+			const listing = sharedFolderListing(channel);
+			const attempt = await settle(
+				runBounded(
+					sets.length,
+					4,
+					(i) => {
+						const files = setFiles(
+							sets[i],
+							sandbox,
+							FOLDER,
+							at === 'during' && i === 3 ? { during: { role: 'FI', part: 1, fire } } : {},
+						);
+						return submitPlannedSet(channel, planSubmission(files.fi, files.fs), { listing });
+					},
+					() => false,
+				),
+				FAILURE_BOUND_MS,
+				ledger,
+				`concurrent ${at} ${mode}: first attempt`,
+			);
+			expect(fired).toBe(true);
+			expect(attempt.hung).toBe(false);
+			const outcomes = attempt.value ?? [];
+			const atFailure = sets.map((set) => onDisk(sandbox, FOLDER, set));
+			const failed: number[] = [];
+			outcomes.forEach((outcome, i) => {
+				problems.push(...goProblems(`set ${i} at the failure`, sets[i], atFailure[i]));
+				if (outcome?.ok) {
+					if (!(atFailure[i].has(sets[i].go) && dataComplete(sets[i], atFailure[i]))) {
+						ledger.add('setsLost');
+						problems.push(`set ${i} reported success but is not complete on the server`);
+					}
+					return;
+				}
+				failed.push(i);
+				const failure = expectDomainError(
+					outcome?.error,
+					ledger,
+					`concurrent set ${i}`,
+				) as SubmissionFailedError;
+				expect(failure).toBeInstanceOf(SubmissionFailedError);
+				problems.push(
+					...reportProblems(failure, sets[i], atFailure[i]).map((p) => `set ${i}: ${p}`),
+				);
+			});
+			expect(failed.length).toBeGreaterThan(0);
+
+			if (mode === 'stall') sandbox.thawSessions();
+			expect((await settle(channel.close(), 5000, ledger, 'concurrent: close')).hung).toBe(false);
+			await expectNoSessions(sandbox, ledger, `concurrent ${at} ${mode}`);
+			const beforeRetry = sets.map((set) => onDisk(sandbox, FOLDER, set));
+			sets.forEach((set, i) =>
+				problems.push(...goProblems(`set ${i} once the server resumed`, set, beforeRetry[i])),
+			);
+
+			// The failed sets again, with resume, four at a time over a new connection.
+			const retryChannel = await world.open({ operationTimeoutMs: 10_000 });
+			const retryListing = sharedFolderListing(retryChannel);
+			const retried = await settle(
+				runBounded(
+					failed.length,
+					4,
+					(k) => {
+						const plain = setFiles(sets[failed[k]], sandbox, FOLDER);
+						return submitPlannedSet(retryChannel, planSubmission(plain.fi, plain.fs), {
+							resume: true,
+							listing: retryListing,
+						});
+					},
+					() => false,
+				),
+				30_000,
+				ledger,
+				'concurrent: resume',
+			);
+			await retryChannel.close();
+			failed.forEach((i, k) => {
+				const outcome = retried.value?.[k];
+				const final = onDisk(sandbox, FOLDER, sets[i]);
+				problems.push(...goProblems(`set ${i} after the resume`, sets[i], final));
+				problems.push(
+					...outcomeProblems(
+						sets[i],
+						beforeRetry[i],
+						final,
+						outcome?.ok ? outcome.value : undefined,
+						outcome && !outcome.ok ? outcome.error : undefined,
+					).map((p) => `set ${i}: ${p}`),
+				);
+			});
+			for (const problem of problems) ledger.note(`concurrent ${at} ${mode}: ${problem}`);
+			expect(problems).toEqual([]);
+			await expectHandlesBackTo(baselineHandles, ledger, `concurrent ${at} ${mode}`);
+		},
+	);
+
 	it('counted every cut as a fault and found nothing lost, misreported or duplicated', () => {
-		expect(ledger.get('faultsInjected')).toBe(scenarios.length);
+		expect(ledger.get('faultsInjected')).toBe(scenarios.length + concurrentCuts.length);
 		for (const counter of [
 			'setsLost',
 			'goForIncompleteSet',

@@ -8,7 +8,13 @@ import {
 	planSubmission,
 	SubmissionPlan,
 } from '../../domain/submission/declarationSet';
-import { submitPlannedSet } from '../../domain/submission/uploadSet';
+import {
+	DEFAULT_PARALLEL_SETS,
+	PARALLEL_SETS_BUDGET,
+	sharedFolderListing,
+	submitPlannedSet,
+} from '../../domain/submission/uploadSet';
+import type { RemoteEntry, SftpChannel } from '../../domain/transport/sftpChannel';
 import { signDeclaration } from '../../domain/signing/declarationSigner';
 import type { SignDigest } from '../../domain/signing/cmsSignature';
 import type { SignatureLayout } from '../../domain/signing/signatureLayout';
@@ -25,6 +31,7 @@ interface SubmitOptions {
 	signatureLayout?: SignatureLayout;
 	signatureInDmfaTest?: SignaturePolicy;
 	signatureInTest?: SignaturePolicy;
+	parallelSets?: number;
 }
 
 export async function submitSet(
@@ -74,12 +81,30 @@ export async function submitSet(
 	const record = await submitPlannedSet(channel, plan, {
 		cleanupOnFailure: options.cleanupOnFailure,
 		resume: options.resume,
+		listing: listingOf(channel),
+		maxInFlightBytes: Math.floor(
+			PARALLEL_SETS_BUDGET / Math.max(1, options.parallelSets ?? DEFAULT_PARALLEL_SETS),
+		),
 	});
 	return {
 		status: 'submitted',
 		...(record as unknown as IDataObject),
 		signaturesMade: madeSignatures,
 	};
+}
+
+/**
+ * The sets of one execution share one listing of the upload folder per connection (see
+ * SubmitOptions.listing in nodes/domain/submission/uploadSet.ts); a new connection lists again.
+ */
+const listings = new WeakMap<SftpChannel, (folder: string) => Promise<RemoteEntry[]>>();
+function listingOf(channel: SftpChannel): (folder: string) => Promise<RemoteEntry[]> {
+	let listing = listings.get(channel);
+	if (!listing) {
+		listing = sharedFolderListing(channel);
+		listings.set(channel, listing);
+	}
+	return listing;
 }
 
 function describePlan(plan: SubmissionPlan): IDataObject {

@@ -431,6 +431,34 @@ describe('Submit — upload through a (mocked) channel', () => {
 		expect(fake.calls('create')).toHaveLength(3);
 	});
 
+	it('sends the sets of an execution several at a time; a failure starts no new set and fails the node on its item', async () => {
+		const fake = new FakeChannel();
+		useFakeChannel(fake);
+		const store = new BinaryStore();
+		const bases = ['00021', '00022', '00023', '00024', '00025', '00026'].map((s) => setBase(s));
+		fake.failOn(
+			'upload',
+			`/INTEST/FS.${bases[1]}.1`,
+			new SocialSecurityError('REMOTE_PERMISSION_DENIED', 'permission denied by the server.'),
+		);
+		const items = bases.map((base) => ({ json: {}, binary: setBinaries(store, base, 1) }));
+		const error = await failure(
+			stubFor({ operation: 'submit', options: { parallelSets: 2 } }, items, { store }),
+			NodeApiError,
+		);
+		expect(error.context.itemIndex).toBe(1);
+		// The set beside it finished (GO last); the sets after the failure were never started.
+		expect(fake.calls('upload', 'create').filter((c) => c.includes(bases[0]))).toEqual([
+			`upload /INTEST/FI.${bases[0]}.1`,
+			`upload /INTEST/FS.${bases[0]}.1`,
+			`create /INTEST/GO.${bases[0]}`,
+		]);
+		for (const base of bases.slice(4)) expect(fake.log.filter((l) => l.includes(base))).toEqual([]);
+		// One listing of the upload folder for the whole execution.
+		expect(fake.calls('list')).toEqual(['list /INTEST']);
+		expect(fake.calls('close')).toEqual(['close']);
+	});
+
 	it('closes the channel also when an item fails', async () => {
 		const fake = new FakeChannel();
 		useFakeChannel(fake);
