@@ -18,6 +18,7 @@ import {
 import { answerStatus, summarizeAnswer, summarizeRun } from '../domain/responses/answerSummary';
 import { APPLICATION_CODES } from '../domain/names/applicationCodes';
 import type { Environment } from '../domain/names/environments';
+import type { CodeLanguage } from '../domain/codes/describeError';
 import type { ChannelSession } from './channelSession';
 
 export interface AnswerQuery {
@@ -32,6 +33,8 @@ export interface AnswerQuery {
 	ignoreIds?: Set<string>;
 	onlyRejections?: boolean;
 	parallel: number;
+	/** Language of the anomalies' explanations (docs/codes.md). */
+	language?: CodeLanguage;
 }
 
 const MIME: Record<string, string> = {
@@ -58,6 +61,7 @@ export async function collectAnswerItems(
 		parallel: query.parallel,
 		alreadyDelivered: query.alreadyDelivered,
 		ignoreIds: query.ignoreIds,
+		language: query.language,
 		// An answer we cannot read (status unknown) counts as a possible rejection: it must not be passed over.
 		accept: query.onlyRejections
 			? (interpreted) => answerStatus(interpreted) !== 'accepted'
@@ -129,6 +133,22 @@ export const answerQueryProperties: INodeProperties[] = [
 					'Whether to delete each answer (its FO or CO, FS and GO) from the server once it is safely stored in n8n, as the social security asks. A failed download never deletes. A manual test run in the editor deletes only when this option is set explicitly.',
 			},
 			{
+				displayName: 'Language of Explanations',
+				name: 'language',
+				type: 'options',
+				options: [
+					{
+						name: 'English (Dutch and French Texts Side by Side Where We Have No English)',
+						value: 'en',
+					},
+					{ name: 'Français', value: 'fr' },
+					{ name: 'Nederlands', value: 'nl' },
+				],
+				default: 'en',
+				description:
+					"Language of each anomaly's explanation (its zone and the annex-30 text of its error code). The Dutch and French texts are the social security's own; every item also carries both.",
+			},
+			{
 				displayName: 'Maximum Answers per Run',
 				name: 'max',
 				type: 'number',
@@ -173,6 +193,7 @@ interface AnswerOptions {
 	parallel?: number;
 	trustedCertificatesPem?: string;
 	verifySignature?: boolean;
+	language?: string;
 }
 
 export function answerQueryFrom(
@@ -193,6 +214,10 @@ export function answerQueryFrom(
 		verifySignature: options.verifySignature ?? false,
 		trustedCertificatesPem: options.trustedCertificatesPem,
 		binaryPropertyName: options.binaryPropertyName || 'data',
+		language:
+			options.language === 'nl' || options.language === 'fr' || options.language === 'en'
+				? options.language
+				: 'en',
 	};
 }
 

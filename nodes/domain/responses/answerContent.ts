@@ -7,6 +7,7 @@
  * root element when the type says nothing (an `<ACRF>` root is read as an ACRF, `<NOTIFICATION>` as a
  * NOTI).
  */
+import type { CodeLanguage } from '../codes/describeError';
 import { SocialSecurityError } from '../errors';
 import { AcrfAnswer, acrfFromRoot } from './acrf';
 import { NotiAnswer, notiFromDocument } from './noti';
@@ -64,7 +65,7 @@ export function sniffAnswerFormat(bytes: Buffer): AnswerFormat {
 /** Reads an answer's content; ACRF and NOTI answers must be XML (RESPONSE_CONTENT_UNEXPECTED otherwise). */
 export function interpretAnswer(
 	input: AnswerContentInput,
-	options: SafeXmlOptions = {},
+	options: SafeXmlOptions & { language?: CodeLanguage } = {},
 ): InterpretedAnswer {
 	const type = String(input.type).toUpperCase();
 	const format = sniffAnswerFormat(input.bytes);
@@ -94,7 +95,9 @@ export function interpretAnswer(
 		}
 		result.acrf = acrfFromRoot(doc.root);
 	} else if (type === 'NOTI' || NOTI_ROOTS.has(root)) {
-		result.noti = notiFromDocument(doc.rootElement, doc.root, doc.document);
+		result.noti = notiFromDocument(doc.rootElement, doc.root, doc.document, {
+			language: options.language,
+		});
 	}
 	return result;
 }

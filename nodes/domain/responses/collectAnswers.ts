@@ -23,6 +23,7 @@ import { localFileProblem } from '../transport/connectionErrors';
 import { verifyDetached, VerifyResult } from '../signing/cmsSignature';
 import { decodeSignatureFile } from '../signing/signatureLayout';
 import { Answer, IncompleteAnswer, SkippedEntry, pairAnswerFiles } from './answerTriplets';
+import type { CodeLanguage } from '../codes/describeError';
 import { InterpretedAnswer, interpretAnswer } from './answerContent';
 import { extractCoArchive } from './coArchive';
 import { deleteAnswerFiles } from './deleteAnswer';
@@ -49,6 +50,8 @@ export interface CollectOptions<T> {
 	verifySignature?: { trustedCertificatesPem?: string };
 	/** Largest XML parsed into JSON; larger answers are delivered as files only. */
 	maxXmlBytes?: number;
+	/** Language of the anomalies' explanations (nl, fr, en; default en): docs/codes.md. */
+	language?: CodeLanguage;
 	/**
 	 * How many answers are taken at once over the one connection (default 1). Over a network each answer
 	 * costs several round trips (open, read, close, three deletes); taken one by one, 1000 answers over a
@@ -310,7 +313,7 @@ async function collectOne<T>(
 	if (size <= maxXml) {
 		interpreted = interpretAnswer(
 			{ type: answer.type, contentName, bytes: bytes ?? (await readFile(contentPath)) },
-			{ maxBytes: maxXml },
+			{ maxBytes: maxXml, language: options.language },
 		);
 	} else {
 		interpreted = {
