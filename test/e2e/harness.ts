@@ -34,8 +34,8 @@ export function ensureN8n(version: N8nVersion): N8nInstall {
 	if (!existsSync(join(dir, '.complete'))) {
 		log(`n8n ${version} is not installed yet: installing it into ${dir} (a few minutes, once)`);
 		execFileSync('bash', [join(REPO, 'test', 'e2e', 'install-n8n.sh'), version], {
+			// The script reads the user's registry and CA file first, then drops every npm_config_*.
 			stdio: ['ignore', 'inherit', 'inherit'],
-			env: cleanNpmEnvironment(),
 		});
 	}
 	const node =

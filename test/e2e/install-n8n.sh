@@ -6,12 +6,15 @@
 set -euo pipefail
 # A nested npm must not inherit the caller's npm settings: `npm test` exports the project's .npmrc
 # (ignore-scripts=true) as npm_config_* variables, and n8n 2.8.4's sqlite3 would never be built. Every
-# install below states what it relies on instead: scripts on or off, the registry (the user's own),
-# and npm's default cache.
-registry="${npm_config_registry:-}"
+# install below states what it relies on instead: scripts on or off, the registry and CA file (the
+# user's own, read before the variables are dropped), and npm's default cache.
+# The CA file too: under Node 24's PATH npm looks for its global npmrc beside that node, where the
+# machine's `cafile` (a TLS-inspecting proxy's CA, say) is not.
+registry="$(npm config get registry)"
+cafile="$(npm config get cafile)"
 for v in $(compgen -e); do case "${v,,}" in npm_config_*) unset "$v" ;; esac; done
-[ -n "$registry" ] || registry="$(npm config get registry)"
 NPM=(npm install --no-audit --no-fund --loglevel=error --registry="$registry")
+[ -z "$cafile" ] || [ "$cafile" = null ] || NPM+=(--cafile="$cafile")
 CACHE="${N8N_E2E_CACHE:-$HOME/.cache/n8n-nodes-socialsecurity-be}"
 mkdir -p "$CACHE"
 log() { printf '[install-n8n] %s\n' "$*" >&2; }
