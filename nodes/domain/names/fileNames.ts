@@ -1,5 +1,5 @@
 /**
- * Names of the batch channel (batch-channel.md §3 and §5): parse, validate and format.
+ * Names of the batch channel (docs/batch-channel.md §3 and §5): parse, validate and format.
  *
  * We send    FI|FS.<APP>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>.<PARTS>.<PART>  and  GO|TD.<APP>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>.<PARTS>
  * We receive FO|CO|FS|GO.<TYPE>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>[.<PARTS>.<PART>]

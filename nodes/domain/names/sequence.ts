@@ -1,5 +1,5 @@
 /**
- * The sequence element of a name (batch-channel.md §3): 5 characters of 0-9A-Z, never `00000`, unique per
+ * The sequence element of a name (docs/batch-channel.md §3): 5 characters of 0-9A-Z, never `00000`, unique per
  * creation date and environment, and never reused, even after a rejection (ACRF-133). Three ways to get one:
  *
  * - **Automatic** (`TimeSequenceGenerator`): derived from the clock, so no database is needed. The value is

@@ -1,5 +1,5 @@
 /**
- * ACRF: the acknowledgement the server sends first for every set we upload (batch-channel.md §5).
+ * ACRF: the acknowledgement the server sends first for every set we upload (docs/batch-channel.md §5).
  *
  * ```
  * <ACRF><Form>

@@ -1,5 +1,5 @@
 /**
- * Transport error codes an ACRF can carry (batch-channel.md §5), in words a payroll administrator
+ * Transport error codes an ACRF can carry (docs/batch-channel.md §5), in words a payroll administrator
  * understands, with what to do where it is clear. One table: a new code is one line.
  *
  * The name-related codes agree with the rules of `../names/fileNames.ts`, which checks them before

@@ -1,6 +1,6 @@
 /**
  * Pairs the files listed in an answer folder (OUT, OUTTEST, OUTTEST-S) into answers
- * (batch-channel.md §5): each answer is an FO (or a CO: a ZIP holding the FO), its FS (the server's
+ * (docs/batch-channel.md §5): each answer is an FO (or a CO: a ZIP holding the FO), its FS (the server's
  * signature; optional here, reported) and an empty GO that says the content may be taken.
  *
  * - An FO/CO counts only when its GO is present; without it the answer is `incomplete` and left alone

@@ -1,5 +1,5 @@
 /**
- * CO answers: a ZIP holding one FO file, used by the server above 50 MB (batch-channel.md §5).
+ * CO answers: a ZIP holding one FO file, used by the server above 50 MB (docs/batch-channel.md §5).
  *
  * The archive comes from outside and is opened as if it were hostile:
  * - exactly one entry, a plain file with a plain name: more entries, directories, absolute paths,

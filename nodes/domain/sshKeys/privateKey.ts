@@ -45,7 +45,7 @@ export interface LoadSshKeyOptions {
 	allowAnyKeyType?: boolean;
 }
 
-/** What the channel accepts (batch-channel.md §1: "SSH2-RSA, 2048 to 4096 bits"). */
+/** What the channel accepts (docs/batch-channel.md §1: "SSH2-RSA, 2048 to 4096 bits"). */
 export const CHANNEL_RSA_MIN_BITS = 2048;
 export const CHANNEL_RSA_MAX_BITS = 4096;
 /** Far above any real key file (an RSA 16384 PPK is ~12 KB); keeps hostile input cheap. */
