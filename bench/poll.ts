@@ -10,23 +10,13 @@
  * Each measurement is a process of its own (peak RSS from /usr/bin/time, see bench/upload.ts for why);
  * the folder is filled again before every run. Needs root (the sandbox sshd chroots its login).
  */
-import {
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readdirSync,
-	readFileSync,
-	rmSync,
-	writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-import { sandboxUnavailableReason, SshdSandbox, startSshdSandbox } from '../sandbox/sshdSandbox';
-import { makeRsaKeyPair } from '../test/helpers/keys';
+import { SshdSandbox } from '../sandbox/sshdSandbox';
 import { DEFAULT_PARALLEL } from '../nodes/domain/responses/collectAnswers';
-import { DelayProxy, startDelayProxy } from './netem';
+import { loadAverage, startBenchEnvironment } from './environment';
 import { median } from './sign';
 import { Child, run, Target, transpileClosure, withOneRetry } from './upload';
 
@@ -145,13 +135,7 @@ const ms = (from) => Number(process.hrtime.bigint() - from) / 1e6;
 	return { file, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } };
 }
 
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
 export async function runPollBench(options: PollBenchOptions = {}): Promise<PollBenchResult> {
-	const reason = sandboxUnavailableReason();
-	if (reason) throw new Error(`The poll benchmark needs the sandbox sshd: ${reason}`);
-	if (!existsSync('/usr/bin/sftp'))
-		throw new Error('The poll benchmark needs the OpenSSH sftp client (/usr/bin/sftp)');
 	const count = options.answers ?? 1000;
 	const runs = options.runs ?? 3;
 	const parallels = options.parallel ?? [DEFAULT_PARALLEL];
@@ -160,36 +144,16 @@ export async function runPollBench(options: PollBenchOptions = {}): Promise<Poll
 	const log = options.log ?? (() => undefined);
 	const loadBefore = loadAverage();
 
-	const dir = mkdtempSync(join(tmpdir(), 'poll-bench-'));
-	const key = makeRsaKeyPair(2048);
-	let sandbox: SshdSandbox | undefined;
-	let proxy: DelayProxy | undefined;
-	const cleanup = async () => {
-		await proxy?.stop();
-		await sandbox?.stop();
-		rmSync(dir, { recursive: true, force: true });
-		rmSync(dirname(key.path), { recursive: true, force: true });
-	};
-	const onSignal = (signal: NodeJS.Signals) => {
-		log(`${signal}: cleaning up`);
-		void cleanup().finally(() => process.exit(130));
-	};
-	process.once('SIGINT', onSignal);
-	process.once('SIGTERM', onSignal);
+	const env = await startBenchEnvironment({
+		name: 'poll',
+		latency: options.latency,
+		oneWayDelayMs,
+		log,
+	});
+	const { dir, key, targets } = env;
 	try {
-		sandbox = await startSshdSandbox({ authorizedKeys: [key.publicKey] });
-		const box = sandbox;
+		const box = env.sandbox;
 		const child = buildPollChild(join(dir, 'build'));
-		const targets: Target[] = [{ label: 'loopback', host: box.host, port: box.port, exec: [] }];
-		if ((options.latency ?? 'proxy') === 'proxy') {
-			proxy = await startDelayProxy(box.host, box.port, oneWayDelayMs);
-			targets.push({
-				label: `${2 * oneWayDelayMs} ms RTT (delaying proxy)`,
-				host: proxy.host,
-				port: proxy.port,
-				exec: [],
-			});
-		}
 		const content = answerContent();
 		const signature = randomBytes(1500);
 		const outDir = join(dir, 'received');
@@ -357,9 +321,7 @@ export async function runPollBench(options: PollBenchOptions = {}): Promise<Poll
 			table: formatTable(cases, runs, loadBefore, loadAverage(), targetsMet),
 		};
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-		await cleanup();
+		await env.close();
 	}
 }
 

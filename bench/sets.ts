@@ -10,23 +10,13 @@
  * is emptied before every run. Needs root (the sandbox sshd chroots its login).
  */
 import { randomBytes } from 'node:crypto';
-import {
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readdirSync,
-	readFileSync,
-	rmSync,
-	writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { sandboxUnavailableReason, SshdSandbox, startSshdSandbox } from '../sandbox/sshdSandbox';
-import { makeRsaKeyPair } from '../test/helpers/keys';
+import { SshdSandbox } from '../sandbox/sshdSandbox';
 import { brusselsToday } from '../nodes/domain/names/brusselsTime';
 import { DEFAULT_PARALLEL_SETS } from '../nodes/domain/submission/uploadSet';
-import { DelayProxy, startDelayProxy } from './netem';
+import { loadAverage, startBenchEnvironment } from './environment';
 import { median } from './sign';
 import { Child, run, Target, transpileClosure, withOneRetry } from './upload';
 
@@ -124,13 +114,7 @@ const ms = (from) => Number(process.hrtime.bigint() - from) / 1e6;
 	return { file, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } };
 }
 
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
 export async function runSetsBench(options: SetsBenchOptions = {}): Promise<SetsBenchResult> {
-	const reason = sandboxUnavailableReason();
-	if (reason) throw new Error(`The sets benchmark needs the sandbox sshd: ${reason}`);
-	if (!existsSync('/usr/bin/sftp'))
-		throw new Error('The sets benchmark needs the OpenSSH sftp client (/usr/bin/sftp)');
 	const count = options.sets ?? 500;
 	const runs = options.runs ?? 3;
 	const parallels = options.parallel ?? [DEFAULT_PARALLEL_SETS];
@@ -138,36 +122,16 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 	const log = options.log ?? (() => undefined);
 	const loadBefore = loadAverage();
 
-	const dir = mkdtempSync(join(tmpdir(), 'sets-bench-'));
-	const key = makeRsaKeyPair(2048);
-	let sandbox: SshdSandbox | undefined;
-	let proxy: DelayProxy | undefined;
-	const cleanup = async () => {
-		await proxy?.stop();
-		await sandbox?.stop();
-		rmSync(dir, { recursive: true, force: true });
-		rmSync(dirname(key.path), { recursive: true, force: true });
-	};
-	const onSignal = (signal: NodeJS.Signals) => {
-		log(`${signal}: cleaning up`);
-		void cleanup().finally(() => process.exit(130));
-	};
-	process.once('SIGINT', onSignal);
-	process.once('SIGTERM', onSignal);
+	const env = await startBenchEnvironment({
+		name: 'sets',
+		latency: options.latency,
+		oneWayDelayMs,
+		log,
+	});
+	const { dir, key, targets } = env;
 	try {
-		sandbox = await startSshdSandbox({ authorizedKeys: [key.publicKey] });
-		const box = sandbox;
+		const box = env.sandbox;
 		const child = buildSetsChild(join(dir, 'build'));
-		const targets: Target[] = [{ label: 'loopback', host: box.host, port: box.port, exec: [] }];
-		if ((options.latency ?? 'proxy') === 'proxy') {
-			proxy = await startDelayProxy(box.host, box.port, oneWayDelayMs);
-			targets.push({
-				label: `${2 * oneWayDelayMs} ms RTT (delaying proxy)`,
-				host: proxy.host,
-				port: proxy.port,
-				exec: [],
-			});
-		}
 		// The files of every set, made once: FI of 5 KB, an FS of 2 KB (not checked by sshd), an empty GO.
 		const files = join(dir, 'files');
 		mkdirSync(files);
@@ -295,9 +259,7 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 			table: formatTable(cases, runs, loadBefore, loadAverage(), targetsMet),
 		};
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-		await cleanup();
+		await env.close();
 	}
 }
 
