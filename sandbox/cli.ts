@@ -25,6 +25,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { once } from 'node:events';
 import { createServer, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { SshdSandbox, startSshdSandbox } from './sshdSandbox';
 import { DEFAULT_SANDBOX_SENDER, Simulator, SimulatorOptions, startSimulator } from './simulator';
 
@@ -314,44 +315,34 @@ export interface CliArguments {
 }
 
 export function parseCliArguments(argv: string[]): CliArguments {
-	const result: CliArguments = { once: false, legacySshRsa: false, help: false };
-	for (let i = 0; i < argv.length; i++) {
-		const [flag, inline] = argv[i].includes('=')
-			? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)]
-			: [argv[i], undefined];
-		const value = () => {
-			const v = inline ?? argv[++i];
-			if (v === undefined || v === '') throw new Error(`${flag} needs a value`);
-			return v;
-		};
-		switch (flag) {
-			case '--port': {
-				const v = value();
-				if (!/^\d+$/.test(v)) throw new Error(`--port needs a number, got "${v}"`);
-				result.port = Number(v);
-				break;
-			}
-			case '--dir':
-				result.dir = value();
-				break;
-			case '--sender':
-				result.sender = value();
-				break;
-			case '--once':
-				result.once = true;
-				break;
-			case '--legacy-ssh-rsa':
-				result.legacySshRsa = true;
-				break;
-			case '--help':
-			case '-h':
-				result.help = true;
-				break;
-			default:
-				throw new Error(`Unknown option ${argv[i]}`);
-		}
-	}
-	return result;
+	const { values } = parseArgs({
+		args: argv,
+		strict: true,
+		allowPositionals: false,
+		options: {
+			port: { type: 'string' },
+			dir: { type: 'string' },
+			sender: { type: 'string' },
+			once: { type: 'boolean', default: false },
+			'legacy-ssh-rsa': { type: 'boolean', default: false },
+			help: { type: 'boolean', short: 'h', default: false },
+		},
+	});
+	const nonEmpty = (flag: string, v: string | undefined) => {
+		if (v === '') throw new Error(`${flag} needs a value`);
+		return v;
+	};
+	const port = nonEmpty('--port', values.port);
+	if (port !== undefined && !/^\d+$/.test(port))
+		throw new Error(`--port needs a number, got "${port}"`);
+	return {
+		port: port === undefined ? undefined : Number(port),
+		dir: nonEmpty('--dir', values.dir),
+		sender: nonEmpty('--sender', values.sender),
+		once: values.once,
+		legacySshRsa: values['legacy-ssh-rsa'],
+		help: values.help,
+	};
 }
 
 const USAGE = `Usage: npm run sandbox -- [--port N] [--dir PATH] [--sender NNNNNN] [--legacy-ssh-rsa] [--once]
