@@ -3,13 +3,18 @@
  *
  * The format is sniffed from the bytes, not trusted from the name: `%PDF-` is a PDF (work-accident
  * DRS answers), `<` (after a byte-order mark and whitespace) is XML, anything else is binary. XML is
- * then read by type — ACRF → `parseAcrf`, NOTI → `parseNoti`, anything else → a plain object — and by
- * root element when the type says nothing (an `<ACRF>` root is read as an ACRF, `<NOTIFICATION>` as a
- * NOTI).
+ * then read by type — ACRF → `parseAcrf`, NOTI → `parseNoti`, DMNO, DMPI, DMDB and IDFL by their
+ * readers — or by root element when the type says nothing (`<ACRF>`, `<NOTIFICATION>`,
+ * `<DmfAUpdateNotification>`, `<DmfAPID>`, `<DmfAConsultationAnswer>`, `<IDFLUX>`: docs/answers.md,
+ * "Other answer types"); anything else stays a plain object.
  */
 import type { CodeLanguage } from '../codes/describeError';
 import { SocialSecurityError } from '../errors';
 import { AcrfAnswer, acrfFromRoot } from './acrf';
+import { DmdbAnswer, dmdbFromRoot } from './dmdb';
+import { DmnoAnswer, dmnoFromRoot } from './dmno';
+import { DmpiAnswer, dmpiFromRoot } from './dmpi';
+import { IdflAnswer, idflFromRoot } from './idfl';
 import { NotiAnswer, notiFromDocument } from './noti';
 import { SafeXmlOptions, XmlObject, parseSafeXml, printable } from './safeXml';
 
@@ -28,11 +33,23 @@ export interface InterpretedAnswer {
 	rootElement?: string;
 	acrf?: AcrfAnswer;
 	noti?: NotiAnswer;
+	dmno?: DmnoAnswer;
+	dmpi?: DmpiAnswer;
+	dmdb?: DmdbAnswer;
+	idfl?: IdflAnswer;
 	/** Any XML answer as a plain object `{ [root]: … }`. */
 	object?: XmlObject;
 }
 
 const NOTI_ROOTS = new Set(['NOTI', 'NOTIFICATION']);
+
+/** The other answer types by their type code and root element (the official XSDs' names). */
+const OTHER_TYPES = [
+	{ type: 'DMNO', root: 'DMFAUPDATENOTIFICATION' },
+	{ type: 'DMPI', root: 'DMFAPID' },
+	{ type: 'DMDB', root: 'DMFACONSULTATIONANSWER' },
+	{ type: 'IDFL', root: 'IDFLUX' },
+] as const;
 
 /** Sniffs the format of answer bytes. */
 export function sniffAnswerFormat(bytes: Buffer): AnswerFormat {
@@ -98,6 +115,15 @@ export function interpretAnswer(
 		result.noti = notiFromDocument(doc.rootElement, doc.root, doc.document, {
 			language: options.language,
 		});
+	} else {
+		// The root decides: an answer of one of these types with another root is left as a plain object.
+		const other = OTHER_TYPES.find((t) => t.root === root);
+		if (other?.type === 'DMNO')
+			result.dmno = dmnoFromRoot(doc.rootElement, doc.root, options.language);
+		else if (other?.type === 'DMPI') result.dmpi = dmpiFromRoot(doc.rootElement, doc.root);
+		else if (other?.type === 'DMDB')
+			result.dmdb = dmdbFromRoot(doc.rootElement, doc.root, options.language);
+		else if (other?.type === 'IDFL') result.idfl = idflFromRoot(doc.rootElement, doc.root);
 	}
 	return result;
 }

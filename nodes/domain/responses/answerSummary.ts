@@ -5,7 +5,10 @@
  * (for a CO, the ZIP's own figures apart, as `zipName`/`zipSize`/`zipSha256`).
  */
 import type { CollectedAnswer, CollectResult } from './collectAnswers';
+import type { InterpretedAnswer } from './answerContent';
 import { answeredSet } from './answeredSet';
+
+type Readers = Pick<InterpretedAnswer, 'dmno' | 'dmpi' | 'dmdb' | 'idfl'>;
 
 export type AnswerStatus = 'accepted' | 'rejected' | 'unknown';
 
@@ -24,8 +27,9 @@ export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<str
 	const { answer, interpreted } = collected;
 	const acrf = 'acrf' in interpreted ? interpreted.acrf : undefined;
 	const noti = 'noti' in interpreted ? interpreted.noti : undefined;
+	const { dmno, dmpi, dmdb, idfl }: Readers = 'note' in interpreted ? {} : interpreted;
 	const status = answerStatus(interpreted);
-	const answersFile = acrf?.answersFile ?? noti?.fileName;
+	const answersFile = acrf?.answersFile ?? noti?.fileName ?? dmdb?.fileName;
 	const set = answeredSet(answersFile);
 	return {
 		type: answer.type,
@@ -35,14 +39,16 @@ export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<str
 		answerName: collected.contentName,
 		answerId: answer.answerId,
 		date: answer.date,
-		ticket: acrf?.ticket ?? noti?.ticket,
+		// For a DMNO or DMPI: the ticket of the declaration it is about (docs/answers.md).
+		ticket: acrf?.ticket ?? noti?.ticket ?? dmdb?.ticket ?? dmno?.ticket ?? dmpi?.ticket,
 		answersFile,
 		answersGo: set?.go,
 		answersFileKind: set?.kind,
 		...(set?.fi ? { answersFi: set.fi } : {}),
 		final: acrf?.final ?? noti?.final,
 		errors: acrf?.errors ?? [],
-		anomalies: noti?.anomalies ?? [],
+		anomalies:
+			noti?.anomalies ?? dmno?.anomalies ?? dmdb?.declarations.flatMap((d) => d.anomalies) ?? [],
 		format: interpreted.format,
 		size: collected.size,
 		sha256: collected.sha256,
@@ -63,7 +69,18 @@ export function summarizeAnswer(collected: CollectedAnswer<unknown>): Record<str
 		...(collected.deleteError ? { deleteProblem: collected.deleteError } : {}),
 		...(acrf ? { acrf } : {}),
 		...(noti ? { noti: { ...noti, object: undefined } } : {}),
-		...(!acrf && !noti && 'object' in interpreted && interpreted.object
+		...(dmno ? { dmno } : {}),
+		...(dmpi ? { dmpi } : {}),
+		...(dmdb ? { dmdb } : {}),
+		...(idfl ? { idfl } : {}),
+		...(!acrf &&
+		!noti &&
+		!dmno &&
+		!dmpi &&
+		!dmdb &&
+		!idfl &&
+		'object' in interpreted &&
+		interpreted.object
 			? { content: interpreted.object }
 			: {}),
 		...('note' in interpreted ? { note: interpreted.note } : {}),

@@ -267,10 +267,10 @@ if (xsdMissing)
 	console.warn(`The answer fixtures are not checked against the official XSDs: ${xsdMissing}.`);
 
 (xsdMissing ? describe.skip : describe)('the answer fixtures', () => {
-	it('all validate against their official XSD (ACRF_20231, NOTIFICATION_20223)', () => {
+	it('all validate against their official XSD (ACRF, NOTIFICATION, DMNO, DMPI, DMDB, IDFLUX)', () => {
 		const dir = join(__dirname, '../../fixtures/answers');
 		const files = readdirSync(dir).filter((f) => f.endsWith('.xml'));
-		expect(files.length).toBeGreaterThanOrEqual(8);
+		expect(files.length).toBeGreaterThanOrEqual(12);
 		for (const file of files) {
 			const check = validateOfficial(readFileSync(join(dir, file)));
 			expect({ file, xsd: check.xsd, errors: check.errors }).toEqual({

@@ -1,0 +1,100 @@
+/**
+ * IDFL: the Dimona identification flux (root `IDFLUX`, IDFLUX_20231.xsd; docs/answers.md, "Other answer
+ * types"): the social security tells the employer that a worker's identification changed — the valid
+ * situation (INSS, names, birth date, sex, or a NOSS number) and the outdated one it replaces.
+ * ```
+ * <IDFLUX><Form>                                                      exactly one Form
+ *   <Identification>IDFLUX</Identification><FormCreationDate/><FormCreationHour/><AttestationStatus/><TypeForm>SU</TypeForm>
+ *   <Reference><ReferenceType>1</ReferenceType><ReferenceOrigin>2</ReferenceOrigin><ReferenceNbr/></Reference>
+ *   <IdfluxInformation><JustificationCode>90..93</JustificationCode><EffectiveStartingDate/>
+ *     <EmployerId><NOSSRegistrationNbr/>|<NOSSLPARegistrationNbr/><CompanyID/></EmployerId>
+ *     <ValidSituation><INSS/><WorkerName/><WorkerFirstName/><WorkerBirthdate/><WorkerSex/> | <NOSSRegistrationNbr/></ValidSituation>
+ *     <OutdatedSituation>the same, every field optional</OutdatedSituation>
+ *   </IdfluxInformation>
+ * </Form></IDFLUX>
+ * ```
+ * JustificationCode (zone 00536) is given as is: the glossary we hold does not list its values.
+ */
+import {
+	AnswerEmployer,
+	AnswerReference,
+	FormHeader,
+	childText,
+	definedOnly,
+	formsOf,
+	readEmployer,
+	readFormHeader,
+	readReferences,
+	ticketOfType,
+	zoneValueMeaning,
+} from './formParts';
+import { childNamed } from './safeXml';
+
+export interface IdflSituation {
+	/** INSS (00024), WorkerName (00025), WorkerFirstName (00026), WorkerBirthdate (00028, YYYY-MM-DD). */
+	inss?: string;
+	name?: string;
+	firstName?: string;
+	birthdate?: string;
+	/** WorkerSex (00029) and its glossary text (1 man, 2 vrouw). */
+	sex?: string;
+	sexMeaning?: string;
+	/** NOSSRegistrationNbr (00011): a situation may be an employer's NOSS number instead of a person. */
+	nossRegistrationNbr?: string;
+}
+
+export interface IdflAnswer extends FormHeader {
+	root: string;
+	/** This form's number: the Reference of type 1 given by the social security (origin 2). */
+	formTicket?: string;
+	references: AnswerReference[];
+	/** JustificationCode (00536), as given (90..93). */
+	justificationCode?: string;
+	/** EffectiveStartingDate (00813): from when the valid situation holds, YYYY-MM-DD. */
+	effectiveStartingDate?: string;
+	employer?: AnswerEmployer;
+	valid?: IdflSituation;
+	outdated?: IdflSituation;
+	warnings: string[];
+}
+
+/** Reads the content of a parsed `<IDFLUX>`. */
+export function idflFromRoot(rootElement: string, root: unknown): IdflAnswer {
+	const warnings: string[] = [];
+	const forms = formsOf(root, rootElement, warnings);
+	if (forms.length > 1)
+		warnings.push(`The ${rootElement} holds ${forms.length} forms; only the first one was read.`);
+	const form = forms[0];
+	const references = readReferences(form, ['Reference']);
+	const information = childNamed(form, 'IdfluxInformation');
+	if (form !== undefined && information === undefined)
+		warnings.push('The IDFLUX has no IdfluxInformation.');
+	const employer = readEmployer(childNamed(information, 'EmployerId'));
+	return {
+		root: rootElement,
+		...readFormHeader(form, warnings),
+		references,
+		...definedOnly({
+			formTicket: ticketOfType(references, '1'),
+			justificationCode: childText(information, 'JustificationCode'),
+			effectiveStartingDate: childText(information, 'EffectiveStartingDate'),
+			employer: Object.keys(employer).length > 0 ? employer : undefined,
+			valid: situation(childNamed(information, 'ValidSituation')),
+			outdated: situation(childNamed(information, 'OutdatedSituation')),
+		}),
+		warnings,
+	};
+}
+
+function situation(element: unknown): IdflSituation | undefined {
+	const sex = childText(element, 'WorkerSex');
+	return definedOnly({
+		inss: childText(element, 'INSS'),
+		name: childText(element, 'WorkerName'),
+		firstName: childText(element, 'WorkerFirstName'),
+		birthdate: childText(element, 'WorkerBirthdate'),
+		sex,
+		sexMeaning: zoneValueMeaning('00029', sex),
+		nossRegistrationNbr: childText(element, 'NOSSRegistrationNbr'),
+	});
+}
