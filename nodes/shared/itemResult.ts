@@ -4,7 +4,7 @@
  * `signature`, `submission`, `answer`, …). An error item under "Continue on Fail" is the incoming item
  * with `error` beside its fields.
  */
-import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryKeyData, IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 import { errorDetails } from './nodeErrors';
 
 /** The output JSON: the item's own fields (unless the user chose to drop them) and the result under `key`. */
@@ -15,6 +15,26 @@ export function withResult(
 	keepInputFields = true,
 ): IDataObject {
 	return keepInputFields ? { ...(item?.json ?? {}), [key]: result } : { [key]: result };
+}
+
+/**
+ * The output item of a successful input: its JSON with the result under `key`, paired with it, and its
+ * binaries (or `binary` when the operation changed them, e.g. renamed or added a file).
+ */
+export function resultItem(
+	item: INodeExecutionData,
+	itemIndex: number,
+	key: string,
+	result: IDataObject,
+	options: { keepInputFields?: boolean; binary?: IBinaryKeyData } = {},
+): INodeExecutionData {
+	const output: INodeExecutionData = {
+		json: withResult(item, key, result, options.keepInputFields ?? true),
+		pairedItem: { item: itemIndex },
+	};
+	const binary = 'binary' in options ? options.binary : item.binary;
+	if (binary) output.binary = binary;
+	return output;
 }
 
 /**
