@@ -1,15 +1,23 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+/** Cancel: send the TD that asks the server to stop processing a submitted set. */
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 import { SocialSecurityError } from '../../domain/errors';
 import { ENVIRONMENTS } from '../../domain/names/environments';
 import { parseSubmissionFileName } from '../../domain/names/fileNames';
 import { sendCancellation } from '../../domain/submission/uploadSet';
 import type { ChannelSession } from '../../shared/channelSession';
+import { resultItem } from '../../shared/itemResult';
 
-export async function cancelSet(
+/** A cancellation is one empty file: items are sent one by one. */
+export function parallelism(): number {
+	return 1;
+}
+
+export async function execute(
 	this: IExecuteFunctions,
 	session: ChannelSession,
 	itemIndex: number,
-): Promise<IDataObject> {
+): Promise<INodeExecutionData> {
 	const goName = String(this.getNodeParameter('goName', itemIndex, '')).trim();
 	// A cancellation may concern a set of any age, so the date is not judged here.
 	const parsed = parseSubmissionFileName(goName, { maxAgeDays: 0 });
@@ -26,5 +34,20 @@ export async function cancelSet(
 		ENVIRONMENTS[parsed.value.environment].uploadFolder,
 		`TD.${goName.slice(3)}`,
 	);
-	return { status: 'cancellation-sent', go: goName, ...result };
+	const cancellation = { status: 'cancellation-sent', go: goName, ...result };
+	return resultItem(this.getInputData()[itemIndex], itemIndex, 'cancellation', cancellation);
 }
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Set Name (GO)',
+		name: 'goName',
+		type: 'string',
+		default: '={{ $json.submission.go }}',
+		placeholder: 'GO.DMFA.101380.20260110.00001.T.1',
+		description:
+			'The GO name of the submitted set, as the Submit operation puts it in submission.go; the TD name is made from it',
+	},
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['cancel'] } }, properties);

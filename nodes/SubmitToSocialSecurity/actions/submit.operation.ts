@@ -1,26 +1,34 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { Readable } from 'node:stream';
-import { SocialSecurityError } from '../../domain/errors';
+/** Submit: check the whole set, upload every FI and FS, then the GO that makes the server process it. */
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 import { DEFAULT_MAX_AGE_DAYS } from '../../domain/names/fileNames';
+import type { SignDigest } from '../../domain/signing/cmsSignature';
+import type { SignatureLayout } from '../../domain/signing/signatureLayout';
 import {
-	SetFile,
 	SignaturePolicy,
-	planSubmission,
 	SubmissionPlan,
+	planSubmission,
 } from '../../domain/submission/declarationSet';
 import {
 	DEFAULT_PARALLEL_SETS,
+	MAX_PARALLEL_SETS,
 	PARALLEL_SETS_BUDGET,
 	sharedFolderListing,
 	submitPlannedSet,
 } from '../../domain/submission/uploadSet';
 import type { RemoteEntry, SftpChannel } from '../../domain/transport/sftpChannel';
-import { signDeclaration } from '../../domain/signing/declarationSigner';
-import type { SignDigest } from '../../domain/signing/cmsSignature';
-import type { SignatureLayout } from '../../domain/signing/signatureLayout';
-import { binarySize, openBinary } from '../../shared/binaryData';
 import type { ChannelSession } from '../../shared/channelSession';
+import { resultItem } from '../../shared/itemResult';
+import { DIGEST_CHOICES, LAYOUT_CHOICES } from '../../shared/signatureChoices';
+import { signMissing } from '../helpers/missingSignatures';
+import { collectSetFiles } from '../helpers/setFiles';
 
+/** The options collection below: a new option goes there and here. */
 interface SubmitOptions {
 	cleanupOnFailure?: boolean;
 	dryRun?: boolean;
@@ -34,49 +42,40 @@ interface SubmitOptions {
 	parallelSets?: number;
 }
 
-export async function submitSet(
+/**
+ * Sets are sent several at a time over the one connection (each still FI…, FS…, then its GO). The first
+ * item's option decides, as for Poll.
+ */
+export function parallelism(this: IExecuteFunctions): number {
+	const options = this.getNodeParameter('options', 0, {}) as SubmitOptions;
+	return Number(options.parallelSets ?? DEFAULT_PARALLEL_SETS);
+}
+
+export async function execute(
 	this: IExecuteFunctions,
 	session: ChannelSession,
 	itemIndex: number,
-): Promise<IDataObject> {
+): Promise<INodeExecutionData> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as SubmitOptions;
 	const { declarations, signatures } = await collectSetFiles.call(this, itemIndex);
 	const settings = await session.credentialData();
-	const madeSignatures: IDataObject[] = [];
-	if (options.signWhenMissing) {
-		const have = new Set(signatures.map((s) => s.name.slice(3)));
-		for (const fi of declarations) {
-			if (!fi.name.startsWith('FI.') || have.has(fi.name.slice(3))) continue;
-			const signature = await signDeclaration(
-				await fi.open(),
-				fi.name,
-				await session.signingIdentity(),
-				{
-					digest: options.signatureDigest,
-					layout: options.signatureLayout,
-				},
-			);
-			const content = signature.content;
-			signatures.push({
-				name: signature.fsName as string,
-				size: content.length,
-				open: () => Readable.from([content]),
-			});
-			madeSignatures.push({
-				name: signature.fsName,
-				digest: signature.digestHex,
-				signer: signature.signer.subject,
-			});
-		}
-	}
+	const signaturesMade = options.signWhenMissing
+		? await signMissing(session, declarations, signatures, {
+				digest: options.signatureDigest,
+				layout: options.signatureLayout,
+			})
+		: [];
 	const plan = planSubmission(declarations, signatures, {
 		expectedSender: settings.sender?.trim() || undefined,
 		maxAgeDays: options.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS,
 		signatureInTest: options.signatureInTest,
 		signatureInDmfaTest: options.signatureInDmfaTest,
 	});
-	if (options.dryRun)
-		return { status: 'dry-run', ...describePlan(plan), signaturesMade: madeSignatures };
+	const item = this.getInputData()[itemIndex];
+	if (options.dryRun) {
+		const dryRun: IDataObject = { status: 'dry-run', ...describePlan(plan), signaturesMade };
+		return resultItem(item, itemIndex, 'submission', dryRun);
+	}
 	const channel = await session.open();
 	const record = await submitPlannedSet(channel, plan, {
 		cleanupOnFailure: options.cleanupOnFailure,
@@ -86,11 +85,8 @@ export async function submitSet(
 			PARALLEL_SETS_BUDGET / Math.max(1, options.parallelSets ?? DEFAULT_PARALLEL_SETS),
 		),
 	});
-	return {
-		status: 'submitted',
-		...(record as unknown as IDataObject),
-		signaturesMade: madeSignatures,
-	};
+	const submitted: IDataObject = { status: 'submitted', ...record, signaturesMade };
+	return resultItem(item, itemIndex, 'submission', submitted);
 }
 
 /**
@@ -122,54 +118,146 @@ function describePlan(plan: SubmissionPlan): IDataObject {
 	};
 }
 
-/** The FI and FS files of the item, as the user chose to find them. */
-async function collectSetFiles(
-	this: IExecuteFunctions,
-	itemIndex: number,
-): Promise<{ declarations: SetFile[]; signatures: SetFile[] }> {
-	const filesFrom = this.getNodeParameter('filesFrom', itemIndex, 'fileNames') as string;
-	const binaries = this.getInputData()[itemIndex].binary ?? {};
-	const toSetFile = async (property: string, binary: IBinaryData): Promise<SetFile> => {
-		if (!binary.fileName) {
-			throw new SocialSecurityError(
-				'BINARY_WITHOUT_NAME',
-				`The binary "${property}" has no file name, so it cannot be placed in the set.`,
-				'Use Build Filenames with "Rename Binaries to FI Names" before this node.',
-			);
-		}
-		return {
-			name: binary.fileName,
-			size: await binarySize(this, binary),
-			open: () => openBinary(this, binary),
-		};
-	};
-	if (filesFrom === 'properties') {
-		const list = (name: string) =>
-			String(this.getNodeParameter(name, itemIndex, ''))
-				.split(',')
-				.map((p) => p.trim())
-				.filter(Boolean);
-		const read = (property: string) =>
-			toSetFile(property, this.helpers.assertBinaryData(itemIndex, property));
-		return {
-			declarations: await Promise.all(list('declarationProperties').map(read)),
-			signatures: await Promise.all(list('signatureProperties').map(read)),
-		};
-	}
-	const declarations: SetFile[] = [];
-	const signatures: SetFile[] = [];
-	for (const [property, binary] of Object.entries(binaries)) {
-		const name = binary.fileName ?? '';
-		if (name.startsWith('FI.')) declarations.push(await toSetFile(property, binary));
-		else if (name.startsWith('FS.')) signatures.push(await toSetFile(property, binary));
-	}
-	if (declarations.length === 0) {
-		const names = Object.entries(binaries).map(([p, b]) => `${p}: ${b.fileName ?? '(no name)'}`);
-		throw new SocialSecurityError(
-			'SET_NO_DECLARATION',
-			`The item has no binary whose file name starts with FI. ${names.length > 0 ? `(it has ${names.join(', ')})` : '(it has no binary at all)'}.`,
-			'Put Build Filenames with "Rename Binaries to FI Names" before this node, or choose "Find Files By: Binary Properties".',
-		);
-	}
-	return { declarations, signatures };
-}
+const signaturePolicyOptions = [
+	{ name: 'Required', value: 'required', description: 'Refuse to send an FI without its FS' },
+	{ name: 'Optional', value: 'optional', description: 'Send the FS files that are there' },
+	{ name: 'Not Sent', value: 'omit', description: 'Never send FS files in this environment' },
+];
+
+/** The options collection of Submit: a new option goes here and into SubmitOptions. */
+const options: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Clean Up After a Failure',
+			name: 'cleanupOnFailure',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to remove the files of this attempt from the server when the upload fails. No GO is ever sent for an incomplete set, so the server ignores them either way.',
+		},
+		{
+			displayName: 'Dry Run',
+			name: 'dryRun',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to only check the set and show what would be sent, without connecting',
+		},
+		{
+			displayName: 'Maximum Age of Date (Days)',
+			name: 'maxAgeDays',
+			type: 'number',
+			default: 30,
+			description:
+				'How old the creation date in the names may be; the server refuses old dates (ACRF-126). 0 turns the check off.',
+		},
+		{
+			displayName: 'Parallel Sets',
+			name: 'parallelSets',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: MAX_PARALLEL_SETS },
+			default: DEFAULT_PARALLEL_SETS,
+			description:
+				'How many items (sets) to send at the same time over the one connection. Each set is still sent FI, FS, then its GO only when the rest is complete; 1 sends them one by one.',
+		},
+		{
+			displayName: 'Resume Interrupted Submission',
+			name: 'resume',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to keep files of this set that an interrupted attempt left on the server, after checking that their content is identical (SHA-256). Otherwise an existing name stops the submission.',
+		},
+		{
+			displayName: 'Sign Missing Signatures',
+			name: 'signWhenMissing',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to make the FS of each FI that has none with the certificate of the credential, so a workflow can go from export to submission in one node',
+		},
+		{
+			displayName: 'Signature Digest',
+			name: 'signatureDigest',
+			type: 'options',
+			options: DIGEST_CHOICES,
+			default: 'sha256',
+			description: 'Hash algorithm of signatures made by "Sign Missing Signatures"',
+		},
+		{
+			displayName: 'Signature File Layout',
+			name: 'signatureLayout',
+			type: 'options',
+			options: LAYOUT_CHOICES,
+			default: 'single-line',
+			description: 'Layout of signatures made by "Sign Missing Signatures"',
+		},
+		{
+			displayName: 'Signatures in DmfA Test (S)',
+			name: 'signatureInDmfaTest',
+			type: 'options',
+			options: signaturePolicyOptions,
+			default: 'omit',
+			description:
+				'Whether FS files are sent to INTEST-S. The DmfA declaration test does not need them.',
+		},
+		{
+			displayName: 'Signatures in Test (T)',
+			name: 'signatureInTest',
+			type: 'options',
+			options: signaturePolicyOptions,
+			default: 'required',
+			description:
+				'Whether FS files are sent to INTEST. The test environment checks an FS when one is present (a bad one gives ACRF-125). Production always needs them.',
+		},
+	],
+};
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Find Files By',
+		name: 'filesFrom',
+		type: 'options',
+		options: [
+			{
+				name: 'Their File Names',
+				value: 'fileNames',
+				description:
+					'Every binary of the item whose file name starts with FI. or FS. belongs to the set (what Build Filenames with "Rename Binaries" and Sign FI produce)',
+			},
+			{
+				name: 'Binary Properties',
+				value: 'properties',
+				description: 'Name the binary properties that hold the FI parts and their FS files',
+			},
+		],
+		default: 'fileNames',
+	},
+	{
+		displayName: 'Declaration Binary Properties',
+		name: 'declarationProperties',
+		type: 'string',
+		displayOptions: { show: { filesFrom: ['properties'] } },
+		default: 'data',
+		placeholder: 'data, data2, data3',
+		description:
+			'The binary properties holding the FI parts, comma-separated. Their file names must be FI names.',
+	},
+	{
+		displayName: 'Signature Binary Properties',
+		name: 'signatureProperties',
+		type: 'string',
+		displayOptions: { show: { filesFrom: ['properties'] } },
+		default: '',
+		placeholder: 'signature, signature2',
+		description:
+			'The binary properties holding the FS files, comma-separated. Leave empty when none are given (DmfA test, or with "Sign Missing Signatures").',
+	},
+	options,
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['submit'] } }, properties);
