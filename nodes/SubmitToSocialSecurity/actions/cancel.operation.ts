@@ -15,8 +15,8 @@ export function parallelism(): number {
 
 export async function execute(
 	this: IExecuteFunctions,
-	session: ChannelSession,
 	itemIndex: number,
+	session: ChannelSession,
 ): Promise<INodeExecutionData> {
 	const goName = String(this.getNodeParameter('goName', itemIndex, '')).trim();
 	// A cancellation may concern a set of any age, so the date is not judged here.

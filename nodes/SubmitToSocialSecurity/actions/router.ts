@@ -25,7 +25,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const outcomes = await runBounded(
 			items.length,
 			operation.parallelism.call(this),
-			async (itemIndex) => await operation.execute.call(this, session, itemIndex),
+			async (itemIndex) => await operation.execute.call(this, itemIndex, session),
 			// Without "Continue on Fail" a failure stops the node: no new set is started, the ones
 			// being sent finish, and the node fails on the first failed item.
 			() => !this.continueOnFail(),

@@ -53,8 +53,8 @@ export function parallelism(this: IExecuteFunctions): number {
 
 export async function execute(
 	this: IExecuteFunctions,
-	session: ChannelSession,
 	itemIndex: number,
+	session: ChannelSession,
 ): Promise<INodeExecutionData> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as SubmitOptions;
 	const { declarations, signatures } = await collectSetFiles.call(this, itemIndex);
