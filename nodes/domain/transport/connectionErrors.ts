@@ -11,17 +11,32 @@ export interface ConnectionContext {
 	username: string;
 	/** The fingerprint the server presented, when the handshake got that far. */
 	presentedFingerprint?: string;
+	/** Every host key the server showed, one per handshake (one per key type it holds). */
+	presentedKeys?: PresentedHostKey[];
 	pinnedFingerprint?: string;
 	keyFingerprint?: string;
 	timeoutMs?: number;
 }
 
+export interface PresentedHostKey {
+	/** `SHA256:…` */
+	fingerprint: string;
+	/** The key's SSH type, e.g. `ssh-ed25519`. */
+	type: string;
+}
+
 export function hostKeyMismatchError(ctx: ConnectionContext): SocialSecurityError {
+	const keys = ctx.presentedKeys ?? [];
+	const named = keys.map((k) => `${k.fingerprint} (${k.type})`);
+	const shown =
+		named.length > 1
+			? `host keys ${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}, one for each type of key it has, none of them`
+			: `host key ${named[0] ?? ctx.presentedFingerprint ?? '(unknown)'}, not`;
 	return withPresentedFingerprint(
 		ctx,
 		new SocialSecurityError(
 			'HOST_KEY_MISMATCH',
-			`The server ${ctx.host}:${ctx.port} presented host key ${ctx.presentedFingerprint ?? '(unknown)'}, not the pinned ${ctx.pinnedFingerprint}. The connection was refused.`,
+			`The server ${ctx.host}:${ctx.port} presented ${shown} the pinned ${ctx.pinnedFingerprint}. The connection was refused.`,
 			'Either someone is intercepting the connection, or the server key has changed. Compare the presented fingerprint with the one published by the social security before you update the credential.',
 		),
 	);

@@ -9,10 +9,16 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
-import SftpClient from 'ssh2-sftp-client';
-import type { Client as SshClient, SFTPWrapper, Stats } from 'ssh2';
+import {
+	Client as SshClient,
+	type ConnectConfig,
+	type ServerHostKeyAlgorithm,
+	type SFTPWrapper,
+	type Stats,
+} from 'ssh2';
 import { SocialSecurityError } from '../errors';
 import { fingerprintOfPublicKeyBlob } from '../sshKeys/hostKey';
+import { describePublicBlob } from '../sshKeys/sshWire';
 import {
 	ConnectionContext,
 	describeConnectError,
@@ -20,7 +26,15 @@ import {
 	hostFingerprintMissingError,
 	hostKeyMismatchError,
 	localWriteError,
+	type PresentedHostKey,
 } from './connectionErrors';
+import {
+	coalesceWrites,
+	destroyConnection,
+	hideServerSignatureAlgorithms,
+	maxReadLength,
+	maxWriteLength,
+} from './ssh2Internals';
 
 export interface SftpChannelOptions {
 	host: string;
@@ -98,13 +112,24 @@ export class SftpChannel {
 	private fatalError: SocialSecurityError | undefined;
 
 	private constructor(
-		private readonly client: SftpClient,
+		private readonly ssh: SshClient,
 		private readonly sftp: SFTPWrapper,
 		private readonly options: SftpChannelOptions & typeof DEFAULTS,
 		/** The fingerprint the server presented (and that matched a pin). */
 		readonly presentedFingerprint: string,
 	) {}
 
+	/**
+	 * Connects, checks the host key against the pins, logs in and opens the SFTP session.
+	 *
+	 * A server has one host key per type (RSA, ECDSA, Ed25519) and shows only the one of the type the
+	 * handshake settles on: the first of our list it also has, RSA by default. A pin of another of its
+	 * keys is still a pin of that server, so when the key shown matches no pin the handshake is made
+	 * again without that key's type, until a key matches or the server has no other type. A genuine
+	 * mismatch therefore names every key the server showed. The type that matched is offered first on
+	 * the next connection to the same host with the same pins in this process, so the extra handshakes
+	 * happen once.
+	 */
 	static async open(input: SftpChannelOptions): Promise<SftpChannel> {
 		const options = { ...DEFAULTS, ...input };
 		const ctx: ConnectionContext = {
@@ -115,58 +140,50 @@ export class SftpChannel {
 			keyFingerprint: options.keyFingerprint,
 			timeoutMs: options.connectTimeoutMs,
 		};
-		let presented: string | undefined;
-		let asyncError: unknown;
-		const client = new SftpClient('socialsecurity', {
-			// ssh2-sftp-client logs to the console by default; we collect instead and report on the operation.
-			error: (err: unknown) => {
-				asyncError = err;
-			},
-			end: () => undefined,
-			close: () => undefined,
-		});
 		const pins = new Set(options.hostFingerprints.map((f) => f.replace(/=+$/, '')));
-		const ssh = sshClientOf(client);
-		ssh.on('connect', () => ssh.setNoDelay(true));
-		const connectConfig = {
-			host: options.host,
-			port: options.port,
-			username: options.username,
-			privateKey: options.privateKey,
-			readyTimeout: options.connectTimeoutMs,
-			keepaliveInterval: options.keepaliveIntervalMs,
-			keepaliveCountMax: 3,
-			algorithms: { serverHostKey: options.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ALGORITHMS },
-			hostVerifier: (key: Buffer) => {
-				presented = fingerprintOfPublicKeyBlob(key);
-				return pins.has(presented);
-			},
-			// ssh2-sftp-client retries by default; a refused login retried is just slower and noisier.
-			retries: 0,
-		};
-		try {
-			const connecting = client.connect(connectConfig as unknown as SftpClient.ConnectOptions);
-			if (options.legacySshRsaLogin) hideServerSignatureAlgorithms(ssh);
-			await withTimeout(connecting, options.connectTimeoutMs + 2_000, () => new Error('timed out'));
-		} catch (error) {
-			destroyQuietly(client);
-			ctx.presentedFingerprint = presented;
-			if (presented !== undefined && !pins.has(presented)) {
-				throw pins.size === 0 ? hostFingerprintMissingError(ctx) : hostKeyMismatchError(ctx);
+		const where = `${options.host}:${options.port} ${[...pins].sort().join(',')}`;
+		let algorithms = preferFamily(
+			options.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ALGORITHMS,
+			pins.size > 0 ? matchedFamilyByServer.get(where) : undefined,
+		);
+		const presented: PresentedHostKey[] = [];
+		for (;;) {
+			const attempt = await connectOnce(options, algorithms, pins);
+			if (attempt.ok) {
+				const { ssh, sftp, key } = attempt;
+				matchedFamilyByServer.set(where, hostKeyFamily(key.type));
+				const channel = new SftpChannel(ssh, sftp, options, key.fingerprint);
+				const lost = (err: Error) => {
+					if (!channel.closed) channel.fatalError ??= describeConnectError(err, ctx);
+				};
+				ssh.on('error', (err: Error) => {
+					channel.fatalError = describeConnectError(err, ctx);
+				});
+				ssh.on('close', () => lost(new Error('Connection lost')));
+				sftp.on('error', lost);
+				sftp.on('close', () => lost(new Error('Connection lost')));
+				return channel;
 			}
-			throw describeConnectError(asyncError ?? error, ctx);
+			const { key, error } = attempt;
+			if (key !== undefined && pins.has(key.fingerprint)) {
+				// The pin matched: the login or the session failed.
+				ctx.presentedFingerprint = key.fingerprint;
+				throw describeConnectError(error, ctx);
+			}
+			if (key === undefined) {
+				// No key shown (refused, timed out, no common algorithm). After a key that matched no pin:
+				// the server has no other type of key, so none of its keys is pinned.
+				if (presented.length > 0) throw hostKeyMismatchError(ctx);
+				throw describeConnectError(error, ctx);
+			}
+			presented.push(key);
+			ctx.presentedFingerprint = presented[0].fingerprint;
+			ctx.presentedKeys = presented;
+			if (pins.size === 0) throw hostFingerprintMissingError(ctx);
+			const family = hostKeyFamily(key.type);
+			algorithms = algorithms.filter((a) => hostKeyFamily(a) !== family);
+			if (algorithms.length === 0) throw hostKeyMismatchError(ctx);
 		}
-		coalesceWrites(ssh);
-		const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
-		const channel = new SftpChannel(client, sftp, options, presented as string);
-		ssh.on('error', (err: Error) => {
-			channel.fatalError = describeConnectError(err, ctx);
-		});
-		ssh.on('close', () => {
-			if (!channel.closed)
-				channel.fatalError ??= describeConnectError(new Error('Connection lost'), ctx);
-		});
-		return channel;
 	}
 
 	/** False once the connection is closed or broken: open a new channel then. */
@@ -461,19 +478,28 @@ export class SftpChannel {
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
+		const ssh = this.ssh;
 		try {
-			await withTimeout(this.client.end(), CLOSE_WAIT_MS, () => new Error('close timed out'));
+			await withTimeout(
+				new Promise<void>((resolve) => {
+					ssh.once('close', () => resolve());
+					this.sftp.end();
+					ssh.end();
+				}),
+				CLOSE_WAIT_MS,
+				() => new Error('close timed out'),
+			);
 		} catch {
-			destroyQuietly(this.client);
+			destroyConnection(ssh);
 		}
 	}
 
 	private maxWriteLength(): number {
-		return (this.sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? FALLBACK_CHUNK;
+		return maxWriteLength(this.sftp, FALLBACK_CHUNK);
 	}
 
 	private maxReadLength(): number {
-		return (this.sftp as unknown as { _maxReadLen?: number })._maxReadLen ?? FALLBACK_CHUNK;
+		return maxReadLength(this.sftp, FALLBACK_CHUNK);
 	}
 
 	private async openExclusive(remotePath: string): Promise<Buffer> {
@@ -563,7 +589,7 @@ export class SftpChannel {
 				'The server or the network stalled. Try again; raise the operation timeout in the credential for very slow links.',
 			);
 			this.fatalError ??= error;
-			destroyQuietly(this.client);
+			destroyConnection(this.ssh);
 			rejectCurrent?.(error);
 		};
 		const arm = () => {
@@ -602,72 +628,86 @@ function entryType(attrs: Stats): Pick<RemoteEntry, 'type'> {
 	return { type: 'other' };
 }
 
-/**
- * ssh2 picks the RSA login signature from the server's `server-sig-algs` list and has no option to
- * force `ssh-rsa`. Its protocol handlers are set up synchronously in connect(), before any byte
- * arrives, so we drop that one extension from what the handler sees: ssh2 then uses `ssh-rsa`.
- * Relies on ssh2 internals (checked against ssh2 1.17); a test against OpenSSH covers it.
- */
-function hideServerSignatureAlgorithms(ssh: SshClient): void {
-	type ExtInfo = Array<{ name: string }>;
-	const handlers = (
-		ssh as unknown as {
-			_protocol?: { _handlers?: Record<string, (p: unknown, exts: ExtInfo) => void> };
-		}
-	)._protocol?._handlers;
-	const original = handlers?.EXT_INFO;
-	if (!handlers || !original) return;
-	handlers.EXT_INFO = (p, exts) =>
-		original(
-			p,
-			exts.filter((e) => e.name !== 'server-sig-algs'),
-		);
+/** The types of host key a server may hold; the algorithms of one type all show the same key. */
+type HostKeyFamily = 'rsa' | 'ecdsa' | 'ed25519' | 'other';
+
+function hostKeyFamily(algorithm: string): HostKeyFamily {
+	if (algorithm === 'ssh-rsa' || algorithm.startsWith('rsa-sha2-')) return 'rsa';
+	if (algorithm.startsWith('ecdsa-sha2-')) return 'ecdsa';
+	if (algorithm === 'ssh-ed25519') return 'ed25519';
+	return 'other';
 }
 
-/**
- * ssh2 writes every SSH packet to the socket at once: one system call per SFTP request. Many requests
- * made in the same tick (answers and sets in flight, pipelined reads) are gathered into one write by
- * corking the socket until the tick ends; with TCP_NODELAY they still leave without delay. On loopback
- * the separate writes were the largest cost of collecting 1000 answers (bench/poll.ts, a CPU profile).
- */
-function coalesceWrites(ssh: SshClient): void {
-	const sock = (ssh as unknown as { _sock?: import('node:net').Socket })._sock;
-	if (!sock || typeof sock.cork !== 'function') return;
-	const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
-	let corked = false;
-	const uncork = () => {
-		corked = false;
-		sock.uncork();
-	};
-	(sock as unknown as { write: (...args: unknown[]) => boolean }).write = (...args) => {
-		if (!corked && !sock.destroyed) {
-			corked = true;
-			sock.cork();
-			process.nextTick(uncork);
-		}
-		return write(...args);
-	};
+/** Per `host:port` and pins, the type of host key that matched last (only reorders what is offered). */
+const matchedFamilyByServer = new Map<string, HostKeyFamily>();
+
+function preferFamily(algorithms: string[], family: HostKeyFamily | undefined): string[] {
+	if (family === undefined) return [...algorithms];
+	return [
+		...algorithms.filter((a) => hostKeyFamily(a) === family),
+		...algorithms.filter((a) => hostKeyFamily(a) !== family),
+	];
 }
 
-/** ssh2-sftp-client keeps the ssh2 Client in `client`; its typings do not say so. */
-function sshClientOf(client: SftpClient): SshClient {
-	return (client as unknown as { client: SshClient }).client;
-}
+type Attempt =
+	| { ok: true; ssh: SshClient; sftp: SFTPWrapper; key: PresentedHostKey }
+	| { ok: false; error: unknown; key?: PresentedHostKey };
 
-function destroyQuietly(client: SftpClient): void {
-	const ssh = sshClientOf(client) as SshClient & {
-		_readyTimeout?: NodeJS.Timeout;
-		_sock?: { destroy(): void };
+/** One handshake, login and SFTP session; never throws. `key` is the host key shown, if any. */
+async function connectOnce(
+	options: SftpChannelOptions & typeof DEFAULTS,
+	algorithms: string[],
+	pins: Set<string>,
+): Promise<Attempt> {
+	let key: PresentedHostKey | undefined;
+	let asyncError: unknown;
+	const ssh = new SshClient();
+	ssh.on('connect', () => ssh.setNoDelay(true));
+	const config: ConnectConfig = {
+		host: options.host,
+		port: options.port,
+		username: options.username,
+		privateKey: options.privateKey,
+		readyTimeout: options.connectTimeoutMs,
+		keepaliveInterval: options.keepaliveIntervalMs,
+		keepaliveCountMax: 3,
+		algorithms: { serverHostKey: algorithms as ServerHostKeyAlgorithm[] },
+		hostVerifier: (blob: Buffer) => {
+			key = { fingerprint: fingerprintOfPublicKeyBlob(blob), type: keyTypeOf(blob) };
+			return pins.has(key.fingerprint);
+		},
 	};
-	// ssh2 leaves its ready timer running after some failures; it would keep a process alive for seconds.
-	clearTimeout(ssh._readyTimeout);
+	const session = new Promise<SFTPWrapper>((resolve, reject) => {
+		ssh.on('error', (err: Error) => {
+			asyncError ??= err;
+			reject(err);
+		});
+		ssh.once('close', () => reject(asyncError ?? new Error('Connection lost')));
+		ssh.once('ready', () => ssh.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))));
+	});
+	// Rejections after a timeout are not awaited: they must not crash the process.
+	session.catch(() => undefined);
 	try {
-		ssh.destroy();
-		// ssh2 destroys only a socket it can still write to: after end() (a close that got no answer) the
-		// socket is half-closed and would stay open for as long as the server stays silent.
-		ssh._sock?.destroy();
+		ssh.connect(config);
+		if (options.legacySshRsaLogin) hideServerSignatureAlgorithms(ssh);
+		const sftp = await withTimeout(
+			session,
+			options.connectTimeoutMs + 2_000,
+			() => new Error('timed out'),
+		);
+		coalesceWrites(ssh);
+		return { ok: true, ssh, sftp, key: key as PresentedHostKey };
+	} catch (error) {
+		destroyConnection(ssh);
+		return { ok: false, error: asyncError ?? error, key };
+	}
+}
+
+function keyTypeOf(blob: Buffer): string {
+	try {
+		return describePublicBlob(blob).type;
 	} catch {
-		// Already destroyed.
+		return 'unknown';
 	}
 }
 

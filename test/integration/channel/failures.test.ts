@@ -5,7 +5,7 @@
  * No message, hint, JSON or inspected error (with its cause chain) ever holds the passphrase, the .p12
  * password, or any piece of a private key, the decrypted one included.
  */
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 
 import { checkChannel, ChannelCheckResult } from '../../../nodes/domain/channel/channelCheck';
 import {
@@ -240,17 +240,21 @@ describeWithSshd(
 			expect(silent.accepted()).toBe(before);
 		});
 
-		it('a wrong host pin: HOST_KEY_MISMATCH showing the fingerprint the server presented and the pinned one', async () => {
+		it('a wrong host pin: HOST_KEY_MISMATCH showing every key the server presented and the pinned one', async () => {
 			const [rsa, ed25519] = sandbox.hostKeys;
-			const outcome = await fail(
-				'wrong host pin',
-				credential({ hostFingerprint: ed25519.fingerprint }),
-			);
+			const wrong = `SHA256:${createHash('sha256').update('another server').digest('base64').replace(/=+$/, '')}`;
+			const outcome = await fail('wrong host pin', credential({ hostFingerprint: wrong }));
 			expect(outcome.thrown.code).toBe('HOST_KEY_MISMATCH');
 			expect(outcome.checked.message).toContain(
-				`The server ${sandbox.host}:${sandbox.port} presented host key ${rsa.fingerprint}, not the pinned ${ed25519.fingerprint}. The connection was refused.`,
+				`The server ${sandbox.host}:${sandbox.port} presented host keys ${rsa.fingerprint} (ssh-rsa) and ${ed25519.fingerprint} (ssh-ed25519), one for each type of key it has, none of them the pinned ${wrong}. The connection was refused.`,
 			);
 			expect(outcome.openMs).toBeLessThan(5_000);
+		}, 30_000);
+
+		it("a pin of the server's other key type (ed25519, RSA is asked first) is that server: it logs in", async () => {
+			const ed25519 = sandbox.hostKeys.find((k) => k.type === 'ed25519')!;
+			const result = await checkChannel(credential({ hostFingerprint: ed25519.fingerprint }));
+			expect(result.ok).toBe(true);
 		}, 30_000);
 
 		it('no host pin: HOST_FINGERPRINT_MISSING showing the fingerprint to paste (and refused before connecting when required)', async () => {

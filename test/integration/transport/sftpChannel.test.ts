@@ -100,12 +100,34 @@ describeWithSshd('SftpChannel against a real sshd', () => {
 		}
 	});
 
-	it('refuses another host key and shows the one presented', async () => {
+	it('refuses another host key and shows every key the server presented', async () => {
 		const wrong = `SHA256:${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
 		const error = await codeOf(SftpChannel.open({ ...options, hostFingerprints: [wrong] }));
 		expect(error.code).toBe('HOST_KEY_MISMATCH');
-		expect(error.message).toContain(sandbox.hostKeys[0].fingerprint);
+		expect(sandbox.hostKeys.map((k) => k.type).sort()).toEqual(['ed25519', 'rsa']);
+		for (const key of sandbox.hostKeys) expect(error.message).toContain(key.fingerprint);
+		expect(error.message).toContain('(ssh-rsa)');
+		expect(error.message).toContain('(ssh-ed25519)');
 		expect(error.message).toContain(wrong);
+		expect(error.details).toEqual({ presentedFingerprint: sandbox.hostKeys[0].fingerprint });
+	});
+
+	it("accepts a pin of the server's ed25519 key although RSA is offered first", async () => {
+		const ed = sandbox.hostKeys.find((k) => k.type === 'ed25519')!;
+		const channel = await SftpChannel.open({ ...options, hostFingerprints: [ed.fingerprint] });
+		try {
+			expect(channel.presentedFingerprint).toBe(ed.fingerprint);
+			expect(await channel.list('/INTEST')).toEqual([]);
+		} finally {
+			await channel.close();
+		}
+		// The next connection to that server offers the type that matched first, and RSA still works.
+		const again = await SftpChannel.open({ ...options, hostFingerprints: [ed.fingerprint] });
+		expect(again.presentedFingerprint).toBe(ed.fingerprint);
+		await again.close();
+		const rsa = await SftpChannel.open(options);
+		expect(rsa.presentedFingerprint).toBe(sandbox.hostKeys[0].fingerprint);
+		await rsa.close();
 	});
 
 	it('without a pin, refuses and shows the fingerprint to paste', async () => {
