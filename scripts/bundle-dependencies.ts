@@ -7,7 +7,7 @@
  */
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const DIST = resolve(__dirname, '..', 'dist');
@@ -24,6 +24,10 @@ const BUNDLES: Record<string, string> = {
 	'node-forge/lib/asn1': 'node-forge.js',
 	'node-forge/lib/rc2': 'node-forge.js',
 	'node-forge/lib/forge': 'node-forge.js',
+	// nodes/domain/validation/xmllintRunner.ts finds these two by require.resolve and hands them to a
+	// worker thread (docs/validation.md): the Emscripten glue of xmllint, and its WebAssembly.
+	'xmllint-wasm/xmllint-node.js': 'xmllint-wasm.js',
+	'xmllint-wasm/xmllint.wasm': 'xmllint.wasm',
 };
 
 /** What each bundle contains: its entry module's source. */
@@ -35,7 +39,20 @@ const ENTRIES: Record<string, string> = {
 	'yauzl.js': "module.exports = require('yauzl');",
 	'node-forge.js':
 		"require('node-forge/lib/asn1'); require('node-forge/lib/rc2'); module.exports = require('node-forge/lib/forge');",
+	'xmllint-wasm.js': "module.exports = require('xmllint-wasm/xmllint-node.js');",
 };
+
+/** Files shipped as they are, beside the bundles: bundle name → file in node_modules. */
+const COPIES: Record<string, string> = {
+	'xmllint.wasm': 'xmllint-wasm/xmllint.wasm',
+};
+
+/**
+ * xmllint-node.js ends with the package's own worker protocol, which needs a parent port and throws
+ * when the file is loaded outside a worker (n8n and our tests load every file of dist/). Our runner
+ * brings its own protocol and uses only the glue above it, so the bundle leaves that part out.
+ */
+const XMLLINT_WORKER_TAIL = ';(function initWorker() {';
 
 /** Packages that stay outside every bundle: n8n provides n8n-workflow; ssh2 is its own bundle. */
 const EXTERNAL = ['n8n-workflow'];
@@ -59,6 +76,17 @@ async function bundleLibraries(): Promise<void> {
 			external: [...EXTERNAL, 'cpu-features', '*.node'],
 			plugins: [
 				{
+					name: 'xmllint-glue-only',
+					setup(b) {
+						b.onLoad({ filter: /xmllint-wasm[\\/]xmllint-node\.js$/ }, (args) => {
+							const source = readFileSync(args.path, 'utf8');
+							const cut = source.indexOf(XMLLINT_WORKER_TAIL);
+							if (cut < 0) throw new Error(`${args.path} changed: its worker part was not found`);
+							return { contents: source.slice(0, cut), loader: 'js' };
+						});
+					},
+				},
+				{
 					// ssh2-sftp-client must drive the same ssh2 as our transport, not a second copy.
 					name: 'shared-ssh2',
 					setup(b) {
@@ -76,6 +104,16 @@ async function bundleLibraries(): Promise<void> {
 	}
 }
 
+function copyFiles(): void {
+	const root = resolve(__dirname, '..');
+	for (const [file, from] of Object.entries(COPIES)) {
+		const source = require.resolve(from, { paths: [root] });
+		copyFileSync(source, join(VENDOR, file));
+		const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(relative(root, source));
+		if (match) bundledPackages.add(match[1]);
+	}
+}
+
 function* compiledFiles(dir: string): Generator<string> {
 	for (const entry of readdirSync(dir, { withFileTypes: true })) {
 		const path = join(dir, entry.name);
@@ -90,7 +128,7 @@ function pointAtBundles(): number {
 		.map((s) => s.replace(/[/.-]/g, '\\$&'))
 		.join('|');
 	const call = new RegExp(`\\((["'])(${specifiers})\\1\\)`, 'g');
-	const bare = /\brequire\((["'])([^."'][^"']*)\1\)/g;
+	const bare = /\brequire(?:\.resolve)?\((["'])([^."'][^"']*)\1\)/g;
 	let rewritten = 0;
 	for (const file of compiledFiles(DIST)) {
 		const source = readFileSync(file, 'utf8');
@@ -131,6 +169,7 @@ function writeLicences(): void {
 
 bundleLibraries()
 	.then(() => {
+		copyFiles();
 		writeLicences();
 		const count = pointAtBundles();
 		process.stdout.write(`bundled ${Object.keys(ENTRIES).length} libraries, ${count} imports\n`);
