@@ -7,12 +7,10 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { socialSecurityChannelTest } from '../shared/credentialTest';
 import { ChannelSession } from '../shared/channelSession';
-import {
-	SAMPLE_ANSWER_JSON,
-	answerQueryFrom,
-	answerQueryProperties,
-	collectAnswerItems,
-} from '../shared/answerItems';
+import { collectAnswerItems } from '../shared/answerItems';
+import { answerQueryFrom } from '../shared/answerQuery';
+import { answerQueryProperties } from '../shared/answerQueryProperties';
+import { SAMPLE_ANSWER_JSON } from './actions/sampleAnswer';
 import { toNodeError } from '../shared/nodeErrors';
 import { answersFailedError } from '../domain/responses/collectAnswers';
 

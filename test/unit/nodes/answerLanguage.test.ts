@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { interpretAnswer } from '../../../nodes/domain/responses/answerContent';
-import { answerQueryFrom, answerQueryProperties } from '../../../nodes/shared/answerItems';
+import { answerQueryFrom } from '../../../nodes/shared/answerQuery';
+import { answerQueryProperties } from '../../../nodes/shared/answerQueryProperties';
 
 const bytes = readFileSync(join(__dirname, '../../fixtures/answers/noti-anomalies.xml'));
 
