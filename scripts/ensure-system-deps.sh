@@ -3,8 +3,10 @@
 # Debian; elsewhere it says exactly what to install and fails (the demo cannot run without them; the
 # tests then skip what needs them, and fail under CI=true).
 #   ensure-system-deps.sh demo   openssh-server (the sandbox's sshd), openssl (the simulator's judge)
-#   ensure-system-deps.sh test   the same, plus openssh-client (ssh-keygen), putty-tools (puttygen) and
-#                                libxml2-utils (xmllint, the tests' judge of the official XSDs)
+#   ensure-system-deps.sh test   the same, plus openssh-client (ssh-keygen), putty-tools (puttygen),
+#                                libxml2-utils (xmllint, the tests' judge of the official XSDs), redis-server
+#                                (the sequence store of n8n's queue mode) and postgresql (the queue-mode test's
+#                                database; its own server is started by the test, not the system's)
 set -euo pipefail
 mode="${1:-test}"
 missing=()
@@ -14,6 +16,8 @@ if [ "$mode" = test ]; then
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   command -v puttygen >/dev/null || missing+=(putty-tools)
   command -v xmllint >/dev/null || missing+=(libxml2-utils)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
