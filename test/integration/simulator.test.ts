@@ -1,5 +1,5 @@
 /**
- * The simulated social security (sandbox/simulator.ts) on a real sshd, with signatures made and
+ * The simulated social security (sandbox/simulator/) on a real sshd, with signatures made and
  * checked by the real openssl command — no code of the package's signer is involved.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +24,8 @@ import {
 	startSimulator,
 	wrongFolderCode,
 } from '../../sandbox/simulator';
+import { interpretAnswer } from '../../nodes/domain/responses/answerContent';
+import { extractCoArchive } from '../../nodes/domain/responses/coArchive';
 import { parseNoti } from '../../nodes/domain/responses/noti';
 import { makeRsaKeyPair } from '../helpers/keys';
 import { XSD_DIR, officialXsdUnavailable, validateOfficial } from '../helpers/officialXsd';
@@ -424,6 +426,28 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		expect(errors).not.toContain('ACRF-125');
 	});
 
+	it('lists several ErrorIDs in one ACRF: an FI and its FS missing (ACRF-120, ACRF-122)', async () => {
+		const n = names('T', 2);
+		const p1 = declaration('two errors');
+		put('INTEST', [
+			[n.fi(1), p1],
+			[n.fs(1), sign(p1, registered)],
+			[n.fs(2), sign(p1, registered)],
+			[n.go, ''],
+		]);
+		const acrf = await rejected(n.go);
+		expect(tags(acrf.xml, 'ErrorID')).toEqual(['ACRF-120']);
+		const m = names('T', 2);
+		put('INTEST', [
+			[m.fi(1), p1],
+			[m.fs(1), sign(p1, registered)],
+			[m.go, ''],
+		]);
+		const both = await rejected(m.go);
+		expect(tags(both.xml, 'ErrorID')).toEqual(['ACRF-120', 'ACRF-122']);
+		expectOfficial(both.xml);
+	});
+
 	it('refuses a set with a misnamed FI (ACRF-123) and, like the real server, names that FI in FileName', async () => {
 		const n = names('T');
 		const fi = declaration('misnamed');
@@ -614,17 +638,114 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		expect(new Set(all.map((f) => f.split('.')[4])).size).toBe(all.length);
 	});
 
-	(xsdMissing ? it.skip : it)('wrote only answers that validate against their official XSD', () => {
-		let checked = 0;
-		for (const folder of ['OUT', 'OUTTEST', 'OUTTEST-S']) {
-			for (const name of readdirSync(sandbox.pathOf(folder)).filter((f) => f.startsWith('FO.'))) {
-				const check = validateOfficial(readFileSync(sandbox.pathOf(folder, name)));
-				expect({ name, errors: check.errors }).toEqual({ name, errors: '' });
-				checked++;
-			}
+	it('with provisionalAcrf, coAboveBytes and answerNameSuffix: a PA then an FA, a CO above the size, names ending in .1.1; a DMWA gets a DMNO joined by its ticket', async () => {
+		await simulator.stop();
+		simulator = await startSimulator({
+			sandbox,
+			registeredCertificatePem: registered.pem,
+			sender: SENDER,
+			pollIntervalMs: 50,
+			notiDelayMs: 200,
+			provisionalAcrf: true,
+			coAboveBytes: 1200,
+			answerNameSuffix: true,
+		});
+		const n = names('T', 1, { application: 'DMWA' });
+		signedSet('INTEST', n, [
+			Buffer.from(
+				'<?xml version="1.0" encoding="UTF-8"?>\n<DmfAUpdate><Quarter>20251</Quarter><NOSSRegistrationNbr>199999934</NOSSRegistrationNbr><CompanyID>0123456749</CompanyID><INSS>85073100123</INSS><INSS>90010100234</INSS></DmfAUpdate>\n',
+			),
+		]);
+		const dmno = await simulator.waitForAnswer(n.go, 'DMNO', 15_000);
+		const acrfs = simulator.answers.filter((a) => a.fileName === n.go && a.type === 'ACRF');
+		expect(acrfs.map((a) => [a.typeForm, tag(a.xml, 'TypeForm'), a.resultCode])).toEqual([
+			['PA', 'PA', 1],
+			['FA', 'FA', 1],
+		]);
+		expect(simulator.processed.find((p) => p.name === n.go)?.acrf).toBe(acrfs[1]);
+		const noti = await simulator.waitForAnswer(n.go, 'NOTI', 1);
+		for (const answer of [...acrfs, noti, dmno]) {
+			expectOfficial(answer.xml);
+			expect(answer.foName).toMatch(/^FO\.(ACRF|NOTI|DMNO)\.999999\.\d{8}\.[0-9A-Z]{5}\.T\.1\.1$/);
+			expect(answer.goName).toBe(`GO.${answer.foName.slice(3)}`);
+			const zipped = Buffer.byteLength(answer.xml) > 1200;
+			expect([answer.foName, answer.coName]).toEqual([
+				answer.foName,
+				zipped ? `CO.${answer.foName.slice(3)}` : undefined,
+			]);
+			const listed = readdirSync(sandbox.pathOf('OUTTEST'));
+			expect(listed).toEqual(
+				expect.arrayContaining([answer.coName ?? answer.foName, answer.fsName, answer.goName]),
+			);
 		}
-		expect(checked).toBeGreaterThan(10);
+		// The DMNO is large enough to be a CO: the ZIP holds the FO, and the FS signs the ZIP.
+		expect(dmno.coName).toBeDefined();
+		const zipPath = sandbox.pathOf('OUTTEST', dmno.coName as string);
+		const out = mkdtempSync(join(work, 'co-'));
+		const extracted = await extractCoArchive(zipPath, out, { outputName: dmno.foName });
+		const fo = readFileSync(extracted.path);
+		expect(fo.toString('utf8')).toBe(dmno.xml);
+		const fsText = readFileSync(sandbox.pathOf('OUTTEST', dmno.fsName), 'latin1');
+		const pem = simulator.sandboxSocialSecurityCertificatePem;
+		expect(opensslVerifies(fsText, readFileSync(zipPath), pem)).toBe(true);
+		expect(opensslVerifies(fsText, fo, pem)).toBe(false);
+
+		// Read back: the update of the DMWA set's ticket, the workers of the FI.
+		const read = interpretAnswer({ type: 'DMNO', contentName: dmno.foName, bytes: fo }).dmno;
+		expect(read).toMatchObject({
+			ticket: acrfs[1].ticket,
+			declaration: {
+				quarter: '20251',
+				nossRegistrationNbr: '199999934',
+				companyId: '0123456749',
+				action: '7',
+			},
+			warnings: [],
+		});
+		expect(read?.naturalPersons.map((p) => [p.inss, p.action])).toEqual([
+			['85073100123', '1'],
+			['90010100234', '1'],
+		]);
+		// A DmfA original gets no DMNO; a refused set no PA.
+		const original = names('T');
+		signedSet('INTEST', original, [declaration('20252')]);
+		await simulator.waitForAnswer(original.go, 'NOTI', 15_000);
+		const refused = names('T', 1, { sender: '999998' });
+		signedSet('INTEST', refused, [declaration('20253')]);
+		await rejected(refused.go);
+		await new Promise((r) => setTimeout(r, 600));
+		expect(simulator.answers.filter((a) => a.fileName === original.go).map((a) => a.type)).toEqual([
+			'ACRF',
+			'ACRF',
+			'NOTI',
+		]);
+		expect(
+			simulator.answers.filter((a) => a.fileName === refused.go).map((a) => a.typeForm),
+		).toEqual(['FA']);
 	});
+
+	(xsdMissing ? it.skip : it)(
+		'wrote only answers that validate against their official XSD',
+		async () => {
+			let checked = 0;
+			for (const folder of ['OUT', 'OUTTEST', 'OUTTEST-S']) {
+				for (const name of readdirSync(sandbox.pathOf(folder))) {
+					let content: Buffer;
+					if (name.startsWith('FO.')) content = readFileSync(sandbox.pathOf(folder, name));
+					else if (name.startsWith('CO.')) {
+						const out = mkdtempSync(join(work, 'co-'));
+						const fo = `FO.${name.slice(3)}`;
+						const zip = sandbox.pathOf(folder, name);
+						content = readFileSync((await extractCoArchive(zip, out, { outputName: fo })).path);
+					} else continue;
+					const check = validateOfficial(content);
+					expect({ name, errors: check.errors }).toEqual({ name, errors: '' });
+					checked++;
+				}
+			}
+			expect(checked).toBeGreaterThan(10);
+		},
+	);
 
 	(xsdMissing ? it.skip : it)(
 		'with a folder of declaration XSDs: refuses an FI that breaks its XSD (ACRF-312), has no XSD (ACRF-088) or is not XML (ACRF-102)',
