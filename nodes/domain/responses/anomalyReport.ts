@@ -23,8 +23,9 @@ const text = (element: unknown, name: string): string | undefined =>
 export type AnomalySeverity = 'blocking' | 'warning' | 'info' | 'unknown';
 
 /**
- * AnomalyClass (zone 00497). B, P, NP, D, W, I are the glossary's values (Zones_Notification 2023/3);
- * NB is seen at peers. Meanings in our words; `severity` is how a workflow should treat them.
+ * AnomalyClass (zone 00497). B, P, NP, D, W, I are the glossary's values, NB is seen at peers
+ * (docs/answers.md, "What the readers read"). Meanings in our words; `severity` is how a workflow
+ * should treat them.
  */
 export const ANOMALY_CLASSES: Readonly<
 	Record<string, { severity: AnomalySeverity; meaning: string }>

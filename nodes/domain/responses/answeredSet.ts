@@ -3,7 +3,8 @@
  * NOTI), so that an answer joins its submission record by one field: the GO name.
  *
  * The server names the GO of the set in an answer to an accepted set, but the FI when it rejects a set
- * because of a file's name (shared/docs/answers.md, "peer"); a cancellation is answered with the TD.
+ * because of a file's name (docs/answers.md, "Joining an answer to its submission"); a cancellation is
+ * answered with the TD.
  * Every file of a set shares `<APP>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>.<PARTS>`, so the GO name is the
  * named file's with its kind set to GO and an FI/FS part number dropped.
  *

@@ -1,5 +1,6 @@
 /**
- * CO answers: a ZIP holding one FO file, used by the server above 50 MB (docs/batch-channel.md §5).
+ * CO answers: a ZIP holding one FO file, used by the server for large answers (docs/batch-channel.md
+ * §5; the size it switches at is not known: docs/answers.md, "Other answer types").
  *
  * The archive comes from outside and is opened as if it were hostile:
  * - exactly one entry, a plain file with a plain name: more entries, directories, absolute paths,

@@ -4,10 +4,9 @@
  * value as the glossary publishes it for its zone (docs/codes.md). A zone whose values the glossary
  * does not list (the DmfA-only zones such as 00484 TransmissionMode) gets no meaning: none is guessed.
  */
-import { describeZone } from '../codes/describeError';
+import { zoneValues } from '../codes/describeError';
 import { creationMoment } from './acrf';
 import { childNamed, childrenNamed, nonEmptyText } from './safeXml';
-import { ZONES } from '../codes/zones.generated';
 
 /** The text of the child element `name`, trimmed; undefined when absent or empty. */
 export const childText = (element: unknown, name: string): string | undefined =>
@@ -22,31 +21,22 @@ export function definedOnly<T extends Record<string, unknown>>(values: T): Parti
 	return Object.keys(out).length > 0 ? out : undefined;
 }
 
-const meaningsByZone = new Map<string, Map<string, string>>();
+const meaningsByZone = new Map<string, Record<string, string>>();
 
 /**
  * The glossary's meaning (Dutch, as published) of `value` in zone `zone`, from its list of allowed
- * values (`0 = Origineel`, …); undefined when the glossary lists none for that zone or not that value.
+ * values (`zoneValues`: `0 = Origineel`, …); undefined when the glossary lists none for that zone or
+ * not that value.
  */
 export function zoneValueMeaning(zone: string, value: string | undefined): string | undefined {
 	if (value === undefined) return undefined;
 	let meanings = meaningsByZone.get(zone);
 	if (meanings === undefined) {
-		meanings = new Map();
-		const domain = Object.prototype.hasOwnProperty.call(ZONES, zone)
-			? ZONES[zone].domain
-			: undefined;
-		for (const line of (domain ?? '').split('\n')) {
-			const match = /^\s*([0-9A-Z]{1,3})\s*=\s*(.+?)\s*$/.exec(line);
-			if (match && !meanings.has(match[1])) meanings.set(match[1], match[2]);
-		}
+		meanings = zoneValues(zone);
 		meaningsByZone.set(zone, meanings);
 	}
-	return meanings.get(value);
+	return Object.prototype.hasOwnProperty.call(meanings, value) ? meanings[value] : undefined;
 }
-
-/** The XML element of a zone, for messages (`00411` → `Action`). */
-export const zoneElement = (zone: string): string => describeZone(zone).element ?? zone;
 
 export interface FormHeader {
 	/** Identification (zone 00296): the form's kind, e.g. `DMFANOT`, `DMFAPID`, `DMFADB`, `IDFLUX`. */
@@ -77,7 +67,7 @@ export function readFormHeader(form: unknown, warnings: string[]): FormHeader {
 			attestationStatus,
 			attestationStatusMeaning: zoneValueMeaning('00110', attestationStatus),
 			typeForm,
-			typeFormMeaning: zoneValueMeaning('00297', typeForm)?.replace(/\s*De toegelaten.*$/, ''),
+			typeFormMeaning: zoneValueMeaning('00297', typeForm),
 			createdAt: created.iso,
 			createdAtText: created.text,
 		}) ?? {}
