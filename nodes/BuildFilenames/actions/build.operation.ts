@@ -78,7 +78,7 @@ export async function execute(
 	const renameList = binaryList(chosen.renameBinaries);
 	if (renameList.length > 0) checkBinaries(item, renameList, draft.parts);
 
-	const { sequence, warnings } = takeSequence(this, {
+	const { sequence, warnings } = await takeSequence(this, {
 		mode,
 		fixedValue,
 		date: draft.date,
@@ -153,7 +153,7 @@ const options: INodeProperties = {
 			default: '',
 			placeholder: '/data/n8n-socialsecurity-sequences',
 			description:
-				'Folder where each sequence handed out is recorded, so that n8n processes never hand out the same one. Empty: the SOCIALSECURITY_SEQUENCE_DIR environment variable, else socialsecurity-sequences in the n8n data folder ($N8N_USER_FOLDER/.n8n, by default ~/.n8n). With several n8n workers, use a folder they all share.',
+				"Folder where each sequence handed out is recorded, so that n8n processes never hand out the same one. Empty: the SOCIALSECURITY_SEQUENCE_DIR environment variable, else socialsecurity-sequences in the n8n data folder ($N8N_USER_FOLDER/.n8n, by default ~/.n8n). In queue mode (main and workers) sequences are kept in n8n's own Redis instead and this folder is not used.",
 		},
 	],
 };

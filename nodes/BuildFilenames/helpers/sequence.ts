@@ -5,12 +5,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { SocialSecurityError } from '../../domain/errors';
 import type { Environment } from '../../domain/names/environments';
-import {
-	allocateDailyCounter,
-	fixedSequence,
-	recordFixedSequence,
-	sharedTimeSequenceGenerator,
-} from '../../domain/names/sequence';
+import { fixedSequence, sequenceReservations } from '../../domain/names/sequence';
 
 /** Where the daily counter is kept in the workflow's static data. */
 const COUNTER_STATE_KEY = 'dailyCounter';
@@ -21,29 +16,25 @@ export interface SequenceRequest {
 	fixedValue: unknown;
 	date: string;
 	environment: Environment;
-	/** The "Sequence Folder" option; empty for the default folder. */
+	/** The "Sequence Folder" option; empty for the default folder; not used in queue mode (Redis). */
 	folder: unknown;
 }
 
-export function takeSequence(
+export async function takeSequence(
 	ctx: IExecuteFunctions,
 	request: SequenceRequest,
-): { sequence: string; warnings: string[] } {
+): Promise<{ sequence: string; warnings: string[] }> {
 	const { mode, date, environment } = request;
-	const generator = sharedTimeSequenceGenerator(
-		typeof request.folder === 'string' ? request.folder : undefined,
-	);
+	// This machine's folder, or n8n's Redis in queue mode (docs/queue-mode.md).
+	const store = sequenceReservations({
+		folder: typeof request.folder === 'string' ? request.folder : undefined,
+	});
 	switch (mode) {
 		case 'automatic':
-			return { sequence: generator.next({ date, environment }), warnings: [] };
+			return { sequence: await store.automatic(date, environment), warnings: [] };
 		case 'dailyCounter': {
 			const staticData = ctx.getWorkflowStaticData('node');
-			const result = allocateDailyCounter(
-				staticData[COUNTER_STATE_KEY],
-				date,
-				environment,
-				generator.store,
-			);
+			const result = await store.dailyCounter(staticData[COUNTER_STATE_KEY], date, environment);
 			staticData[COUNTER_STATE_KEY] = { days: result.state.days };
 			return { sequence: result.sequence, warnings: [] };
 		}
@@ -51,9 +42,9 @@ export function takeSequence(
 			const sequence = fixedSequence(request.fixedValue);
 			const warnings: string[] = [];
 			try {
-				if (generator.store && !recordFixedSequence(generator.store, date, environment, sequence)) {
+				if (!(await store.recordFixed(date, environment, sequence))) {
 					warnings.push(
-						`Sequence ${sequence} was already handed out on this machine for ${date} in environment ${environment}: if a set with it was sent, the server refuses this one (ACRF-133)`,
+						`Sequence ${sequence} was already handed out (${store.where}) for ${date} in environment ${environment}: if a set with it was sent, the server refuses this one (ACRF-133)`,
 					);
 				}
 			} catch (error) {
