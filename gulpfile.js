@@ -1,10 +1,9 @@
-// Copies the SVG icons next to the compiled node and credential files: tsc only emits .js/.d.ts.
+// Copies the SVG icons into dist/icons: tsc only emits .js/.d.ts. Every node and the credential point
+// at the one pair there (file:../../icons/… from dist/nodes/<Node>/, file:../icons/… from dist/credentials/).
 const { src, dest } = require('gulp');
 
 function buildIcons() {
-	return src(['nodes/**/*.svg', 'credentials/**/*.svg'], { base: '.', encoding: false }).pipe(
-		dest('dist'),
-	);
+	return src(['icons/*.svg'], { base: '.', encoding: false }).pipe(dest('dist'));
 }
 
 exports['build:icons'] = buildIcons;

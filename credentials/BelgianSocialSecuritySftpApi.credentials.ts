@@ -11,7 +11,10 @@ export class BelgianSocialSecuritySftpApi implements ICredentialType {
 
 	displayName = 'Belgian Social Security SFTP API';
 
-	icon = { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' } as const;
+	icon = {
+		light: 'file:../icons/socialsecurity.svg',
+		dark: 'file:../icons/socialsecurity.dark.svg',
+	} as const;
 
 	documentationUrl =
 		'https://github.com/n8n-nodes-socialsecurity-be/n8n-nodes-socialsecurity-be#credential';

@@ -16,7 +16,10 @@ export class BuildFilenames implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Build Filenames',
 		name: 'buildFilenames',
-		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
+		icon: {
+			light: 'file:../../icons/socialsecurity.svg',
+			dark: 'file:../../icons/socialsecurity.dark.svg',
+		},
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] === "parse" ? "Parse a name" : "Build names"}}',

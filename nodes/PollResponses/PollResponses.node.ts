@@ -14,7 +14,10 @@ export class PollResponses implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Poll Social Security Responses',
 		name: 'pollResponses',
-		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
+		icon: {
+			light: 'file:../../icons/socialsecurity.svg',
+			dark: 'file:../../icons/socialsecurity.dark.svg',
+		},
 		group: ['input'],
 		version: 1,
 		subtitle: 'Collect answers (ACRF, NOTI, …)',

@@ -14,7 +14,10 @@ export class SignFi implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Sign FI',
 		name: 'signFi',
-		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
+		icon: {
+			light: 'file:../../icons/socialsecurity.svg',
+			dark: 'file:../../icons/socialsecurity.dark.svg',
+		},
 		group: ['transform'],
 		version: 1,
 		subtitle:

@@ -16,7 +16,10 @@ export class SocialSecurityTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Social Security Trigger',
 		name: 'socialSecurityTrigger',
-		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
+		icon: {
+			light: 'file:../../icons/socialsecurity.svg',
+			dark: 'file:../../icons/socialsecurity.dark.svg',
+		},
 		group: ['trigger'],
 		version: 1,
 		subtitle: 'When answers arrive',

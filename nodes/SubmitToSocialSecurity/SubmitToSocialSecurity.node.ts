@@ -14,7 +14,10 @@ export class SubmitToSocialSecurity implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Submit to Social Security',
 		name: 'submitToSocialSecurity',
-		icon: { light: 'file:socialsecurity.svg', dark: 'file:socialsecurity.dark.svg' },
+		icon: {
+			light: 'file:../../icons/socialsecurity.svg',
+			dark: 'file:../../icons/socialsecurity.dark.svg',
+		},
 		group: ['output'],
 		version: 1,
 		subtitle:

@@ -57,12 +57,13 @@ describeE2e('the packed package', () => {
 		const listed = [...manifest.n8n.nodes, ...manifest.n8n.credentials].sort();
 		const shipped = files.filter((f) => /\.(node|credentials)\.js$/.test(f)).sort();
 		expect(shipped).toEqual(listed);
-		for (const file of listed) {
-			const dir = file.slice(0, file.lastIndexOf('/'));
-			expect(files).toEqual(
-				expect.arrayContaining([`${dir}/socialsecurity.svg`, `${dir}/socialsecurity.dark.svg`]),
-			);
-		}
+		// Every node and the credential point at the one pair of icons (gulpfile.js, test/unit/nodes/icons.test.ts).
+		expect(files).toEqual(
+			expect.arrayContaining([
+				'dist/icons/socialsecurity.svg',
+				'dist/icons/socialsecurity.dark.svg',
+			]),
+		);
 		// Nothing but dist/ and the package's own metadata is shipped: no tests, no keys, no sources.
 		expect(
 			files.filter(
@@ -370,14 +371,27 @@ describeE2e.each(versions)('n8n %s', (version) => {
 				expect(response.status).toBe(200);
 				return (await response.json()) as Array<{ name: string }>;
 			};
-			const nodes = (await get('/types/nodes.json')).map((t) => t.name);
+			const nodeTypes = await get('/types/nodes.json');
+			const nodes = nodeTypes.map((t) => t.name);
 			// Nodes usable as AI tools are listed a second time, as `<name>Tool`.
 			const ours = nodes.filter((name) => name.startsWith(`${PACKAGE_NAME}.`));
 			expect([...new Set(ours.map((name) => name.replace(/Tool$/, '')))].sort()).toEqual(
 				expectedNodes,
 			);
-			const credentials = (await get('/types/credentials.json')).map((t) => t.name);
+			const credentialTypes = await get('/types/credentials.json');
+			const credentials = credentialTypes.map((t) => t.name);
 			expect(credentials).toContain(env.credential.type);
+			// The editor loads each icon from the URL n8n gives: all of ours are served, as SVG.
+			const iconUrls = [
+				...nodeTypes.filter((t) => ours.includes(t.name)),
+				...credentialTypes.filter((t) => t.name === env.credential.type),
+			].flatMap((t) => Object.values((t as { iconUrl?: Record<string, string> }).iconUrl ?? {}));
+			expect(iconUrls.length).toBe(2 * (ours.length + 1));
+			for (const url of new Set(iconUrls)) {
+				const response = await fetch(`${base}/${url}`, { headers: { ...headers, cookie } });
+				expect([url, response.status]).toEqual([url, 200]);
+				expect(await response.text()).toContain('<svg');
+			}
 
 			const test = async (data: Record<string, unknown>) => {
 				const response = await fetch(`${base}/rest/credentials/test`, {

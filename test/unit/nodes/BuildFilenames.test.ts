@@ -92,8 +92,8 @@ describe('Build Filenames — description', () => {
 			group: ['transform'],
 		});
 		expect(description.icon).toEqual({
-			light: 'file:socialsecurity.svg',
-			dark: 'file:socialsecurity.dark.svg',
+			light: 'file:../../icons/socialsecurity.svg',
+			dark: 'file:../../icons/socialsecurity.dark.svg',
 		});
 		expect(description.usableAsTool).toBe(true);
 		expect(description.inputs).toEqual(['main']);
