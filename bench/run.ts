@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: the signing benchmark (bench/sign.ts), the upload benchmark (bench/upload.ts), the
- * answer collection benchmark (bench/poll.ts) and the many-sets benchmark (bench/sets.ts), one after the other, each against its reference tool
- * (openssl, OpenSSH sftp) in the same run.
+ * answer collection benchmark (bench/poll.ts), the many-sets benchmark (bench/sets.ts) and the validation benchmark (bench/validate.ts), one after the other, each against its reference tool
+ * (openssl, OpenSSH sftp, Debian's xmllint) in the same run.
  *
  *   npm run bench                       100 MiB and 1 GiB, 3 runs each (upload: ~5-10 min)
  *   npm run bench -- --quick            100 MiB only, 1 run
  *   npm run bench -- --sizes 100M,1G    other sizes (MiB/GiB), --runs N to change the repeats
  *   --answers N                         answer triplets of the poll part (default 1000; --quick: 100)
  *   --sets N                            one-part sets of the sets part (default 500; --quick: 100)
- *   other flags: --only sign|upload|poll|sets, --latency auto|netns|proxy|off, --delay MS (one way),
+ *   --validate-sizes 1M,10M,100M        declaration sizes of the validation part (default; --quick: 1M,10M)
+ *   other flags: --only sign|upload|poll|sets|validate, --latency auto|netns|proxy|off, --delay MS (one way),
  *                --depths 1,16,64 (empty: no sweep), --sparse (sign only), --strict (exit 1 when a target is missed:
  *                sign at 1 GiB ≤ 1.1× openssl and ≤ 128 MiB; upload ≥ sftp throughput, ≤ 128 MiB, flat;
  *                poll ≥ 3× sftp on loopback, ≥ 10× over the round trip; sets ≥ 2× and ≥ 5×; ≤ 128 MiB)
@@ -21,10 +22,11 @@ import { formatSize, parseSize, runSignBench, SignBenchResult } from './sign';
 import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from './upload';
 import { PollBenchResult, runPollBench } from './poll';
 import { runSetsBench, SetsBenchResult } from './sets';
+import { runValidateBench, ValidateBenchResult } from './validate';
 
 const MIB = 1024 * 1024;
 
-type Part = 'sign' | 'upload' | 'poll' | 'sets';
+type Part = 'sign' | 'upload' | 'poll' | 'sets' | 'validate';
 
 function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -37,6 +39,7 @@ interface Args {
 	only?: Part;
 	answers?: number;
 	sets?: number;
+	validateSizes?: number[];
 	latency?: LatencyMode;
 	oneWayDelayMs?: number;
 	depths?: number[];
@@ -66,11 +69,14 @@ function parseArgs(argv: string[]): Args {
 				break;
 			case '--only': {
 				const only = next();
-				if (!['sign', 'upload', 'poll', 'sets'].includes(only))
-					throw new Error('--only takes sign, upload, poll or sets');
+				if (!['sign', 'upload', 'poll', 'sets', 'validate'].includes(only))
+					throw new Error('--only takes sign, upload, poll, sets or validate');
 				args.only = only as Part;
 				break;
 			}
+			case '--validate-sizes':
+				args.validateSizes = next().split(',').filter(Boolean).map(parseSize);
+				break;
 			case '--sets':
 				args.sets = Number(next());
 				break;
@@ -94,7 +100,7 @@ function parseArgs(argv: string[]): Args {
 				break;
 			default:
 				throw new Error(
-					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --answers N --sets N --only sign|upload|poll|sets --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
+					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --answers N --sets N --validate-sizes 1M,10M --only sign|upload|poll|sets|validate --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
 				);
 		}
 	}
@@ -103,6 +109,7 @@ function parseArgs(argv: string[]): Args {
 		args.runs ??= 1;
 		args.answers ??= 100;
 		args.sets ??= 100;
+		args.validateSizes ??= [MIB, 10 * MIB];
 	}
 	return args;
 }
@@ -116,6 +123,7 @@ async function main(): Promise<number> {
 
 	let poll: PollBenchResult | undefined;
 	let sets: SetsBenchResult | undefined;
+	let validation: ValidateBenchResult | undefined;
 	const want = (part: Part) => args.only === undefined || args.only === part;
 
 	if (want('sign')) {
@@ -167,6 +175,16 @@ async function main(): Promise<number> {
 		console.log(`${sets.table}\n`);
 	}
 
+	if (want('validate')) {
+		console.error('Validation benchmark…');
+		validation = await runValidateBench({
+			sizes: args.validateSizes,
+			runs: args.runs === undefined ? undefined : Math.max(5, args.runs),
+			log,
+		});
+		console.log(`${validation.table}\n`);
+	}
+
 	const summary: string[] = ['Summary (ratio > 1 means ours is faster):'];
 	for (const r of sign?.ratios ?? []) {
 		summary.push(
@@ -187,6 +205,15 @@ async function main(): Promise<number> {
 		const ratios = [...c.ratios].sort((a, b) => a - b);
 		summary.push(
 			`  ${c.what} ${c.count}, ${c.network}: time sftp/ours ${median(ratios).toFixed(2)}× (${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}); our peak RSS ${Math.max(...c.ours.map((m) => m.peakRssMiB)).toFixed(0)} MiB`,
+		);
+	}
+	for (const c of validation?.cases ?? []) {
+		const ours = median(c.ours.map((m) => m.wallMs));
+		summary.push(
+			`  validate ${formatSize(c.sizeBytes)}: ${(ours / 1000).toFixed(2)} s, peak RSS ${median(c.ours.map((m) => m.peakRssMiB)).toFixed(0)} MiB` +
+				(c.native.length > 0
+					? `; time ours/xmllint ${(ours / median(c.native.map((m) => m.wallMs))).toFixed(2)}×`
+					: ''),
 		);
 	}
 	if (uploadSkipped) summary.push(`  upload, poll and sets: skipped (${uploadSkipped})`);

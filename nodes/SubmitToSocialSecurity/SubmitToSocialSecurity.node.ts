@@ -21,7 +21,7 @@ export class SubmitToSocialSecurity implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle:
-			'={{ $parameter["operation"] === "cancel" ? "Cancel a set (TD)" : "Submit a declaration set" }}',
+			'={{ {"cancel": "Cancel a set (TD)", "validate": "Validate declarations (XSD)"}[$parameter["operation"]] || "Submit a declaration set" }}',
 		description:
 			'Upload a complete, verified declaration set (FI, FS, GO) to the Belgian social security batch channel',
 		defaults: { name: 'Submit to Social Security' },
@@ -34,6 +34,8 @@ export class SubmitToSocialSecurity implements INodeType {
 				name: 'belgianSocialSecuritySftpApi',
 				required: true,
 				testedBy: 'socialSecurityChannelTest',
+				// Validate never connects: a workflow that only checks declarations needs no channel.
+				displayOptions: { show: { operation: ['submit', 'cancel'] } },
 			},
 		],
 		properties,

@@ -5,6 +5,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { SetCheckError } from '../../domain/submission/declarationSet';
 import { SubmissionFailedError } from '../../domain/submission/uploadSet';
+import { DeclarationInvalidError } from '../../domain/validation';
 import { runBounded } from '../../shared/boundedItems';
 import { ChannelSession } from '../../shared/channelSession';
 import { errorItem } from '../../shared/itemResult';
@@ -12,8 +13,9 @@ import { toNodeError } from '../../shared/nodeErrors';
 import { operationFor } from '../../shared/router';
 import * as cancel from './cancel.operation';
 import * as submit from './submit.operation';
+import * as validate from './validate.operation';
 
-const operations = { submit, cancel };
+const operations = { submit, cancel, validate };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -53,5 +55,9 @@ function failureDetails(error: unknown): IDataObject {
 	if (error instanceof SubmissionFailedError)
 		return { reachedServer: error.reached, removedAgain: error.removed };
 	if (error instanceof SetCheckError) return { violations: error.violations };
+	if (error instanceof DeclarationInvalidError)
+		return {
+			validation: error.reports.map((r) => ({ ...r, issues: r.issues.map((i) => ({ ...i })) })),
+		};
 	return {};
 }

@@ -27,6 +27,8 @@ import { resultItem } from '../../shared/itemResult';
 import { DIGEST_CHOICES, LAYOUT_CHOICES } from '../../shared/signatureChoices';
 import { signMissing } from '../helpers/missingSignatures';
 import { collectSetFiles } from '../helpers/setFiles';
+import { DeclarationInvalidError } from '../../domain/validation';
+import { loadSchemas, schemaSourceProperties, validateFiles } from '../helpers/validation';
 
 /** The options collection below: a new option goes there and here. */
 interface SubmitOptions {
@@ -40,6 +42,9 @@ interface SubmitOptions {
 	signatureInDmfaTest?: SignaturePolicy;
 	signatureInTest?: SignaturePolicy;
 	parallelSets?: number;
+	validateBeforeSending?: boolean;
+	xsdLocation?: string;
+	xsdBinaryProperty?: string;
 }
 
 /**
@@ -59,6 +64,21 @@ export async function execute(
 	const options = this.getNodeParameter('options', itemIndex, {}) as SubmitOptions;
 	const { declarations, signatures } = await collectSetFiles.call(this, itemIndex);
 	const settings = await session.credentialData();
+	// Before anything is signed or sent: an FI that breaks its XSD would cost the set's name (docs/validation.md).
+	const validation = options.validateBeforeSending
+		? await validateFiles(declarations, await loadSchemas.call(this, itemIndex, options, session))
+		: undefined;
+	if (validation?.some((report) => !report.valid)) throw new DeclarationInvalidError(validation);
+	const validated = validation
+		? {
+				validation: validation.map((r) => ({
+					declaration: r.declaration,
+					valid: r.valid,
+					schema: r.schema,
+					durationMs: r.durationMs,
+				})),
+			}
+		: {};
 	const signaturesMade = options.signWhenMissing
 		? await signMissing(session, declarations, signatures, {
 				digest: options.signatureDigest,
@@ -73,7 +93,12 @@ export async function execute(
 	});
 	const item = this.getInputData()[itemIndex];
 	if (options.dryRun) {
-		const dryRun: IDataObject = { status: 'dry-run', ...describePlan(plan), signaturesMade };
+		const dryRun: IDataObject = {
+			status: 'dry-run',
+			...describePlan(plan),
+			signaturesMade,
+			...validated,
+		};
 		return resultItem(item, itemIndex, 'submission', dryRun);
 	}
 	const channel = await session.open();
@@ -85,7 +110,7 @@ export async function execute(
 			PARALLEL_SETS_BUDGET / Math.max(1, options.parallelSets ?? DEFAULT_PARALLEL_SETS),
 		),
 	});
-	const submitted: IDataObject = { status: 'submitted', ...record, signaturesMade };
+	const submitted: IDataObject = { status: 'submitted', ...record, signaturesMade, ...validated };
 	return resultItem(item, itemIndex, 'submission', submitted);
 }
 
@@ -214,6 +239,16 @@ const options: INodeProperties = {
 			description:
 				'Whether FS files are sent to INTEST. The test environment checks an FS when one is present (a bad one gives ACRF-125). Production always needs them.',
 		},
+		{
+			displayName: 'Validate Before Sending',
+			name: 'validateBeforeSending',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to check each FI against its XSD before connecting, and refuse the set, naming line, element and rule, when one is not valid (the server would answer ACRF-255/312, ACRF-088 or ACRF-102 and the name would be spent). Give the XSDs in "XSD Location" or "XSD Binary Property".',
+		},
+		// n8n lists a collection's options alphabetically: XSD Binary Property, then XSD Location.
+		...schemaSourceProperties().sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	],
 };
 

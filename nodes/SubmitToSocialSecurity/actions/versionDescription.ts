@@ -6,6 +6,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import * as cancel from './cancel.operation';
 import * as submit from './submit.operation';
+import * as validate from './validate.operation';
 
 export const properties: INodeProperties[] = [
 	{
@@ -22,6 +23,13 @@ export const properties: INodeProperties[] = [
 					'Check the set, upload every FI and FS, then the GO that tells the server the set is complete',
 			},
 			{
+				name: 'Validate',
+				value: 'validate',
+				action: 'Validate declarations against their XSD',
+				description:
+					'Check declarations against their XSD without connecting: each finding with line, element, rule and the ACRF code it avoids',
+			},
+			{
 				name: 'Cancel',
 				value: 'cancel',
 				action: 'Cancel a submitted set',
@@ -32,4 +40,5 @@ export const properties: INodeProperties[] = [
 	},
 	...submit.description,
 	...cancel.description,
+	...validate.description,
 ];

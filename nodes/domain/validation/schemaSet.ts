@@ -31,6 +31,8 @@ export interface SchemaSet {
 	files: SchemaFile[];
 	/** Where the set came from, for messages: a folder, a file, a URL, `binary "xsd"`. */
 	origin: string;
+	/** The XSD the user named (an XSD file or URL); else it is chosen by the declaration's root. */
+	main?: string;
 }
 
 export interface ChosenSchema {
@@ -233,10 +235,8 @@ export async function schemaSetFromBytes(
 ): Promise<SchemaSet> {
 	if (isZip(bytes)) return schemaSetFromZip(bytes, origin);
 	const name = posix.basename(fileName.replace(/\\/g, '/')) || 'schema.xsd';
-	return {
-		files: [{ path: /\.xsd$/i.test(name) ? name : `${name}.xsd`, contents: bytes }],
-		origin,
-	};
+	const path = /\.xsd$/i.test(name) ? name : `${name}.xsd`;
+	return { files: [{ path, contents: bytes }], origin, main: path };
 }
 
 /** `$N8N_USER_FOLDER/.n8n/socialsecurity-xsd-cache` (n8n's data folder, which survives restarts). */
@@ -336,8 +336,36 @@ export async function schemaSetFromUrl(
 				pending.push([next, await cached(new URL(next, base).href)]);
 			}
 		}
-		set = { files, origin: base.href };
+		set = { files, origin: base.href, main: name };
 	}
 	if (stale) set.origin = `${set.origin} (cached copy: the server could not be reached)`;
 	return set;
+}
+
+/**
+ * What a payroll administrator types: a folder of XSDs (as unpacked from the portal), one XSD file (its
+ * includes beside it), a ZIP file of XSDs, or an http(s) URL of an XSD or a ZIP.
+ */
+export async function schemasFrom(
+	location: string,
+	options: UrlSchemaOptions = {},
+): Promise<SchemaSet> {
+	const where = location.trim();
+	if (!where) {
+		throw new SocialSecurityError(
+			'VALIDATION_SCHEMA_MISSING',
+			'No XSD is given to validate the declaration against.',
+			'Fill in "XSD Location" (a folder, an XSD or ZIP file, or a URL) or "XSD Binary Property".',
+		);
+	}
+	if (/^https?:\/\//i.test(where)) return schemaSetFromUrl(where, options);
+	const path = resolve(where);
+	const info = await stat(path).catch(() => undefined);
+	if (info?.isFile() && /\.zip$/i.test(path))
+		return schemaSetFromZip(await readFile(path), `the ZIP ${path}`);
+	if (info?.isFile()) {
+		const chosen = await schemaFromFile(path);
+		return { files: chosen.files, origin: chosen.origin, main: chosen.main };
+	}
+	return schemaSetFromFolder(path);
 }

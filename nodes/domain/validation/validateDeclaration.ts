@@ -185,7 +185,7 @@ function describe(issue: ValidationIssue): string {
 	const text = issue.message
 		.replace(/^Element '[^']+'(?: \[[^\]]*\])?: /, '')
 		.replace(/^\[[^\]]*\] /, '');
-	return `${where}: ${text}`;
+	return `${where}: ${text.replace(/\.$/, '')}`;
 }
 
 /**
@@ -252,7 +252,7 @@ export async function validateDeclaration(
 		let chosen: ChosenSchema;
 		if ('schema' in schemas) chosen = schemas.schema;
 		else {
-			const main = chooseMainSchema(schemas.set, root);
+			const main = schemas.set.main ?? chooseMainSchema(schemas.set, root);
 			if (main === undefined) {
 				whole.destroy();
 				const have = schemas.set.files.map((f) => f.path).slice(0, 12);
@@ -325,23 +325,32 @@ export async function validateDeclaration(
 	});
 }
 
-/** The error a refused declaration raises: what is wrong, where, and the code it avoids. */
-export function invalidDeclarationError(report: DeclarationValidation): SocialSecurityError {
-	const error = new SocialSecurityError(
-		'DECLARATION_INVALID',
-		`Not sent: ${report.summary}`,
-		report.acrfCode === 'ACRF-102'
-			? 'Fix the export so it writes well-formed XML, then run the workflow again; nothing reached the server.'
-			: report.acrfCode === 'ACRF-088'
-				? 'Use the XSD of the declaration you send (the right kind and a version the server accepts); nothing reached the server.'
-				: 'Correct the elements named in the payroll export, then run the workflow again; nothing reached the server.',
-	);
-	error.details = {
-		acrfCode: report.acrfCode ?? '',
-		schema: report.schema,
-		...(report.issues[0]?.line !== undefined ? { line: String(report.issues[0].line) } : {}),
-		...(report.issues[0]?.element ? { element: report.issues[0].element } : {}),
-		...(report.issues[0] ? { rule: report.issues[0].rule } : {}),
-	};
-	return error;
+/** A declaration refused before sending: what is wrong, where, and the code it avoids. */
+export class DeclarationInvalidError extends SocialSecurityError {
+	constructor(readonly reports: DeclarationValidation[]) {
+		const report = reports.find((r) => !r.valid) ?? reports[0];
+		super(
+			'DECLARATION_INVALID',
+			`Not sent: ${report.summary}`,
+			report.acrfCode === 'ACRF-102'
+				? 'Fix the export so it writes well-formed XML, then run the workflow again; nothing reached the server.'
+				: report.acrfCode === 'ACRF-088'
+					? 'Use the XSD of the declaration you send (the right kind and a version the server accepts); nothing reached the server.'
+					: 'Correct the elements named in the payroll export, then run the workflow again; nothing reached the server.',
+		);
+		this.name = 'DeclarationInvalidError';
+		const first = report.issues[0];
+		this.details = {
+			acrfCode: report.acrfCode ?? '',
+			schema: report.schema,
+			...(first?.line !== undefined ? { line: String(first.line) } : {}),
+			...(first?.element ? { element: first.element } : {}),
+			...(first ? { rule: first.rule } : {}),
+		};
+	}
+}
+
+/** The error a refused declaration raises (see DeclarationInvalidError). */
+export function invalidDeclarationError(report: DeclarationValidation): DeclarationInvalidError {
+	return new DeclarationInvalidError([report]);
 }
