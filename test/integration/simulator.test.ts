@@ -20,6 +20,7 @@ import { startSshdSandbox, SshdSandbox } from '../../sandbox/sshdSandbox';
 import {
 	AnswerRecord,
 	Simulator,
+	SimulatorOptions,
 	decodeSignatureText,
 	startSimulator,
 	wrongFolderCode,
@@ -198,6 +199,19 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		return acrf;
 	}
 
+	const baseOptions = (): SimulatorOptions => ({
+		sandbox,
+		registeredCertificatePem: registered.pem,
+		sender: SENDER,
+		pollIntervalMs: 50,
+		notiDelayMs: 200,
+	});
+	/** Stops the simulator and starts it again on the same sandbox with these options. */
+	async function restart(options: Partial<SimulatorOptions>): Promise<void> {
+		await simulator.stop();
+		simulator = await startSimulator({ ...baseOptions(), ...options });
+	}
+
 	const connect = async (): Promise<SftpClient> => {
 		const client = new SftpClient();
 		await client.connect({
@@ -219,11 +233,7 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		other = makeSigner('other');
 		sandbox = await startSshdSandbox({ hostKeyTypes: ['rsa'], authorizedKeys: [key.publicKey] });
 		simulator = await startSimulator({
-			sandbox,
-			registeredCertificatePem: registered.pem,
-			sender: SENDER,
-			pollIntervalMs: 50,
-			notiDelayMs: 200,
+			...baseOptions(),
 			contentAnomalies: (fi) =>
 				fi.includes('EVERY-CLASS')
 					? ['P', 'NP', 'D', 'W', 'I', 'NB'].map((anomalyClass) => ({
@@ -610,15 +620,7 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 		await simulator.stop();
 		expect(JSON.parse(readFileSync(simulator.stateFile, 'utf8')).usedNames).toContain(n.go);
 
-		simulator = await startSimulator({
-			sandbox,
-			registeredCertificatePem: registered.pem,
-			sender: SENDER,
-			pollIntervalMs: 50,
-			notiDelayMs: 200,
-			signatureInTest: 'required',
-			signatureInDmfaTest: 'omit',
-		});
+		await restart({ signatureInTest: 'required', signatureInDmfaTest: 'omit' });
 		signedSet('INTEST', n, [declaration('after restart')]);
 		expect(tags((await rejected(n.go)).xml, 'ErrorID')).toEqual(['ACRF-133']);
 
@@ -639,17 +641,7 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 	});
 
 	it('with provisionalAcrf, coAboveBytes and answerNameSuffix: a PA then an FA, a CO above the size, names ending in .1.1; a DMWA gets a DMNO joined by its ticket', async () => {
-		await simulator.stop();
-		simulator = await startSimulator({
-			sandbox,
-			registeredCertificatePem: registered.pem,
-			sender: SENDER,
-			pollIntervalMs: 50,
-			notiDelayMs: 200,
-			provisionalAcrf: true,
-			coAboveBytes: 1200,
-			answerNameSuffix: true,
-		});
+		await restart({ provisionalAcrf: true, coAboveBytes: 1200, answerNameSuffix: true });
 		const n = names('T', 1, { application: 'DMWA' });
 		signedSet('INTEST', n, [
 			Buffer.from(
@@ -750,15 +742,7 @@ describeWithSshd('Simulated social security (sshd sandbox + openssl)', () => {
 	(xsdMissing ? it.skip : it)(
 		'with a folder of declaration XSDs: refuses an FI that breaks its XSD (ACRF-312), has no XSD (ACRF-088) or is not XML (ACRF-102)',
 		async () => {
-			await simulator.stop();
-			simulator = await startSimulator({
-				sandbox,
-				registeredCertificatePem: registered.pem,
-				sender: SENDER,
-				pollIntervalMs: 50,
-				notiDelayMs: 200,
-				declarationSchemaDir: XSD_DIR,
-			});
+			await restart({ declarationSchemaDir: XSD_DIR });
 			const dimona = readFileSync(join(__dirname, '../fixtures/declarations/dimona-cancel.xml'));
 			const valid = names('T', 1, { application: 'DIMN' });
 			signedSet('INTEST', valid, [dimona]);

@@ -93,6 +93,13 @@ export interface AnswerAnomaly {
 	dimonaPeriodIds?: string[];
 }
 
+/** Every AnomalyReport child of an element, explained. */
+export function readAnomalies(element: unknown, language: CodeLanguage): AnswerAnomaly[] {
+	return childrenNamed(element, 'AnomalyReport')
+		.map((report) => readAnomaly(report, language))
+		.filter((a): a is AnswerAnomaly => a !== undefined);
+}
+
 /** One AnomalyReport element; undefined when it is not an element. */
 export function readAnomaly(report: unknown, language: CodeLanguage): AnswerAnomaly | undefined {
 	if (!isXmlObject(report)) return undefined;

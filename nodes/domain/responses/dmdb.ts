@@ -18,18 +18,8 @@
  * ResultCodeResearch (zone 00609, 0..5) is given as is: the glossary we hold does not list its values.
  */
 import type { CodeLanguage } from '../codes/describeError';
-import { AnswerAnomaly, readAnomaly } from './anomalyReport';
-import {
-	AnswerEmployer,
-	AnswerReference,
-	FormHeader,
-	childText,
-	definedOnly,
-	formsOf,
-	readEmployer,
-	readFormHeader,
-	readReferences,
-} from './formParts';
+import { AnswerAnomaly, readAnomalies } from './anomalyReport';
+import * as parts from './formParts';
 import { childNamed, childrenNamed } from './safeXml';
 
 export interface DmdbNaturalPerson {
@@ -50,12 +40,12 @@ export interface DmdbNaturalPerson {
 	anomalies: AnswerAnomaly[];
 }
 
-export interface DmdbDeclaration extends AnswerEmployer, FormHeader {
+export interface DmdbDeclaration extends parts.AnswerEmployer, parts.FormHeader {
 	/** The ticket: FileReference/ReferenceNbr, else HandledReference/ReferenceNbr (as for a NOTIFICATION). */
 	ticket?: string;
 	/** FileReference/FileName: the GO of the consultation request, when given. */
 	fileName?: string;
-	references: AnswerReference[];
+	references: parts.AnswerReference[];
 	/** HandledOriginalForm: the request answered (Identification DMFAREQ, TypeForm RE). */
 	request?: { identification?: string; typeForm?: string };
 	/** System5 (00016), EmployerDeclarationPID (00534), EmployerDeclarationVersionNbr (00832), as given. */
@@ -90,13 +80,13 @@ export function dmdbFromRoot(
 	language: CodeLanguage = 'en',
 ): DmdbAnswer {
 	const warnings: string[] = [];
-	const declarations = formsOf(root, rootElement, warnings).map((form) =>
-		declarationOf(form, language, warnings),
-	);
+	const declarations = parts
+		.formsOf(root, rootElement, warnings)
+		.map((form) => declarationOf(form, language, warnings));
 	const first = declarations[0];
 	return {
 		root: rootElement,
-		...definedOnly({ ticket: first?.ticket, fileName: first?.fileName }),
+		...parts.definedOnly({ ticket: first?.ticket, fileName: first?.fileName }),
 		declarations,
 		hasBlockingAnomalies: declarations.some((d) =>
 			d.anomalies.some((a) => a.severity === 'blocking'),
@@ -106,57 +96,56 @@ export function dmdbFromRoot(
 }
 
 function declarationOf(form: unknown, language: CodeLanguage, warnings: string[]): DmdbDeclaration {
-	const references = readReferences(form, ['FileReference', 'Reference', 'HandledReference']);
+	const references = parts.readReferences(form, ['FileReference', 'Reference', 'HandledReference']);
 	const block = childNamed(form, 'EmployerDeclarationConsult');
 	if (block === undefined) warnings.push('A DMDB form has no EmployerDeclarationConsult.');
-	const anomaliesOf = (element: unknown) =>
-		childrenNamed(element, 'AnomalyReport')
-			.map((report) => readAnomaly(report, language))
-			.filter((a): a is AnswerAnomaly => a !== undefined);
 	const naturalPersons = childrenNamed(block, 'NaturalPersonConsult').map(
 		(person): DmdbNaturalPerson => ({
-			...definedOnly({
-				sequenceNbr: childText(person, 'NaturalPersonSequenceNbr'),
-				inss: childText(person, 'INSS'),
-				name: childText(person, 'WorkerName'),
-				firstName: childText(person, 'WorkerFirstName'),
-				userReference: childText(person, 'NaturalPersonUserReference'),
-				naturalPersonPid: childText(person, 'NaturalPersonPID'),
-				declNaturalPersonPid: childText(person, 'DeclNaturalPersonPID'),
-				declNaturalPersonVersionNbr: childText(person, 'DeclNaturalPersonVersionNbr'),
-				resultCodeResearch: childText(person, 'ResultCodeResearch'),
+			...parts.fields(person, {
+				sequenceNbr: 'NaturalPersonSequenceNbr',
+				inss: 'INSS',
+				name: 'WorkerName',
+				firstName: 'WorkerFirstName',
+				userReference: 'NaturalPersonUserReference',
+				naturalPersonPid: 'NaturalPersonPID',
+				declNaturalPersonPid: 'DeclNaturalPersonPID',
+				declNaturalPersonVersionNbr: 'DeclNaturalPersonVersionNbr',
+				resultCodeResearch: 'ResultCodeResearch',
 			}),
 			workerRecords: childrenNamed(person, 'WorkerRecordConsult').length,
-			anomalies: anomaliesOf(person),
+			anomalies: readAnomalies(person, language),
 		}),
 	);
 	const unrelated = childrenNamed(block, 'ContributionUnrelatedToNPConsult');
-	const handledForm = childNamed(form, 'HandledOriginalForm');
 	const fileReference = childNamed(form, 'FileReference');
+	const request = parts.fields(childNamed(form, 'HandledOriginalForm'), {
+		identification: 'Identification',
+		typeForm: 'TypeForm',
+	});
 	return {
-		...readFormHeader(form, warnings),
-		...definedOnly({
+		...parts.readFormHeader(form, warnings),
+		...parts.definedOnly({
 			ticket:
-				childText(fileReference, 'ReferenceNbr') ??
-				childText(childNamed(form, 'HandledReference'), 'ReferenceNbr'),
-			fileName: childText(fileReference, 'FileName'),
-			request: definedOnly({
-				identification: childText(handledForm, 'Identification'),
-				typeForm: childText(handledForm, 'TypeForm'),
-			}),
+				parts.childText(fileReference, 'ReferenceNbr') ??
+				parts.childText(childNamed(form, 'HandledReference'), 'ReferenceNbr'),
+			fileName: parts.childText(fileReference, 'FileName'),
+			request: Object.keys(request).length > 0 ? request : undefined,
 		}),
 		references,
-		...readEmployer(block),
-		...definedOnly({
-			system5: childText(block, 'System5'),
-			employerDeclarationPid: childText(block, 'EmployerDeclarationPID'),
-			employerDeclarationVersionNbr: childText(block, 'EmployerDeclarationVersionNbr'),
-			resultCodeResearch: childText(block, 'ResultCodeResearch'),
-			anomalySubmission: childText(block, 'AnomalySubmission'),
+		...parts.readEmployer(block),
+		...parts.fields(block, {
+			system5: 'System5',
+			employerDeclarationPid: 'EmployerDeclarationPID',
+			employerDeclarationVersionNbr: 'EmployerDeclarationVersionNbr',
+			resultCodeResearch: 'ResultCodeResearch',
+			anomalySubmission: 'AnomalySubmission',
 		}),
 		naturalPersons,
 		contributionsUnrelatedToNp: unrelated.length,
 		companyVehicles: childrenNamed(block, 'CompanyVehicleAction').length,
-		anomalies: [...naturalPersons.flatMap((p) => p.anomalies), ...unrelated.flatMap(anomaliesOf)],
+		anomalies: [
+			...naturalPersons.flatMap((p) => p.anomalies),
+			...unrelated.flatMap((element) => readAnomalies(element, language)),
+		],
 	};
 }

@@ -17,23 +17,11 @@
  * Only these names are read; what the server adds is ignored here and stays in the answer's `object`.
  */
 import type { CodeLanguage } from '../codes/describeError';
-import { AnswerAnomaly, readAnomaly } from './anomalyReport';
-import {
-	AnswerEmployer,
-	AnswerReference,
-	FormHeader,
-	childText,
-	definedOnly,
-	formsOf,
-	readEmployer,
-	readFormHeader,
-	readReferences,
-	ticketOfType,
-	zoneValueMeaning,
-} from './formParts';
+import { AnswerAnomaly, readAnomalies } from './anomalyReport';
+import * as parts from './formParts';
 import { childNamed, childrenNamed } from './safeXml';
 
-export interface DmnoDeclaration extends AnswerEmployer {
+export interface DmnoDeclaration extends parts.AnswerEmployer {
 	/** TransmissionMode (00484) as given: WB, LO, CS or OD (the glossary we hold gives no meanings). */
 	transmissionMode?: string;
 	/** EmployerDeclarationPID (00534): the social security's number of the employer's declaration. */
@@ -84,7 +72,7 @@ export interface DmnoNaturalPerson {
 	anomalies: AnswerAnomaly[];
 }
 
-export interface DmnoAnswer extends FormHeader {
+export interface DmnoAnswer extends parts.FormHeader {
 	root: string;
 	/**
 	 * The ticket of the declaration the notification is about: the Reference of type 3 (an earlier form
@@ -93,7 +81,7 @@ export interface DmnoAnswer extends FormHeader {
 	ticket?: string;
 	/** This notification's own number: the Reference of type 1 with origin 2. */
 	formTicket?: string;
-	references: AnswerReference[];
+	references: parts.AnswerReference[];
 	declaration?: DmnoDeclaration;
 	subGroups: DmnoSubGroup[];
 	naturalPersons: DmnoNaturalPerson[];
@@ -108,6 +96,14 @@ export interface DmnoAnswer extends FormHeader {
 	warnings: string[];
 }
 
+/** Action (zone 00411) as given, with the glossary's text. */
+function actionOf(element: unknown): { action?: string; actionMeaning?: string } {
+	const action = parts.childText(element, 'Action');
+	return (
+		parts.definedOnly({ action, actionMeaning: parts.zoneValueMeaning('00411', action) }) ?? {}
+	);
+}
+
 /** Reads the content of a parsed `<DmfAUpdateNotification>`. */
 export function dmnoFromRoot(
 	rootElement: string,
@@ -115,62 +111,48 @@ export function dmnoFromRoot(
 	language: CodeLanguage = 'en',
 ): DmnoAnswer {
 	const warnings: string[] = [];
-	const forms = formsOf(root, rootElement, warnings);
-	if (forms.length > 1)
-		warnings.push(`The ${rootElement} holds ${forms.length} forms; only the first one was read.`);
-	const form = forms[0];
-	const references = readReferences(form, ['Reference']);
+	const form = parts.singleForm(root, rootElement, warnings);
+	const references = parts.readReferences(form, ['Reference']);
 	const block = childNamed(form, 'EmployerDeclarationUpdateNotif');
 	if (form !== undefined && block === undefined)
 		warnings.push('The DMNO has no EmployerDeclarationUpdateNotif.');
-	const anomaliesOf = (element: unknown) =>
-		childrenNamed(element, 'AnomalyReport')
-			.map((report) => readAnomaly(report, language))
-			.filter((a): a is AnswerAnomaly => a !== undefined);
 
 	const naturalPersons = childrenNamed(block, 'NaturalPersonUpdateNotif').map(
-		(person): DmnoNaturalPerson => {
-			const action = childText(person, 'Action');
-			return {
-				...definedOnly({
-					sequenceNbr: childText(person, 'NaturalPersonSequenceNbr'),
-					inss: childText(person, 'INSS'),
-					userReference: childText(person, 'NaturalPersonUserReference'),
-					naturalPersonPid: childText(person, 'NaturalPersonPID'),
-					declNaturalPersonPid: childText(person, 'DeclNaturalPersonPID'),
-					versionNbr: childText(person, 'DeclNaturalPersonVersionNbr'),
-					newVersionNbr: childText(person, 'DeclNaturalPersonNewVersionNbr'),
-					action,
-					actionMeaning: zoneValueMeaning('00411', action),
-					blockDecisionIndicator: childText(person, 'BlockDecisionIndicator'),
-					repaymentDecision: childText(person, 'RepaymentDecision'),
-				}),
-				workerRecords: childrenNamed(person, 'WorkerRecordUpdateNotif').length,
-				anomalies: anomaliesOf(person),
-			};
-		},
+		(person): DmnoNaturalPerson => ({
+			...parts.fields(person, {
+				sequenceNbr: 'NaturalPersonSequenceNbr',
+				inss: 'INSS',
+				userReference: 'NaturalPersonUserReference',
+				naturalPersonPid: 'NaturalPersonPID',
+				declNaturalPersonPid: 'DeclNaturalPersonPID',
+				versionNbr: 'DeclNaturalPersonVersionNbr',
+				newVersionNbr: 'DeclNaturalPersonNewVersionNbr',
+				blockDecisionIndicator: 'BlockDecisionIndicator',
+				repaymentDecision: 'RepaymentDecision',
+			}),
+			...actionOf(person),
+			workerRecords: childrenNamed(person, 'WorkerRecordUpdateNotif').length,
+			anomalies: readAnomalies(person, language),
+		}),
 	);
 	const unrelated = childrenNamed(block, 'CUNPUpdateNotif');
 	const anomalies = [
 		...naturalPersons.flatMap((p) => p.anomalies),
-		...unrelated.flatMap(anomaliesOf),
+		...unrelated.flatMap((element) => readAnomalies(element, language)),
 	];
-	const action = childText(block, 'Action');
-	const amount = childNamed(form, 'RectificationAmount');
 	const answer: DmnoAnswer = {
 		root: rootElement,
-		...readFormHeader(form, warnings),
+		...parts.readFormHeader(form, warnings),
 		references,
-		subGroups: childrenNamed(block, 'SubGroupInformation').map(
-			(group) =>
-				definedOnly({
-					subGroup: childText(group, 'SubGroup'),
-					decisionIndicator: childText(group, 'SubGroupDecisionIndicator'),
-					userQuality: childText(group, 'UserQuality'),
-					justification: childText(group, 'Justification'),
-					justificationCode: childText(group, 'JustificationCode'),
-					justificationDate: childText(group, 'JustificationDate'),
-				}) ?? {},
+		subGroups: childrenNamed(block, 'SubGroupInformation').map((group) =>
+			parts.fields(group, {
+				subGroup: 'SubGroup',
+				decisionIndicator: 'SubGroupDecisionIndicator',
+				userQuality: 'UserQuality',
+				justification: 'Justification',
+				justificationCode: 'JustificationCode',
+				justificationDate: 'JustificationDate',
+			}),
 		),
 		naturalPersons,
 		contributionsUnrelatedToNp: unrelated.length,
@@ -179,29 +161,29 @@ export function dmnoFromRoot(
 		hasBlockingAnomalies: anomalies.some((a) => a.severity === 'blocking'),
 		warnings,
 	};
-	const optional = definedOnly({
-		ticket: ticketOfType(references, '3'),
-		formTicket: ticketOfType(references, '1'),
+	const amount = parts.fields(childNamed(form, 'RectificationAmount'), {
+		debitAmount: 'DebitAmount',
+		creditAmount: 'CreditAmount',
+	});
+	const optional = parts.definedOnly({
+		ticket: parts.ticketOfType(references, '3'),
+		formTicket: parts.ticketOfType(references, '1'),
 		declaration:
 			block === undefined
 				? undefined
 				: {
-						...readEmployer(block),
-						...definedOnly({
-							transmissionMode: childText(block, 'TransmissionMode'),
-							employerDeclarationPid: childText(block, 'EmployerDeclarationPID'),
-							newVersionNbr: childText(block, 'EmployerDeclarationNewVersionNbr'),
-							faultyCode: childText(block, 'FaultyCode'),
-							calculationRequestArt54ter: childText(block, 'CalculationRequestArt54ter'),
-							notion22Quater: childText(block, 'Notion22Quater'),
-							action,
-							actionMeaning: zoneValueMeaning('00411', action),
+						...parts.readEmployer(block),
+						...parts.fields(block, {
+							transmissionMode: 'TransmissionMode',
+							employerDeclarationPid: 'EmployerDeclarationPID',
+							newVersionNbr: 'EmployerDeclarationNewVersionNbr',
+							faultyCode: 'FaultyCode',
+							calculationRequestArt54ter: 'CalculationRequestArt54ter',
+							notion22Quater: 'Notion22Quater',
 						}),
+						...actionOf(block),
 					},
-		rectification: definedOnly({
-			debitAmount: childText(amount, 'DebitAmount'),
-			creditAmount: childText(amount, 'CreditAmount'),
-		}),
+		rectification: Object.keys(amount).length > 0 ? amount : undefined,
 	});
 	return { ...answer, ...optional };
 }

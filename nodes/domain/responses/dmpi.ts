@@ -17,18 +17,7 @@
  * </Form></DmfAPID>
  * ```
  */
-import {
-	AnswerEmployer,
-	AnswerReference,
-	FormHeader,
-	childText,
-	definedOnly,
-	formsOf,
-	readEmployer,
-	readFormHeader,
-	readReferences,
-	ticketOfType,
-} from './formParts';
+import * as parts from './formParts';
 import { childNamed, childrenNamed } from './safeXml';
 
 export interface DmpiOccupation {
@@ -62,12 +51,12 @@ export interface DmpiNaturalPerson {
 	workerRecords: DmpiWorkerRecord[];
 }
 
-export interface DmpiDeclaration extends AnswerEmployer, FormHeader {
+export interface DmpiDeclaration extends parts.AnswerEmployer, parts.FormHeader {
 	/** The ticket of the declaration these identifiers belong to: the Reference of type 3, origin 2. */
 	ticket?: string;
 	/** This form's own number: the Reference of type 1, origin 2. */
 	formTicket?: string;
-	references: AnswerReference[];
+	references: parts.AnswerReference[];
 	/** EmployerDeclarationPID (00534): the social security's number of the declaration. */
 	employerDeclarationPid?: string;
 	naturalPersons: DmpiNaturalPerson[];
@@ -92,68 +81,66 @@ export interface DmpiAnswer {
 /** Reads the content of a parsed `<DmfAPID>`. */
 export function dmpiFromRoot(rootElement: string, root: unknown): DmpiAnswer {
 	const warnings: string[] = [];
-	const declarations = formsOf(root, rootElement, warnings).map((form) =>
-		declarationOf(form, warnings),
-	);
+	const declarations = parts
+		.formsOf(root, rootElement, warnings)
+		.map((form) => declarationOf(form, warnings));
 	const answer: DmpiAnswer = { root: rootElement, declarations, warnings };
 	if (declarations[0]?.ticket !== undefined) answer.ticket = declarations[0].ticket;
 	return answer;
 }
 
 function declarationOf(form: unknown, warnings: string[]): DmpiDeclaration {
-	const references = readReferences(form, ['Reference']);
+	const references = parts.readReferences(form, ['Reference']);
 	const block = childNamed(form, 'IDEmployerDeclaration');
 	if (block === undefined) warnings.push('A DMPI form has no IDEmployerDeclaration.');
+	const workerRecord = (record: unknown): DmpiWorkerRecord => ({
+		...parts.fields(record, {
+			employerClass: 'EmployerClass',
+			workerCode: 'WorkerCode',
+			versionNbr: 'WorkerRecordVersionNbr',
+			userReference: 'WorkerRecordUserReference',
+		}),
+		occupations: childrenNamed(record, 'IDOccupation').map((occupation) =>
+			parts.fields(occupation, {
+				sequenceNbr: 'OccupationSequenceNbr',
+				versionNbr: 'OccupationVersionNbr',
+				userReference: 'OccupationUserReference',
+			}),
+		),
+	});
 	return {
-		...readFormHeader(form, warnings),
-		...definedOnly({
-			ticket: ticketOfType(references, '3'),
-			formTicket: ticketOfType(references, '1'),
+		...parts.readFormHeader(form, warnings),
+		...parts.definedOnly({
+			ticket: parts.ticketOfType(references, '3'),
+			formTicket: parts.ticketOfType(references, '1'),
 		}),
 		references,
-		...readEmployer(block),
-		...definedOnly({ employerDeclarationPid: childText(block, 'EmployerDeclarationPID') }),
+		...parts.readEmployer(block),
+		...parts.fields(block, { employerDeclarationPid: 'EmployerDeclarationPID' }),
 		naturalPersons: childrenNamed(block, 'IDNaturalPerson').map((person) => ({
-			...definedOnly({
-				inss: childText(person, 'INSS'),
-				userReference: childText(person, 'NaturalPersonUserReference'),
-				naturalPersonPid: childText(person, 'NaturalPersonPID'),
-				declNaturalPersonPid: childText(person, 'DeclNaturalPersonPID'),
-				declNaturalPersonVersionNbr: childText(person, 'DeclNaturalPersonVersionNbr'),
-				originalDeclaredName: childText(person, 'OriginalDeclaredWorkerName'),
-				originalDeclaredFirstName: childText(person, 'OriginalDeclaredWorkerFirstName'),
+			...parts.fields(person, {
+				inss: 'INSS',
+				userReference: 'NaturalPersonUserReference',
+				naturalPersonPid: 'NaturalPersonPID',
+				declNaturalPersonPid: 'DeclNaturalPersonPID',
+				declNaturalPersonVersionNbr: 'DeclNaturalPersonVersionNbr',
+				originalDeclaredName: 'OriginalDeclaredWorkerName',
+				originalDeclaredFirstName: 'OriginalDeclaredWorkerFirstName',
 			}),
-			workerRecords: childrenNamed(person, 'IDWorkerRecord').map((record) => ({
-				...definedOnly({
-					employerClass: childText(record, 'EmployerClass'),
-					workerCode: childText(record, 'WorkerCode'),
-					versionNbr: childText(record, 'WorkerRecordVersionNbr'),
-					userReference: childText(record, 'WorkerRecordUserReference'),
-				}),
-				occupations: childrenNamed(record, 'IDOccupation').map(
-					(occupation) =>
-						definedOnly({
-							sequenceNbr: childText(occupation, 'OccupationSequenceNbr'),
-							versionNbr: childText(occupation, 'OccupationVersionNbr'),
-							userReference: childText(occupation, 'OccupationUserReference'),
-						}) ?? {},
-				),
-			})),
+			workerRecords: childrenNamed(person, 'IDWorkerRecord').map(workerRecord),
 		})),
-		contributionsUnrelatedToNp: childrenNamed(block, 'IDContUnrelatedToNP').map(
-			(unrelated) =>
-				definedOnly({
-					employerClass: childText(unrelated, 'UnrelatedEmployerClass'),
-					workerCode: childText(unrelated, 'UnrelatedWorkerCode'),
-					versionNbr: childText(unrelated, 'ContUnrelatedToNPVersionNbr'),
-				}) ?? {},
+		contributionsUnrelatedToNp: childrenNamed(block, 'IDContUnrelatedToNP').map((unrelated) =>
+			parts.fields(unrelated, {
+				employerClass: 'UnrelatedEmployerClass',
+				workerCode: 'UnrelatedWorkerCode',
+				versionNbr: 'ContUnrelatedToNPVersionNbr',
+			}),
 		),
-		companyVehicles: childrenNamed(block, 'CompanyVehicleID').map(
-			(vehicle) =>
-				definedOnly({
-					licensePlate: childText(vehicle, 'LicensePlate'),
-					versionNbr: childText(vehicle, 'CompanyVehicleVersionNbr'),
-				}) ?? {},
+		companyVehicles: childrenNamed(block, 'CompanyVehicleID').map((vehicle) =>
+			parts.fields(vehicle, {
+				licensePlate: 'LicensePlate',
+				versionNbr: 'CompanyVehicleVersionNbr',
+			}),
 		),
 	};
 }

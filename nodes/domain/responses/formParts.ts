@@ -21,6 +21,22 @@ export function definedOnly<T extends Record<string, unknown>>(values: T): Parti
 	return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * The texts of several child elements at once, `{ key: 'ElementName' }` → `{ key: text }`; keys whose
+ * element is absent or empty are left out.
+ */
+export function fields<K extends string>(
+	element: unknown,
+	names: Readonly<Record<K, string>>,
+): Partial<Record<K, string>> {
+	const out: Partial<Record<K, string>> = {};
+	for (const key of Object.keys(names) as K[]) {
+		const value = childText(element, names[key]);
+		if (value !== undefined) out[key] = value;
+	}
+	return out;
+}
+
 const meaningsByZone = new Map<string, Record<string, string>>();
 
 /**
@@ -130,15 +146,21 @@ export interface AnswerEmployer {
 
 /** The employer's identifying zones of a block (EmployerId, EmployerDeclaration…, IDEmployerDeclaration). */
 export function readEmployer(element: unknown): AnswerEmployer {
-	return (
-		definedOnly({
-			quarter: childText(element, 'Quarter'),
-			nossRegistrationNbr: childText(element, 'NOSSRegistrationNbr'),
-			nossLpaRegistrationNbr: childText(element, 'NOSSLPARegistrationNbr'),
-			trusteeship: childText(element, 'Trusteeship'),
-			companyId: childText(element, 'CompanyID'),
-		}) ?? {}
-	);
+	return fields(element, {
+		quarter: 'Quarter',
+		nossRegistrationNbr: 'NOSSRegistrationNbr',
+		nossLpaRegistrationNbr: 'NOSSLPARegistrationNbr',
+		trusteeship: 'Trusteeship',
+		companyId: 'CompanyID',
+	});
+}
+
+/** The one form of a root whose XSD allows one: the first, with a warning when there are more or none. */
+export function singleForm(root: unknown, rootName: string, warnings: string[]): unknown {
+	const forms = formsOf(root, rootName, warnings);
+	if (forms.length > 1)
+		warnings.push(`The ${rootName} holds ${forms.length} forms; only the first one was read.`);
+	return forms[0];
 }
 
 /** The forms of a root; a warning when there are none. */

@@ -15,19 +15,7 @@
  * ```
  * JustificationCode (zone 00536) is given as is: the glossary we hold does not list its values.
  */
-import {
-	AnswerEmployer,
-	AnswerReference,
-	FormHeader,
-	childText,
-	definedOnly,
-	formsOf,
-	readEmployer,
-	readFormHeader,
-	readReferences,
-	ticketOfType,
-	zoneValueMeaning,
-} from './formParts';
+import * as parts from './formParts';
 import { childNamed } from './safeXml';
 
 export interface IdflSituation {
@@ -43,16 +31,16 @@ export interface IdflSituation {
 	nossRegistrationNbr?: string;
 }
 
-export interface IdflAnswer extends FormHeader {
+export interface IdflAnswer extends parts.FormHeader {
 	root: string;
 	/** This form's number: the Reference of type 1 given by the social security (origin 2). */
 	formTicket?: string;
-	references: AnswerReference[];
+	references: parts.AnswerReference[];
 	/** JustificationCode (00536), as given (90..93). */
 	justificationCode?: string;
 	/** EffectiveStartingDate (00813): from when the valid situation holds, YYYY-MM-DD. */
 	effectiveStartingDate?: string;
-	employer?: AnswerEmployer;
+	employer?: parts.AnswerEmployer;
 	valid?: IdflSituation;
 	outdated?: IdflSituation;
 	warnings: string[];
@@ -61,23 +49,20 @@ export interface IdflAnswer extends FormHeader {
 /** Reads the content of a parsed `<IDFLUX>`. */
 export function idflFromRoot(rootElement: string, root: unknown): IdflAnswer {
 	const warnings: string[] = [];
-	const forms = formsOf(root, rootElement, warnings);
-	if (forms.length > 1)
-		warnings.push(`The ${rootElement} holds ${forms.length} forms; only the first one was read.`);
-	const form = forms[0];
-	const references = readReferences(form, ['Reference']);
+	const form = parts.singleForm(root, rootElement, warnings);
+	const references = parts.readReferences(form, ['Reference']);
 	const information = childNamed(form, 'IdfluxInformation');
 	if (form !== undefined && information === undefined)
 		warnings.push('The IDFLUX has no IdfluxInformation.');
-	const employer = readEmployer(childNamed(information, 'EmployerId'));
+	const employer = parts.readEmployer(childNamed(information, 'EmployerId'));
 	return {
 		root: rootElement,
-		...readFormHeader(form, warnings),
+		...parts.readFormHeader(form, warnings),
 		references,
-		...definedOnly({
-			formTicket: ticketOfType(references, '1'),
-			justificationCode: childText(information, 'JustificationCode'),
-			effectiveStartingDate: childText(information, 'EffectiveStartingDate'),
+		...parts.definedOnly({
+			formTicket: parts.ticketOfType(references, '1'),
+			justificationCode: parts.childText(information, 'JustificationCode'),
+			effectiveStartingDate: parts.childText(information, 'EffectiveStartingDate'),
 			employer: Object.keys(employer).length > 0 ? employer : undefined,
 			valid: situation(childNamed(information, 'ValidSituation')),
 			outdated: situation(childNamed(information, 'OutdatedSituation')),
@@ -87,14 +72,15 @@ export function idflFromRoot(rootElement: string, root: unknown): IdflAnswer {
 }
 
 function situation(element: unknown): IdflSituation | undefined {
-	const sex = childText(element, 'WorkerSex');
-	return definedOnly({
-		inss: childText(element, 'INSS'),
-		name: childText(element, 'WorkerName'),
-		firstName: childText(element, 'WorkerFirstName'),
-		birthdate: childText(element, 'WorkerBirthdate'),
-		sex,
-		sexMeaning: zoneValueMeaning('00029', sex),
-		nossRegistrationNbr: childText(element, 'NOSSRegistrationNbr'),
+	const found: IdflSituation = parts.fields(element, {
+		inss: 'INSS',
+		name: 'WorkerName',
+		firstName: 'WorkerFirstName',
+		birthdate: 'WorkerBirthdate',
+		sex: 'WorkerSex',
+		nossRegistrationNbr: 'NOSSRegistrationNbr',
 	});
+	const sexMeaning = parts.zoneValueMeaning('00029', found.sex);
+	if (sexMeaning !== undefined) found.sexMeaning = sexMeaning;
+	return Object.keys(found).length > 0 ? found : undefined;
 }

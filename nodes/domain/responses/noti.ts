@@ -24,7 +24,7 @@
  */
 import type { CodeLanguage } from '../codes/describeError';
 import { creationMoment } from './acrf';
-import { AnswerAnomaly, readAnomaly } from './anomalyReport';
+import { AnswerAnomaly, readAnomalies } from './anomalyReport';
 import {
 	SafeXmlOptions,
 	XmlObject,
@@ -198,9 +198,7 @@ export function notiFromDocument(
 			return meaning === undefined ? { code } : { code, meaning };
 		});
 
-	const anomalies = childrenNamed(handlingResult, 'AnomalyReport')
-		.map((report) => readAnomaly(report, options.language ?? 'en'))
-		.filter((a): a is NotiAnomaly => a !== undefined);
+	const anomalies = readAnomalies(handlingResult, options.language ?? 'en');
 
 	const typeForm = text(form, 'TypeForm')?.toUpperCase();
 	const created = creationMoment(text(form, 'FormCreationDate'), text(form, 'FormCreationHour'));
