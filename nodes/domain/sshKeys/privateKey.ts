@@ -7,6 +7,8 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { utils as ssh2Utils, type ParsedKey } from 'ssh2';
 
+import { readTlv, tlvChildren, tlvContent, tlvOid, type Tlv } from '../asn1/tlv';
+import { OID } from '../asn1/oids';
 import { SocialSecurityError } from '../errors';
 import { repairPastedKey } from './pastedKey';
 import { PPK_HEADER, decryptPpk, isPpk, parsePpk, ssh2PrivateKeyText } from './ppk';
@@ -371,36 +373,11 @@ function decodeWithOpenSsl(
 // ---------------------------------------------------------------------------------------------
 // DER checks (before OpenSSL sees the data, so hostile parameters cannot make it spin)
 
-interface Tlv {
-	tag: number;
-	start: number;
-	end: number;
-}
-
-function readTlv(buf: Buffer, pos: number, limit = buf.length): Tlv {
-	if (pos + 2 > limit) throw new WireFormatError('DER truncated');
-	const tag = buf[pos];
-	let len = buf[pos + 1];
-	let start = pos + 2;
-	if (len & 0x80) {
-		const n = len & 0x7f;
-		if (n === 0 || n > 3 || start + n > limit) throw new WireFormatError('DER length');
-		len = 0;
-		for (let i = 0; i < n; i++) len = len * 256 + buf[start + i];
-		start += n;
-	}
-	if (start + len > limit) throw new WireFormatError('DER truncated');
-	return { tag, start, end: start + len };
-}
+/** A private key's DER has a handful of fields per level: more is not a key, and is not read. */
+const MAX_FIELDS = 16;
 
 function children(buf: Buffer, tlv: Tlv): Tlv[] {
-	const out: Tlv[] = [];
-	for (let pos = tlv.start; pos < tlv.end && out.length < 16; ) {
-		const child = readTlv(buf, pos, tlv.end);
-		out.push(child);
-		pos = child.end;
-	}
-	return out;
+	return tlvChildren(buf, tlv, MAX_FIELDS);
 }
 
 function checkDerSequence(der: Buffer): void {
@@ -412,28 +389,24 @@ function checkDerSequence(der: Buffer): void {
 	}
 }
 
-const OID_PBES2 = '2a864886f70d01050d';
-const OID_PBKDF2 = '2a864886f70d01050c';
-const OID_SCRYPT = '2b06010401da47040b';
-
 function checkPkcs8EncryptionCost(der: Buffer): void {
 	let iterations = 0n;
 	let scryptWork = 0n;
 	try {
-		const hex = (t: Tlv): string => der.subarray(t.start, t.end).toString('hex');
 		const int = (t: Tlv | undefined): bigint => {
-			if (!t || t.tag !== 0x02 || t.end - t.start > 8) throw new WireFormatError('DER integer');
-			return BigInt('0x' + (hex(t) || '0'));
+			if (!t || t.tag !== 0x02 || t.end - t.contentStart > 8)
+				throw new WireFormatError('DER integer');
+			return BigInt('0x' + (tlvContent(der, t).toString('hex') || '0'));
 		};
 		const [algId] = children(der, readTlv(der, 0));
 		const [oid, params] = children(der, algId);
 		if (oid?.tag !== 0x06 || params?.tag !== 0x30) throw new WireFormatError('DER algorithm');
-		if (hex(oid) === OID_PBES2) {
+		if (tlvOid(der, oid) === OID.pbes2) {
 			const [kdf] = children(der, params);
 			const [kdfOid, kdfParams] = children(der, kdf);
 			const p = children(der, kdfParams);
-			if (hex(kdfOid) === OID_PBKDF2) iterations = int(p[1]);
-			else if (hex(kdfOid) === OID_SCRYPT) scryptWork = int(p[1]) * int(p[2]) * int(p[3]);
+			if (tlvOid(der, kdfOid) === OID.pbkdf2) iterations = int(p[1]);
+			else if (tlvOid(der, kdfOid) === OID.scrypt) scryptWork = int(p[1]) * int(p[2]) * int(p[3]);
 		} else {
 			// PKCS#5 v1 / PKCS#12 PBE: SEQUENCE { salt, iterations }
 			const p = children(der, params);

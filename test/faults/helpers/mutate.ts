@@ -3,7 +3,7 @@
  * bytes, ASN.1 nodes (integers, OIDs, lengths, tags, nesting, also inside OCTET STRINGs that hold DER),
  * SSH wire length fields, text framing. All randomness comes from the seeded PRNG given.
  */
-import { forge } from '../../../nodes/domain/signing/pkcs12';
+import { forge } from '../../../nodes/domain/asn1/der';
 
 type Asn1 = ReturnType<typeof forge.asn1.create>;
 
@@ -204,14 +204,11 @@ export const OIDS = [
 
 function parseLenient(input: Buffer): Asn1 | undefined {
 	try {
-		return (forge.asn1.fromDer as unknown as (b: unknown, o: object) => Asn1)(
-			forge.util.createBuffer(input.toString('binary')),
-			{
-				strict: false,
-				parseAllBytes: false,
-				decodeBitStrings: false,
-			},
-		);
+		return forge.asn1.fromDer(forge.util.createBuffer(input.toString('binary')), {
+			strict: false,
+			parseAllBytes: false,
+			decodeBitStrings: false,
+		});
 	} catch {
 		return undefined;
 	}

@@ -188,7 +188,7 @@ describeWithSshd('Channel credential: the credential test checks the signing cer
 		expect(wrongPassword).toMatchObject({
 			ok: false,
 			message:
-				'The password of the signing certificate (.p12) is wrong. Type the password that was chosen when the certificate was exported (it is case-sensitive).',
+				'The signing certificate (.p12) could not be opened: wrong password or damaged file (its integrity check failed). Type the password that was chosen when the certificate was exported (it is case-sensitive). If it is right, the file was changed on the way: upload the original .p12/.pfx again, unchanged.',
 		});
 		expect(wrongPassword.message).not.toMatch(/MAC|PKCS|forge|invalid password\?|error:/i);
 

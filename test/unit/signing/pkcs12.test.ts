@@ -272,10 +272,33 @@ describe('loadPkcs12: errors', () => {
 			exportP12(dir, 'errors-legacy', PASSWORD, ['-legacy', '-in', rsa.cert, '-inkey', rsa.key]),
 		]) {
 			const error = expectError(() => loadPkcs12(file, 'S3cret-guess!'), 'PKCS12_PASSWORD_WRONG');
-			expect(error.message).toBe('The password of the signing certificate (.p12) is wrong.');
+			expect(error.message).toBe(
+				'The signing certificate (.p12) could not be opened: wrong password or damaged file (its integrity check failed).',
+			);
 			expect(`${error.message} ${error.hint}`).not.toContain('S3cret-guess!');
 			expect(`${error.message} ${error.hint}`).not.toContain(PASSWORD);
 		}
+	});
+
+	test('a damaged file with the right password: "wrong password or damaged file", not only "wrong password"', () => {
+		// One byte of the authenticated content changed (inside the certificate bag's data): the MAC fails.
+		const damaged = Buffer.from(p12);
+		damaged[Math.floor(damaged.length / 2)] ^= 0x01;
+		const error = expectError(() => loadPkcs12(damaged, PASSWORD), 'PKCS12_PASSWORD_WRONG');
+		expect(error.message).toContain('wrong password or damaged file');
+		expect(error.hint).toContain('upload the original .p12/.pfx again');
+	});
+
+	test('without MAC, a wrong password found by decryption is still called a wrong password', () => {
+		const noMac = exportP12(dir, 'errors-nomac', PASSWORD, [
+			'-nomac',
+			'-in',
+			rsa.cert,
+			'-inkey',
+			rsa.key,
+		]);
+		const error = expectError(() => loadPkcs12(noMac, 'S3cret-guess!'), 'PKCS12_PASSWORD_WRONG');
+		expect(error.message).toBe('The password of the signing certificate (.p12) is wrong.');
 	});
 
 	test('no private key', () => {
