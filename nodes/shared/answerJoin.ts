@@ -11,6 +11,7 @@
  * that GO as `answersGo`, with `answersGoBy: 'ticket'` (docs/answers.md).
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { findSubmission, indexSubmissions } from '../domain/responses/submissionMatch';
 
 export const DEFAULT_GO_FIELD = 'submission.go';
 
@@ -46,6 +47,10 @@ export function joinAnswersToInputs(
 		if (ticket !== undefined && go !== undefined && !goByTicket.has(ticket))
 			goByTicket.set(ticket, go);
 	}
+	// By GO, else by the set's identity (a stray FI of another part count): submissionMatch.ts.
+	const submissions = indexSubmissions(
+		inputs.map((input) => (field !== '' ? stringAt(input.json, field) : undefined)),
+	);
 	const answered = new Set<string>();
 	const items = answers.map((original) => {
 		let answer = original;
@@ -63,9 +68,16 @@ export function joinAnswersToInputs(
 				};
 			}
 		}
-		const index = go !== undefined ? inputByGo.get(go) : undefined;
-		if (index === undefined) return { ...answer, pairedItem: { item: 0 } };
-		answered.add(go as string);
+		const file = typeof summary?.answersFile === 'string' ? summary.answersFile : undefined;
+		const match = findSubmission(submissions, { answersGo: go, answersFile: file });
+		if (match === undefined) return { ...answer, pairedItem: { item: 0 } };
+		const index = match.position;
+		const submissionGo = stringAt(inputs[index].json, field) as string;
+		answered.add(submissionGo);
+		if (match.by === 'set') {
+			const joined = { ...(answer.json.answer as IDataObject), answersGo: submissionGo };
+			answer = { ...answer, json: { ...answer.json, answer: { ...joined, answersGoBy: 'set' } } };
+		}
 		return {
 			...answer,
 			// The input's files stay behind: the item's binary is the answer's file.
