@@ -36,7 +36,7 @@ describe.each(nodes)('%s', (_name, node) => {
 		const run = node.execute!.call(ctx);
 		await expect(run).rejects.toBeInstanceOf(NodeOperationError);
 		await expect(run).rejects.toThrow('The operation "nonsense" is not one of this node');
-		const error = await run.catch((e: NodeOperationError) => e);
+		const error = (await run.catch((e: unknown) => e)) as NodeOperationError;
 		expect(error.description).toBe(`Choose one of: ${operationValues(node).join(', ')}.`);
 	});
 
@@ -78,7 +78,7 @@ describe('forEachItem', () => {
 	it('otherwise fails on that item with the mapped error, and runs no later item', async () => {
 		const { ctx } = executeFunctions({ items });
 		const work = jest.fn(failSecond);
-		const error = await forEachItem(ctx, work).catch((e: NodeOperationError) => e);
+		const error = (await forEachItem(ctx, work).catch((e: unknown) => e)) as NodeOperationError;
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toBe('Item two failed.');
 		expect(error.context.itemIndex).toBe(1);
