@@ -25,6 +25,7 @@
 import type { CodeLanguage } from '../codes/describeError';
 import { creationMoment } from './acrf';
 import { AnswerAnomaly, readAnomalies } from './anomalyReport';
+import { definedOnly } from './formParts';
 import {
 	SafeXmlOptions,
 	XmlObject,
@@ -245,18 +246,5 @@ export function notiFromDocument(
 		createdAt: created.iso,
 		createdAtText: created.text,
 	};
-	for (const [key, value] of Object.entries(optional)) {
-		if (value !== undefined) (answer as unknown as XmlObject)[key] = value;
-	}
-	return answer;
-}
-
-function definedOnly<T extends Record<string, string | undefined>>(
-	values: T,
-): Partial<T> | undefined {
-	const out: Partial<T> = {};
-	for (const [key, value] of Object.entries(values)) {
-		if (value !== undefined) (out as Record<string, string>)[key] = value;
-	}
-	return Object.keys(out).length > 0 ? out : undefined;
+	return { ...answer, ...definedOnly(optional) };
 }
