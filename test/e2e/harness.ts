@@ -68,6 +68,8 @@ export class N8nUserFolder {
 	constructor(
 		readonly install: N8nInstall,
 		folder?: string,
+		/** More settings, e.g. queue mode's database and Redis (test/e2e/queueCluster.ts). */
+		extraEnv: NodeJS.ProcessEnv = {},
 	) {
 		this.folder = folder ?? mkdtempSync(join(tmpdir(), `n8n-${install.version}-`));
 		this.env = {
@@ -89,6 +91,7 @@ export class N8nUserFolder {
 			N8N_RESTRICT_FILE_ACCESS_TO: join(this.folder, 'files'),
 			// n8n 2.x starts its task broker even with runners off; a fixed default port would collide.
 			N8N_RUNNERS_BROKER_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+			...extraEnv,
 		};
 	}
 
@@ -160,13 +163,30 @@ export class N8nUserFolder {
 
 	/** Starts `n8n start` on a port; resolves when its REST API answers. */
 	async start(port: number): Promise<StartedN8n> {
-		const child = spawn(this.install.node, [this.install.n8n, 'start'], {
-			env: {
-				...this.env,
-				N8N_PORT: String(port),
-				N8N_LISTEN_ADDRESS: '127.0.0.1',
-				N8N_HOST: '127.0.0.1',
-			},
+		const base = `http://127.0.0.1:${port}`;
+		return await this.launch(['start'], base, { N8N_PORT: String(port) }, async () => {
+			// /healthz/readiness answers before the REST routes exist; /rest/settings answers when they do.
+			const response = await fetch(`${base}/rest/settings`);
+			return response.ok;
+		});
+	}
+
+	/** Starts `n8n worker` (queue mode); resolves when it says it is ready to take executions. */
+	async startWorker(concurrency?: number): Promise<StartedN8n> {
+		const args = concurrency ? ['worker', `--concurrency=${concurrency}`] : ['worker'];
+		return await this.launch(args, '', {}, async (output) =>
+			/n8n worker is now ready/.test(output),
+		);
+	}
+
+	private async launch(
+		args: string[],
+		base: string,
+		extraEnv: NodeJS.ProcessEnv,
+		ready: (output: string) => Promise<boolean>,
+	): Promise<StartedN8n> {
+		const child = spawn(this.install.node, [this.install.n8n, ...args], {
+			env: { ...this.env, N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: '127.0.0.1', ...extraEnv },
 			cwd: this.folder,
 			stdio: ['ignore', 'pipe', 'pipe'],
 			detached: true,
@@ -174,22 +194,9 @@ export class N8nUserFolder {
 		let output = '';
 		child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
 		child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-		const base = `http://127.0.0.1:${port}`;
-		const deadline = Date.now() + 180_000;
-		while (Date.now() < deadline) {
-			if (child.exitCode !== null)
-				throw new Error(`n8n start exited with ${child.exitCode}: ${output.slice(-3000)}`);
-			try {
-				// /healthz/readiness answers before the REST routes exist; /rest/settings answers when they do.
-				const response = await fetch(`${base}/rest/settings`);
-				if (response.ok) break;
-			} catch {
-				// Not listening yet.
-			}
-			await new Promise((r) => setTimeout(r, 500));
-		}
-		return {
+		const started: StartedN8n = {
 			base,
+			pid: child.pid,
 			output: () => output,
 			stop: async () => {
 				if (child.exitCode !== null || child.pid === undefined) return;
@@ -214,6 +221,18 @@ export class N8nUserFolder {
 				});
 			},
 		};
+		const deadline = Date.now() + 180_000;
+		while (Date.now() < deadline) {
+			if (child.exitCode !== null)
+				throw new Error(`n8n ${args[0]} exited with ${child.exitCode}: ${output.slice(-3000)}`);
+			try {
+				if (await ready(output)) break;
+			} catch {
+				// Not listening yet.
+			}
+			await new Promise((r) => setTimeout(r, 500));
+		}
+		return started;
 	}
 
 	/** Where n8n's filesystem binary store keeps a binary (`filesystem-v2:<relative path>`). */
@@ -261,6 +280,7 @@ export class N8nUserFolder {
 
 export interface StartedN8n {
 	base: string;
+	pid?: number;
 	output: () => string;
 	stop: () => Promise<void>;
 }
