@@ -37,7 +37,8 @@ describe.each(nodes)('%s', (_name, node) => {
 		await expect(run).rejects.toBeInstanceOf(NodeOperationError);
 		await expect(run).rejects.toThrow('The operation "nonsense" is not one of this node');
 		const error = (await run.catch((e: unknown) => e)) as NodeOperationError;
-		expect(error.description).toBe(`Choose one of: ${operationValues(node).join(', ')}.`);
+		const named = /^Choose one of: (.*)\.$/.exec(String(error.description))?.[1].split(', ');
+		expect(named?.sort()).toEqual(operationValues(node).sort());
 	});
 
 	it('shows every property of an operation only for that operation', () => {
