@@ -88,7 +88,7 @@ describeIf('Validate Before Sending, against a real sshd and the simulator', () 
 				operation: 'submit',
 				options: {
 					signWhenMissing: true,
-					validateBeforeSending: validate,
+					validateBeforeSending: validate ? 'always' : 'off',
 					xsdLocation: XSD_DIR,
 				},
 			},

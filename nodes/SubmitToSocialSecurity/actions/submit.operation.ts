@@ -28,7 +28,14 @@ import { DIGEST_CHOICES, LAYOUT_CHOICES } from '../../shared/signatureChoices';
 import { signMissing } from '../helpers/missingSignatures';
 import { collectSetFiles } from '../helpers/setFiles';
 import { DeclarationInvalidError } from '../../domain/validation';
-import { loadSchemas, schemaSourceProperties, validateFiles } from '../helpers/validation';
+import {
+	loadSchemas,
+	schemaSourceConfigured,
+	schemaSourceProperties,
+	validateFiles,
+	ValidationMode,
+	VALIDATION_MODES,
+} from '../helpers/validation';
 
 /** The options collection below: a new option goes there and here. */
 interface SubmitOptions {
@@ -42,7 +49,7 @@ interface SubmitOptions {
 	signatureInDmfaTest?: SignaturePolicy;
 	signatureInTest?: SignaturePolicy;
 	parallelSets?: number;
-	validateBeforeSending?: boolean;
+	validateBeforeSending?: ValidationMode | boolean;
 	xsdLocation?: string;
 	xsdBinaryProperty?: string;
 }
@@ -65,11 +72,14 @@ export async function execute(
 	const { declarations, signatures } = await collectSetFiles.call(this, itemIndex);
 	const settings = await session.credentialData();
 	// Before anything is signed or sent: an FI that breaks its XSD would cost the set's name (docs/validation.md).
-	const validation = options.validateBeforeSending
+	const mode: ValidationMode =
+		options.validateBeforeSending === true ? 'always' : options.validateBeforeSending || 'off';
+	const check = mode === 'always' || (mode === 'ifConfigured' && schemaSourceConfigured(options));
+	const validation = check
 		? await validateFiles(declarations, await loadSchemas.call(this, itemIndex, options, session))
 		: undefined;
 	if (validation?.some((report) => !report.valid)) throw new DeclarationInvalidError(validation);
-	const validated = validation
+	const validated: IDataObject = validation
 		? {
 				validation: validation.map((r) => ({
 					declaration: r.declaration,
@@ -78,11 +88,17 @@ export async function execute(
 					durationMs: r.durationMs,
 				})),
 			}
-		: {};
+		: mode === 'ifConfigured'
+			? {
+					validation:
+						'skipped: no XSD is set up (XSD Location, XSD Binary Property or SOCIALSECURITY_XSD_DIR)',
+				}
+			: {};
 	const signaturesMade = options.signWhenMissing
 		? await signMissing(session, declarations, signatures, {
 				digest: options.signatureDigest,
 				layout: options.signatureLayout,
+				dryRun: options.dryRun,
 			})
 		: [];
 	const plan = planSubmission(declarations, signatures, {
@@ -242,10 +258,11 @@ const options: INodeProperties = {
 		{
 			displayName: 'Validate Before Sending',
 			name: 'validateBeforeSending',
-			type: 'boolean',
-			default: false,
+			type: 'options',
+			options: VALIDATION_MODES,
+			default: 'off',
 			description:
-				'Whether to check each FI against its XSD before connecting, and refuse the set, naming line, element and rule, when one is not valid (the server would answer ACRF-255/312, ACRF-088 or ACRF-102 and the name would be spent). Give the XSDs in "XSD Location" or "XSD Binary Property".',
+				'Whether to check each FI against its XSD before signing or connecting, and refuse the set, naming line, element and rule, when one is not valid (the server would answer ACRF-255/312, ACRF-088 or ACRF-102 and the name would be spent). The XSDs: "XSD Location", "XSD Binary Property", or the folder in SOCIALSECURITY_XSD_DIR.',
 		},
 		// n8n lists a collection's options alphabetically: XSD Binary Property, then XSD Location.
 		...schemaSourceProperties().sort((a, b) => a.displayName.localeCompare(b.displayName)),

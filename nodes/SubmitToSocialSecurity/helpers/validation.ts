@@ -6,6 +6,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { SetFile } from '../../domain/submission/declarationSet';
 import {
+	defaultSchemaLocation,
 	DeclarationValidation,
 	SchemaSet,
 	schemasFrom,
@@ -25,7 +26,7 @@ export function schemaSourceProperties(extra: Partial<INodeProperties> = {}): IN
 			default: '',
 			placeholder: '/data/xsd/2025-1',
 			description:
-				'Where the declaration schemas are, as downloaded from the social security portal: a folder (the XSD is chosen by the root element of each declaration, e.g. DmfAOriginal_20251.xsd, newest version), one XSD file with the files it includes beside it, a ZIP of XSDs, or an http(s) URL of an XSD or ZIP (fetched once, then kept for a day in the n8n data folder). Paths are on the machine n8n runs on.',
+				'Where the declaration schemas are, as downloaded from the social security portal: a folder (the XSD is chosen by the root element of each declaration, e.g. DmfAOriginal_20251.xsd, newest version), one XSD file with the files it includes beside it, a ZIP of XSDs, or an http(s) URL of an XSD or ZIP (fetched once, then kept for a day in the n8n data folder). Paths are on the machine n8n runs on. Empty: the folder in the SOCIALSECURITY_XSD_DIR environment variable.',
 			...extra,
 		},
 		{
@@ -44,6 +45,32 @@ export function schemaSourceProperties(extra: Partial<INodeProperties> = {}): IN
 export interface SchemaSource {
 	xsdLocation?: string;
 	xsdBinaryProperty?: string;
+}
+
+export type ValidationMode = 'off' | 'ifConfigured' | 'always';
+
+/** Submit's "Validate Before Sending". */
+export const VALIDATION_MODES: Array<{ name: string; value: ValidationMode; description: string }> =
+	[
+		{ name: 'Off', value: 'off', description: 'Send without checking the FI against its XSD' },
+		{
+			name: 'If XSDs Are Set Up',
+			value: 'ifConfigured',
+			description:
+				'Check when an XSD location, an XSD binary or SOCIALSECURITY_XSD_DIR is given; otherwise send, and say on the item that the check was skipped',
+		},
+		{
+			name: 'Always',
+			value: 'always',
+			description: 'Check every FI; without any XSD the set is refused',
+		},
+	];
+
+/** Whether the workflow or the n8n instance says where the XSDs are. */
+export function schemaSourceConfigured(source: SchemaSource): boolean {
+	return Boolean(
+		source.xsdBinaryProperty?.trim() || source.xsdLocation?.trim() || defaultSchemaLocation(),
+	);
 }
 
 /** Schema sets of one execution, by where they come from: read (or fetched) once for all its items. */

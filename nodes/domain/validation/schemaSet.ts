@@ -342,20 +342,28 @@ export async function schemaSetFromUrl(
 	return set;
 }
 
+/** The variable an n8n instance sets once, so every workflow finds the quarter's XSDs in one place. */
+export const XSD_DIR_VARIABLE = 'SOCIALSECURITY_XSD_DIR';
+
+/** The XSD location when a workflow gives none: `$SOCIALSECURITY_XSD_DIR`, else empty. */
+export function defaultSchemaLocation(env: NodeJS.ProcessEnv = process.env): string {
+	return env[XSD_DIR_VARIABLE]?.trim() ?? '';
+}
+
 /**
  * What a payroll administrator types: a folder of XSDs (as unpacked from the portal), one XSD file (its
  * includes beside it), a ZIP file of XSDs, or an http(s) URL of an XSD or a ZIP.
  */
 export async function schemasFrom(
 	location: string,
-	options: UrlSchemaOptions = {},
+	options: UrlSchemaOptions & { env?: NodeJS.ProcessEnv } = {},
 ): Promise<SchemaSet> {
-	const where = location.trim();
+	const where = location.trim() || defaultSchemaLocation(options.env);
 	if (!where) {
 		throw new SocialSecurityError(
 			'VALIDATION_SCHEMA_MISSING',
 			'No XSD is given to validate the declaration against.',
-			'Fill in "XSD Location" (a folder, an XSD or ZIP file, or a URL) or "XSD Binary Property".',
+			`Fill in "XSD Location" (a folder, an XSD or ZIP file, or a URL) or "XSD Binary Property", or set ${XSD_DIR_VARIABLE} for the n8n instance.`,
 		);
 	}
 	if (/^https?:\/\//i.test(where)) return schemaSetFromUrl(where, options);

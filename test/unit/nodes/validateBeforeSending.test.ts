@@ -82,7 +82,7 @@ function stub(params: Params, items: INodeExecutionData[], store: BinaryStore, e
 
 const submitValidated = (options: IDataObject = {}): Params => ({
 	operation: 'submit',
-	options: { validateBeforeSending: true, xsdLocation: XSD_DIR, ...options },
+	options: { validateBeforeSending: 'always', xsdLocation: XSD_DIR, ...options },
 });
 
 function noConnection(): jest.SpyInstance {
@@ -175,7 +175,37 @@ describeOfficial('Submit — Validate Before Sending', () => {
 		);
 		const error = await failure(new SubmitToSocialSecurity().execute.call(none.ctx));
 		expect(error.message).toBe('No XSD is given to validate the declaration against.');
+		expect(error.description).toContain('or set SOCIALSECURITY_XSD_DIR for the n8n instance');
 		expect(open).not.toHaveBeenCalled();
+	});
+
+	it('"If XSDs Are Set Up" sends unchecked, and says so, when none is; else checks, also with SOCIALSECURITY_XSD_DIR', async () => {
+		const fake = new FakeChannel(credential.hostFingerprint);
+		useFakeChannel(fake);
+		const store = new BinaryStore();
+		const unset = stub(
+			submitValidated({ validateBeforeSending: 'ifConfigured', xsdLocation: '' }),
+			[item(store, dmfaSet('00009'), smallDmfa(1, 1))],
+			store,
+		);
+		const [sent] = await new SubmitToSocialSecurity().execute.call(unset.ctx);
+		expect(sent[0].json.submission).toMatchObject({
+			status: 'submitted',
+			validation: expect.stringMatching(/^skipped: no XSD is set up/),
+		});
+		process.env.SOCIALSECURITY_XSD_DIR = XSD_DIR;
+		try {
+			const fromEnvironment = stub(
+				submitValidated({ validateBeforeSending: 'ifConfigured', xsdLocation: '' }),
+				[item(store, dmfaSet('00010'), smallDmfa(1, 1))],
+				store,
+			);
+			const error = await failure(new SubmitToSocialSecurity().execute.call(fromEnvironment.ctx));
+			expect(error.message).toContain('element Border, rule maxInclusive');
+		} finally {
+			delete process.env.SOCIALSECURITY_XSD_DIR;
+		}
+		expect(fake.bytes(`/INTEST/GO.${dmfaSet('00010')}`)).toBeUndefined();
 	});
 
 	it('takes the XSDs from a binary property holding a ZIP of the set', async () => {
