@@ -239,7 +239,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 		publish(acrf);
 		if (accepted && parsed.valid) {
 			const { application } = parsed.value;
-			scheduleFollowUps(outFolder, environment, goName, application, ticket, anomalies, contents);
+			// Only a DMNO repeats the FI's data: other sets' contents are not kept until the NOTI.
+			const kept = application === 'DMWA' ? contents : [];
+			scheduleFollowUps(outFolder, environment, goName, application, ticket, anomalies, kept);
 		}
 	};
 
