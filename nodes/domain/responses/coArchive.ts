@@ -422,6 +422,6 @@ function tooLarge(message: string): SocialSecurityError {
 	return new SocialSecurityError(
 		'RESPONSE_ZIP_TOO_LARGE',
 		message,
-		'If such a large answer is expected, raise the CO size or ratio limit in the node settings; otherwise keep the file and report it.',
+		'The limit protects n8n from archives that unpack to far more than they weigh (zip bombs); it is fixed, not a node setting. The answer was not deleted from the server: fetch it with an SFTP client and check it, and if it is a genuine answer, report it as an issue of this package.',
 	);
 }

@@ -185,7 +185,7 @@ function assertSize(input: string | Buffer, maxBytes: number, what: string): voi
 		throw new SocialSecurityError(
 			'RESPONSE_XML_TOO_LARGE',
 			`${capitalise(what)} is larger (${typeof input === 'string' ? 'at least ' : ''}${formatBytes(size)}) than the limit of ${formatBytes(maxBytes)} for XML answers; it was not read.`,
-			'Raise the XML size limit in the node settings if such large answers are expected.',
+			`The limit of ${formatBytes(maxBytes)} keeps one answer from filling n8n's memory; it is fixed, not a node setting. Check the file with another tool (an answer that fails is not deleted from the server), and if it is a genuine answer, report it as an issue of this package.`,
 		);
 	}
 }

@@ -1,7 +1,7 @@
 /**
  * A pure-Node verifier for detached CMS/PKCS#7 SignedData (the FS of a declaration, and the answers'
  * FS): structure, signer certificate, chain to trusted certificates, signed attributes and signature.
- * See docs/signing-and-keys.md "Checking an FS".
+ * See docs/signing-and-keys.md "Making the FS".
  */
 import {
 	constants as cryptoConstants,

@@ -1,7 +1,7 @@
 /**
  * The password-based cryptography of PKCS#12 (RFC 7292) and PKCS#5 v2 (RFC 8018): the password in the
  * forms implementations use, the PKCS#12 key derivation, the ciphers (RC2 and RC4 without OpenSSL's
- * legacy provider) and the integrity check (MAC). docs/signing-and-keys.md "Reading a .p12".
+ * legacy provider) and the integrity check (MAC). docs/signing-and-keys.md "PKCS#12 (.p12, .pfx)".
  */
 import {
 	createDecipheriv,
