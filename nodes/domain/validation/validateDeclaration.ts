@@ -72,13 +72,15 @@ const ACRF_TEXT: Record<AvoidedCode, string> = {
 let running = 0;
 const waiting: Array<() => void> = [];
 async function slot<T>(work: () => Promise<T>): Promise<T> {
+	// A freed slot is handed to the next waiter directly, so a newcomer cannot take it in between.
 	if (running >= MAX_CONCURRENT_VALIDATIONS) await new Promise<void>((r) => waiting.push(r));
-	running += 1;
+	else running += 1;
 	try {
 		return await work();
 	} finally {
-		running -= 1;
-		waiting.shift()?.();
+		const next = waiting.shift();
+		if (next) next();
+		else running -= 1;
 	}
 }
 
@@ -204,7 +206,16 @@ export async function validateDeclaration(
 		throw sizeLimitError(options.name, options.size, limit, false);
 	const started = Date.now();
 	return slot(async () => {
-		const { head, whole } = await peek(await open(), 64 * 1024);
+		const { head, whole } = await Promise.resolve()
+			.then(async () => await peek(await open(), 64 * 1024))
+			.catch((error: unknown) => {
+				throw new SocialSecurityError(
+					'VALIDATION_FAILED',
+					`The declaration ${options.name} could not be read for validation: ${error instanceof Error ? error.message : String(error)}.`,
+					'Check that the binary of the declaration is still there (n8n keeps binaries for a limited time).',
+					{ cause: error },
+				);
+			});
 		const root = rootElementOf(head.toString('utf8')) ?? '';
 		const base = {
 			declaration: options.name,
