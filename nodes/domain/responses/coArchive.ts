@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines on purpose: the hostile-archive guard (entry checks, bounded inflate, CRC) in one place.
  * CO answers: a ZIP holding one FO file, used by the server for large answers (docs/batch-channel.md
  * §5; the size it switches at is not known: docs/answers.md, "Other answer types").
  *
