@@ -1,7 +1,7 @@
 /**
  * DMNO: the DmfA update notification (root `DmfAUpdateNotification`, DmfAUpdateNotification_20223.xsd):
- * the social security tells the employer that a DmfA declaration was changed — after a modification
- * (DMWA) or by an institution — and what the change does (docs/answers.md, "Other answer types").
+ * the social security tells the employer that a DmfA declaration was updated and what the update does
+ * (what triggers one is not in our sources; docs/answers.md, "Other answer types").
  * ```
  * <DmfAUpdateNotification><Form>                                    exactly one Form
  *   <Identification>DMFANOT</Identification><FormCreationDate/><FormCreationHour/><AttestationStatus/><TypeForm>SU</TypeForm>

@@ -1,7 +1,6 @@
 /**
  * DMPI: the identifiers (PIDs and version numbers) the social security gave the blocks of a DmfA
- * declaration (root `DmfAPID`, DmfAPID_20224.xsd; docs/answers.md, "Other answer types"). A later
- * modification (DMWA) names the blocks by these numbers, so a payroll keeps them.
+ * declaration (root `DmfAPID`, DmfAPID_20224.xsd; docs/answers.md, "Other answer types").
  * ```
  * <DmfAPID><Form>                                                     one or more Form, one declaration each
  *   <Identification>DMFAPID</Identification><FormCreationDate/><FormCreationHour/><AttestationStatus/><TypeForm>SU</TypeForm>
