@@ -26,7 +26,7 @@ import {
 import { signDetached, verifyDetached } from '../../nodes/domain/signing/cmsSignature';
 import { loadPkcs12 } from '../../nodes/domain/signing/pkcs12';
 import { loadSshPrivateKey } from '../../nodes/domain/sshKeys/privateKey';
-import { exportP12, issued, read, selfSigned, tempDir } from '../unit/signing/fixtures';
+import { exportP12, issued, read, selfSigned, tempDir } from '../helpers/certificates';
 import { Ledger } from './helpers/ledger';
 import {
 	Mutator,
@@ -36,7 +36,8 @@ import {
 	replaceOctetString,
 	wrapLines,
 } from './helpers/mutate';
-import { fuzzSeed, prng } from './helpers/world';
+import { prng } from '../helpers/random';
+import { fuzzSeed } from './helpers/world';
 
 jest.setTimeout(180_000);
 

@@ -41,7 +41,7 @@ import {
 	type TransferResult,
 } from '../../nodes/domain/transport/sftpChannel';
 import { makeRsaKeyPair } from './keys';
-import { exportP12, selfSigned, tempDir } from '../unit/signing/fixtures';
+import { exportP12, selfSigned, tempDir } from './certificates';
 
 // ---------------------------------------------------------------------------------------------------------
 // Binary data

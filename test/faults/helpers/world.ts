@@ -211,18 +211,6 @@ export function expectDomainError(
 	return error as SocialSecurityError;
 }
 
-/** Seeded PRNG (mulberry32): a failing case can be replayed from the seed and its index. */
-export function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
 /**
  * The seed of a fuzz run: FAULTS_SEED when given (to replay a failure or to explore), else the fixed
  * default, so CI is reproducible. The caller prints it.

@@ -11,8 +11,8 @@ import { checkChannel, ChannelCheckResult } from '../../../nodes/domain/channel/
 import type { ChannelCredentialData } from '../../../nodes/domain/channel/channelCredential';
 import { startSshdSandbox, SshdSandbox } from '../../../sandbox/sshdSandbox';
 import { describeWithSshd } from '../../helpers/sandbox';
-import { datedCertificate, openssl, read, selfSigned, tempDir } from '../../unit/signing/fixtures';
-import { KeyLab, MadeKey } from '../../unit/sshKeys/keyTools';
+import { datedCertificate, openssl, read, selfSigned, tempDir } from '../../helpers/certificates';
+import { KeyLab, MadeKey } from '../../helpers/sshKeyLab';
 import {
 	asn1Time,
 	loggedInWith,
@@ -24,7 +24,7 @@ import {
 	sandboxCredential,
 	SecretRegistry,
 	WRONG_P12_PASSWORD,
-} from './fixtures';
+} from '../../helpers/channelCredential';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -17,8 +17,8 @@ import { loadSshPrivateKey } from '../../../nodes/domain/sshKeys/privateKey';
 import { SftpChannel } from '../../../nodes/domain/transport/sftpChannel';
 import { freeLoopbackPort, startSshdSandbox, SshdSandbox } from '../../../sandbox/sshdSandbox';
 import { describeWithSshd } from '../../helpers/sandbox';
-import { selfSigned, tempDir } from '../../unit/signing/fixtures';
-import { KeyLab, MadeKey } from '../../unit/sshKeys/keyTools';
+import { selfSigned, tempDir } from '../../helpers/certificates';
+import { KeyLab, MadeKey } from '../../helpers/sshKeyLab';
 import {
 	errorSurface,
 	MadeP12,
@@ -32,7 +32,7 @@ import {
 	startSilentServer,
 	timed,
 	WRONG_PASSPHRASE,
-} from './fixtures';
+} from '../../helpers/channelCredential';
 
 /**
  * A wrong passphrase for a PEM/PKCS#8 key with a known fate in OpenSSL (asked directly, not through our

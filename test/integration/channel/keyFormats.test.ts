@@ -19,14 +19,14 @@ import { generatePortalKeyPair } from '../../../nodes/domain/sshKeys/keyPairGene
 import { SftpChannel } from '../../../nodes/domain/transport/sftpChannel';
 import { startSshdSandbox, SshdSandbox } from '../../../sandbox/sshdSandbox';
 import { describeWithSshd } from '../../helpers/sandbox';
-import { KeyLab, MadeKey, pastedVariants } from '../../unit/sshKeys/keyTools';
+import { KeyLab, MadeKey, pastedVariants } from '../../helpers/sshKeyLab';
 import {
 	loggedInWith,
 	PASSPHRASE,
 	resultSurface,
 	sandboxCredential,
 	SecretRegistry,
-} from './fixtures';
+} from '../../helpers/channelCredential';
 
 const run = promisify(execFile);
 const REPO = resolve(__dirname, '../../..');

@@ -15,7 +15,7 @@ import {
 	type Params,
 	type TestCredential,
 } from '../../helpers/n8nStub';
-import { opensslOk } from '../signing/fixtures';
+import { opensslOk } from '../../helpers/certificates';
 
 const FI_NAME = `FI.DMFA.101380.${brusselsToday()}.00001.T.1.1`;
 const FS_NAME = `FS.${FI_NAME.slice(3)}`;

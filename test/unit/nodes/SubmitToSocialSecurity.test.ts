@@ -23,7 +23,7 @@ import {
 	type Params,
 	type TestCredential,
 } from '../../helpers/n8nStub';
-import { opensslOk } from '../signing/fixtures';
+import { opensslOk } from '../../helpers/certificates';
 
 const today = brusselsToday();
 const setBase = (sequence: string, environment = 'T', parts = 1) =>

@@ -24,7 +24,7 @@ import {
 	selfSigned,
 	tempDir,
 	type KeyPair,
-} from './fixtures';
+} from '../../helpers/certificates';
 
 let dir: string;
 let cleanup: () => void;

@@ -5,7 +5,8 @@
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { signDetached, verifyDetached } from '../../../nodes/domain/signing/cmsSignature';
 import { loadPkcs12 } from '../../../nodes/domain/signing/pkcs12';
-import { exportP12, prng, randomBytesFrom, read, selfSigned, tempDir } from './fixtures';
+import { exportP12, read, selfSigned, tempDir } from '../../helpers/certificates';
+import { prng, randomBytesFrom } from '../../helpers/random';
 
 const PER_CALL_MS = 5000;
 const CONTENT = Buffer.from('fuzz content\n');

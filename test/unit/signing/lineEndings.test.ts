@@ -6,7 +6,7 @@ import {
 	createCrlfTransform,
 	hasOnlyCrlf,
 } from '../../../nodes/domain/signing/lineEndings';
-import { prng } from './fixtures';
+import { prng } from '../../helpers/random';
 
 /** Reference: every CRLF, lone CR and lone LF becomes CRLF (latin1 keeps bytes 1:1). */
 function reference(buf: Buffer): Buffer {

@@ -19,7 +19,7 @@ import {
 	selfSigned,
 	tempDir,
 	type KeyPair,
-} from './fixtures';
+} from '../../helpers/certificates';
 
 const PASSWORD = 'correct horse';
 const NON_ASCII = 'Pässwörd€';

@@ -11,7 +11,7 @@ import {
 	formatSignature,
 	type SignatureLayout,
 } from '../../../nodes/domain/signing/signatureLayout';
-import { exportP12, openssl, opensslOk, selfSigned, tempDir } from './fixtures';
+import { exportP12, openssl, opensslOk, selfSigned, tempDir } from '../../helpers/certificates';
 
 let dir: string;
 let cleanup: () => void;

@@ -7,7 +7,8 @@ import { normalizeFingerprint } from '../../../nodes/domain/sshKeys/hostKey';
 import { repairPastedKey } from '../../../nodes/domain/sshKeys/pastedKey';
 import { loadSshPrivateKey } from '../../../nodes/domain/sshKeys/privateKey';
 import { wireString, wireU32 } from '../../../nodes/domain/sshKeys/sshWire';
-import { hasTool, KeyLab } from './keyTools';
+import { prng } from '../../helpers/random';
+import { hasTool, KeyLab } from '../../helpers/sshKeyLab';
 
 jest.setTimeout(300_000);
 
@@ -22,18 +23,6 @@ const CODES = new Set([
 	'SSH_KEY_NOT_ALLOWED',
 	'SSH_KEY_INVALID',
 ]);
-
-/** mulberry32: reproducible, so a failing input can be regenerated from its index. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 interface Seed {
 	text: string;

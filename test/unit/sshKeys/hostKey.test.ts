@@ -8,7 +8,7 @@ import {
 	hostHashMatches,
 	normalizeFingerprint,
 } from '../../../nodes/domain/sshKeys/hostKey';
-import { hasTool, KeyLab } from './keyTools';
+import { hasTool, KeyLab } from '../../helpers/sshKeyLab';
 
 function errorOf(fn: () => unknown): SocialSecurityError {
 	try {

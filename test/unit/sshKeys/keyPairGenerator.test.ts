@@ -10,7 +10,7 @@ import {
 	type PortalKeyPair,
 } from '../../../nodes/domain/sshKeys/keyPairGenerator';
 import { loadSshPrivateKey } from '../../../nodes/domain/sshKeys/privateKey';
-import { hasTool, KeyLab, codeOf } from './keyTools';
+import { hasTool, KeyLab, codeOf } from '../../helpers/sshKeyLab';
 
 jest.setTimeout(180_000);
 

@@ -1,5 +1,5 @@
 import { repairPastedKey } from '../../../nodes/domain/sshKeys/pastedKey';
-import { pastedVariants } from './keyTools';
+import { pastedVariants } from '../../helpers/sshKeyLab';
 
 const b64 = (n: number, seed = 1): string => {
 	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -1,7 +1,7 @@
 import { utils as ssh2Utils } from 'ssh2';
 
 import { decodePpk, parsePpk, PPK_LIMITS } from '../../../nodes/domain/sshKeys/ppk';
-import { hasTool, KeyLab, type MadeKey, codeOf } from './keyTools';
+import { hasTool, KeyLab, type MadeKey, codeOf } from '../../helpers/sshKeyLab';
 
 jest.setTimeout(120_000);
 

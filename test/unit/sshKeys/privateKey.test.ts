@@ -10,7 +10,7 @@ import {
 	type SshPrivateKeyFormat,
 } from '../../../nodes/domain/sshKeys/privateKey';
 import { wireString, wireU32 } from '../../../nodes/domain/sshKeys/sshWire';
-import { hasTool, KeyLab, pastedVariants, type MadeKey, codeOf } from './keyTools';
+import { hasTool, KeyLab, pastedVariants, type MadeKey, codeOf } from '../../helpers/sshKeyLab';
 
 jest.setTimeout(180_000);
 

@@ -9,11 +9,11 @@ import { createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 
-import type { ChannelCheckResult } from '../../../nodes/domain/channel/channelCheck';
-import type { ChannelCredentialData } from '../../../nodes/domain/channel/channelCredential';
-import { SocialSecurityError } from '../../../nodes/domain/errors';
-import type { SshdSandbox } from '../../../sandbox/sshdSandbox';
-import { exportP12, openssl } from '../../unit/signing/fixtures';
+import type { ChannelCheckResult } from '../../nodes/domain/channel/channelCheck';
+import type { ChannelCredentialData } from '../../nodes/domain/channel/channelCredential';
+import { SocialSecurityError } from '../../nodes/domain/errors';
+import type { SshdSandbox } from '../../sandbox/sshdSandbox';
+import { exportP12, openssl } from './certificates';
 
 /** The SSH key passphrase every encrypted test key uses. */
 export const PASSPHRASE = 'S3cret-Passphrase-XYZ';

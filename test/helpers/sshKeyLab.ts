@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SocialSecurityError } from '../../../nodes/domain/errors';
+import { SocialSecurityError } from '../../nodes/domain/errors';
 
 /**
  * Whether a key tool is installed. Tests that need it skip without it on a developer's machine; under
