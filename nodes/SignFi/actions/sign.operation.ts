@@ -11,7 +11,7 @@ import type { SignDigest } from '../../domain/signing/cmsSignature';
 import { signatureFileName, signDeclaration } from '../../domain/signing/declarationSigner';
 import { createCrlfTransform } from '../../domain/signing/lineEndings';
 import type { SignatureLayout } from '../../domain/signing/signatureLayout';
-import { openBinary } from '../../shared/binaryData';
+import { binaryToHash, openBinary } from '../../shared/binaryData';
 import type { ChannelSession } from '../../shared/channelSession';
 import { resultItem } from '../../shared/itemResult';
 import { binaryPropertyNames } from './common.descriptions';
@@ -44,7 +44,7 @@ export async function execute(
 		binary[fiProperty] = fi;
 	}
 	const signature = await signDeclaration(
-		await openBinary(this, fi),
+		await binaryToHash(this, fi),
 		fi.fileName,
 		await session.signingIdentity(),
 		{ digest: chosen.digest, layout: chosen.layout, includeChain: chosen.includeChain },

@@ -10,7 +10,7 @@ import {
 	assertSignatureValid,
 	verifyDetachedOrInvalid,
 } from '../../domain/signing/declarationSigner';
-import { openBinary } from '../../shared/binaryData';
+import { binaryToHash, openBinary } from '../../shared/binaryData';
 import { resultItem } from '../../shared/itemResult';
 import { binaryPropertyNames } from './common.descriptions';
 
@@ -28,7 +28,7 @@ export async function execute(
 	const fi = this.helpers.assertBinaryData(itemIndex, fiProperty);
 	const fs = this.helpers.assertBinaryData(itemIndex, fsProperty);
 	const fsBytes = await this.helpers.binaryToBuffer(await openBinary(this, fs));
-	const verified = await verifyDetachedOrInvalid(fsBytes, await openBinary(this, fi), {
+	const verified = await verifyDetachedOrInvalid(fsBytes, await binaryToHash(this, fi), {
 		trustedCertificatesPem: chosen.trustedCertificatesPem?.trim() || undefined,
 	});
 	if (chosen.failWhenInvalid)

@@ -5,9 +5,11 @@
  */
 import { SocialSecurityError } from '../errors';
 import { signatureNameForDeclaration } from '../names/fileNames';
+import type { Input } from './cmsInput';
 import {
 	SignDigest,
 	signDetached,
+	signDigest,
 	verifyDetached,
 	VerifyOptions,
 	VerifyResult,
@@ -60,26 +62,62 @@ export function loadSigningIdentity(
 }
 
 export async function signDeclaration(
-	fi: NodeJS.ReadableStream | Buffer,
+	fi: Input,
 	fiName: string | undefined,
 	identity: SigningIdentity,
 	options: SignDeclarationOptions = {},
 ): Promise<DeclarationSignature> {
-	const digest = options.digest ?? 'sha256';
-	const layout = options.layout ?? 'single-line';
 	const signingTime = options.signingTime ?? new Date();
 	const result = await signDetached(fi, identity, {
-		digest,
+		digest: options.digest ?? 'sha256',
 		signingTime,
 		includeChain: options.includeChain,
 	});
+	return describe(result.der, result.digestHex, result.size, fiName, identity, {
+		...options,
+		signingTime,
+	});
+}
+
+/**
+ * The FS from a digest of the FI computed elsewhere: by Submit while it uploads the FI, so the file is
+ * read once (docs/signing-and-keys.md). `messageDigest` must be the `digest` hash of the exact bytes.
+ */
+export function signDeclarationDigest(
+	messageDigest: Buffer,
+	signedBytes: number,
+	fiName: string | undefined,
+	identity: SigningIdentity,
+	options: SignDeclarationOptions = {},
+): DeclarationSignature {
+	const signingTime = options.signingTime ?? new Date();
+	const der = signDigest(messageDigest, identity, {
+		digest: options.digest ?? 'sha256',
+		signingTime,
+		includeChain: options.includeChain,
+	});
+	return describe(der, messageDigest.toString('hex'), signedBytes, fiName, identity, {
+		...options,
+		signingTime,
+	});
+}
+
+function describe(
+	der: Buffer,
+	digestHex: string,
+	signedBytes: number,
+	fiName: string | undefined,
+	identity: SigningIdentity,
+	options: SignDeclarationOptions & { signingTime: Date },
+): DeclarationSignature {
+	const layout = options.layout ?? 'single-line';
 	const cert = identity.certificate;
 	return {
-		content: encodeSignatureFile(result.der, layout),
+		content: encodeSignatureFile(der, layout),
 		fsName: fiName ? signatureNameForDeclaration(fiName) : undefined,
-		digestAlgorithm: digest,
-		digestHex: result.digestHex,
-		signedBytes: result.size,
+		digestAlgorithm: options.digest ?? 'sha256',
+		digestHex,
+		signedBytes,
 		layout,
 		signer: {
 			subject: cert.subject,
@@ -88,7 +126,7 @@ export async function signDeclaration(
 			notBefore: cert.notBefore.toISOString(),
 			notAfter: cert.notAfter.toISOString(),
 		},
-		signingTime: new Date(Math.floor(signingTime.getTime() / 1000) * 1000).toISOString(),
+		signingTime: new Date(Math.floor(options.signingTime.getTime() / 1000) * 1000).toISOString(),
 	};
 }
 
@@ -122,7 +160,7 @@ export function assertSignatureValid(
 /** Like verifyDetached, but an FS that cannot even be read is an invalid signature, with the reason. */
 export async function verifyDetachedOrInvalid(
 	fs: Buffer,
-	content: NodeJS.ReadableStream | Buffer,
+	content: Input,
 	options: VerifyOptions = {},
 ): Promise<VerifyResult> {
 	try {

@@ -22,6 +22,11 @@ export interface SetFile {
 	/** Size in bytes when known beforehand (n8n binaries know it); checked again after upload. */
 	size?: number;
 	open: () => Readable | Promise<Readable>;
+	/**
+	 * Told once the file is on the server complete, its size checked (or found identical when resuming),
+	 * with the SHA-256 of the bytes sent: how an FS is made from its FI's upload (signDuringUpload.ts).
+	 */
+	onSent?: (sent: { size: number; sha256: string }) => void;
 }
 
 /** Whether an FS is sent beside each FI, per environment. Production always signs. */

@@ -143,6 +143,7 @@ export async function submitPlannedSet(
 			if (existing.has(file.name)) {
 				const check = await verifyIdentical(channel, file, path);
 				if (check !== 'partial') {
+					file.onSent?.(check);
 					sent.push({ ...check, role: file.role, part: file.part, resumed: true });
 					continue;
 				}
@@ -156,6 +157,7 @@ export async function submitPlannedSet(
 			});
 			created.push(file.name);
 			await verifyRemoteSize(channel, path, result.size, file.size);
+			file.onSent?.(result);
 			sent.push({
 				name: file.name,
 				role: file.role,
