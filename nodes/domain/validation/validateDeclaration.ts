@@ -91,7 +91,7 @@ function megabytes(bytes: number): string {
 function sizeLimitError(name: string, bytes: number, limit: number, atLeast: boolean) {
 	return new SocialSecurityError(
 		'VALIDATION_TOO_LARGE',
-		`The declaration ${name} is ${atLeast ? 'more than ' : ''}${megabytes(bytes)}; validation before sending supports up to ${megabytes(limit)}.`,
+		`The declaration ${name} is ${atLeast ? 'more than ' : ''}${megabytes(bytes)} (${bytes} bytes); validation before sending supports up to ${megabytes(limit)} (${limit} bytes).`,
 		'Split the declaration over several files (or parts), or switch "Validate Before Sending" off for it.',
 	);
 }

@@ -232,8 +232,7 @@ describeOfficial('validateDeclaration against the official XSDs', () => {
 			),
 		).rejects.toMatchObject({
 			code: 'VALIDATION_TOO_LARGE',
-			message:
-				'The declaration FI.big is 1024 MB; validation before sending supports up to 1024 MB.',
+			message: `The declaration FI.big is 1024 MB (${MAX_VALIDATION_BYTES + 1} bytes); validation before sending supports up to 1024 MB (${MAX_VALIDATION_BYTES} bytes).`,
 			hint: expect.stringMatching(
 				/Split the declaration .* or switch "Validate Before Sending" off/,
 			),
