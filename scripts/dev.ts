@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
 import { join, relative } from 'node:path';
 import { SandboxEnvironment, startSandboxEnvironment } from '../sandbox/cli';
 import { freeLoopbackPort, sandboxUnavailableReason } from '../sandbox/sshdSandbox';
@@ -67,36 +68,30 @@ const USAGE = `Usage: npm run dev -- [--port N] [--sandbox-port N] [--reimport]
 Runs until Ctrl+C. Needs root (the sandbox's chroot). Delete .n8n-dev/ to start from nothing.`;
 
 export function parseDevArguments(argv: string[]): DevArguments {
-	const result: DevArguments = { port: 5678, reimport: false, help: false };
-	for (let i = 0; i < argv.length; i++) {
-		const eq = argv[i].indexOf('=');
-		const flag = eq > 0 ? argv[i].slice(0, eq) : argv[i];
-		const inline = eq > 0 ? argv[i].slice(eq + 1) : undefined;
-		const port = () => {
-			const v = inline ?? argv[++i];
-			if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
-				throw new Error(`${flag} needs a port number, got "${v ?? ''}"`);
-			return Number(v);
-		};
-		switch (flag) {
-			case '--port':
-				result.port = port();
-				break;
-			case '--sandbox-port':
-				result.sandboxPort = port();
-				break;
-			case '--reimport':
-				result.reimport = true;
-				break;
-			case '--help':
-			case '-h':
-				result.help = true;
-				break;
-			default:
-				throw new Error(`Unknown option ${argv[i]}`);
-		}
-	}
-	return result;
+	const { values } = parseArgs({
+		args: argv,
+		strict: true,
+		allowPositionals: false,
+		options: {
+			port: { type: 'string' },
+			'sandbox-port': { type: 'string' },
+			reimport: { type: 'boolean', default: false },
+			help: { type: 'boolean', short: 'h', default: false },
+		},
+	});
+	const port = (flag: string, v: string) => {
+		if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+			throw new Error(`${flag} needs a port number, got "${v}"`);
+		return Number(v);
+	};
+	return {
+		port: values.port === undefined ? 5678 : port('--port', values.port),
+		...(values['sandbox-port'] !== undefined
+			? { sandboxPort: port('--sandbox-port', values['sandbox-port']) }
+			: {}),
+		reimport: values.reimport,
+		help: values.help,
+	};
 }
 
 async function main(): Promise<number> {

@@ -11,6 +11,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { isSocialSecurityError } from '../nodes/domain/errors';
 import {
@@ -28,26 +29,36 @@ interface CliArgs {
 	out?: string;
 }
 
-function parseArgs(argv: string[]): CliArgs {
-	const args: CliArgs = { bits: 4096 };
-	for (let i = 0; i < argv.length; i++) {
-		const flag = argv[i];
-		const value = (): string => {
-			const v = argv[++i];
-			if (v === undefined) throw new UsageError(`${flag} needs a value`);
-			return v;
-		};
-		if (flag === '--bits') args.bits = Number(value());
-		else if (flag === '--comment') args.comment = value();
-		else if (flag === '--out') args.out = value();
-		else if (flag === '--passphrase')
-			throw new UsageError(
-				'the passphrase is read from SSH_KEY_PASSPHRASE, not from the command line',
-			);
-		else if (flag === '--help' || flag === '-h') throw new UsageError('');
-		else throw new UsageError(`unknown argument ${flag}`);
-	}
-	return args;
+function parseCliArgs(argv: string[]): CliArgs {
+	if (argv.includes('--passphrase') || argv.some((a) => a.startsWith('--passphrase=')))
+		throw new UsageError(
+			'the passphrase is read from SSH_KEY_PASSPHRASE, not from the command line',
+		);
+	const parsed = (() => {
+		try {
+			return parseArgs({
+				args: argv,
+				strict: true,
+				allowPositionals: false,
+				options: {
+					bits: { type: 'string' },
+					comment: { type: 'string' },
+					out: { type: 'string' },
+					help: { type: 'boolean', short: 'h' },
+				},
+			});
+		} catch (error) {
+			return error instanceof Error ? error : new Error(String(error));
+		}
+	})();
+	if (parsed instanceof Error) throw new UsageError(parsed.message);
+	const { values } = parsed;
+	if (values.help) throw new UsageError(''); // --help
+	return {
+		bits: values.bits === undefined ? 4096 : Number(values.bits),
+		comment: values.comment,
+		out: values.out,
+	};
 }
 
 class UsageError extends Error {}
@@ -55,7 +66,7 @@ class UsageError extends Error {}
 async function main(): Promise<number> {
 	let args: CliArgs;
 	try {
-		args = parseArgs(process.argv.slice(2));
+		args = parseCliArgs(process.argv.slice(2));
 	} catch (error) {
 		if (error instanceof UsageError) {
 			if (!error.message) {
