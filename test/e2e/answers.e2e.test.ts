@@ -4,7 +4,10 @@
  *   ZIP), and the ZIP's own name, size and SHA-256 are there too, each compared with real bytes: the
  *   binary as n8n's own Write File node writes it to disk, and the file as it was on the server;
  * - an ACRF that names an FI (the set was refused for a file's name) joins the submission whose GO was
- *   sent: `answer.answersGo` equals `submission.go` of the Submit node's item, and Poll joins the two.
+ *   sent: `answer.answersGo` equals `submission.go` of the Submit node's item, and Poll joins the two;
+ * - an alert on a rejected NOTI carries the explained anomaly;
+ * - a DmfA modification (DMWA) sent from n8n: the simulator's DMNO is polled, read field by field and
+ *   joined to the submission by its ticket.
  *
  * N8N_E2E_VERSIONS=2.8.4 limits the versions (default: all of N8N_VERSIONS).
  */
@@ -254,5 +257,62 @@ describeE2e.each(versions)('answer items in n8n %s', (version) => {
 			answersGo: submitted.go,
 		});
 		expect((acrf.errors as Array<{ code: string }>).map((e) => e.code)).toEqual(['ACRF-123']);
+	});
+
+	it('a DmfA modification (DMWA): its DMNO is read and joined to the submission by its ticket', async () => {
+		const sequence = 'E2EM1';
+		const key = `DMWA.${env.sender}.${brusselsToday()}.${sequence}.T.1`;
+		const modification =
+			'<?xml version="1.0" encoding="UTF-8"?>\n<DmfAUpdate><Quarter>20263</Quarter><NOSSRegistrationNbr>199999934</NOSSRegistrationNbr><CompanyID>0123456749</CompanyID><INSS>85073100123</INSS></DmfAUpdate>\n';
+		await n8n.importWorkflow(
+			exampleWorkflow(
+				'submit-declaration.json',
+				'SsBeE2eDmno',
+				credentials().belgianSocialSecuritySftpApi,
+				(nodes) => {
+					const byName = (name: string) =>
+						nodes.find((n) => n.name === name) as { parameters: Record<string, unknown> };
+					const build = byName('Build Filenames').parameters;
+					Object.assign(build, { application: 'DMWA', sequenceMode: 'fixed', sequence });
+					const sample = byName('Sample declaration').parameters as {
+						assignments: { assignments: Array<{ value: string }> };
+					};
+					sample.assignments.assignments[0].value = modification;
+					byName('Give the server time to answer').parameters.amount = 5;
+					byName('Poll Social Security Responses').parameters.options = {
+						types: ['ACRF', 'NOTI', 'DMNO'],
+					};
+				},
+			),
+		);
+
+		const run = await n8n.execute('SsBeE2eDmno');
+		expect(run.error).toBeUndefined();
+		const submitted = run.items('Submit to Social Security')[0].submission as { go: string };
+		expect(submitted).toMatchObject({ status: 'submitted', go: `GO.${key}` });
+		const ticket = env.simulator.processed.find((p) => p.name === submitted.go)?.ticket;
+
+		const answers = run.items('Poll Social Security Responses');
+		const dmno = answers.find((a) => (a.answer as { type?: string }).type === 'DMNO');
+		expect(dmno?.answer).toMatchObject({
+			type: 'DMNO',
+			ticket,
+			answersGo: submitted.go,
+			answersGoBy: 'ticket',
+			dmno: {
+				identification: 'DMFANOT',
+				ticket,
+				declaration: {
+					quarter: '20263',
+					nossRegistrationNbr: '199999934',
+					companyId: '0123456749',
+					action: '7',
+				},
+				naturalPersons: [{ inss: '85073100123', action: '1' }],
+				rectification: { debitAmount: '0' },
+			},
+		});
+		// Poll put it beside the submission it is about.
+		expect(dmno?.submission).toMatchObject({ go: submitted.go });
 	});
 });
