@@ -7,7 +7,7 @@
  */
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const DIST = resolve(__dirname, '..', 'dist');
@@ -16,7 +16,6 @@ const VENDOR = join(DIST, 'vendor');
 /** Specifier as the source writes it → the bundle that replaces it (one bundle per library). */
 const BUNDLES: Record<string, string> = {
 	ssh2: 'ssh2.js',
-	'ssh2-sftp-client': 'ssh2-sftp-client.js',
 	'fast-xml-parser': 'fast-xml-parser.js',
 	'hash-wasm': 'hash-wasm.js',
 	yauzl: 'yauzl.js',
@@ -33,7 +32,6 @@ const BUNDLES: Record<string, string> = {
 /** What each bundle contains: its entry module's source. */
 const ENTRIES: Record<string, string> = {
 	'ssh2.js': "module.exports = require('ssh2');",
-	'ssh2-sftp-client.js': "module.exports = require('ssh2-sftp-client');",
 	'fast-xml-parser.js': "module.exports = require('fast-xml-parser');",
 	'hash-wasm.js': "module.exports = require('hash-wasm');",
 	'yauzl.js': "module.exports = require('yauzl');",
@@ -61,6 +59,8 @@ const EXTERNAL = ['n8n-workflow'];
 const bundledPackages = new Set<string>();
 
 async function bundleLibraries(): Promise<void> {
+	// Made afresh: a library no longer bundled must not stay in the package.
+	rmSync(VENDOR, { recursive: true, force: true });
 	for (const [file, contents] of Object.entries(ENTRIES)) {
 		const result = await build({
 			stdin: { contents, resolveDir: resolve(__dirname, '..'), loader: 'js' },
@@ -87,7 +87,7 @@ async function bundleLibraries(): Promise<void> {
 					},
 				},
 				{
-					// ssh2-sftp-client must drive the same ssh2 as our transport, not a second copy.
+					// A bundle that requires ssh2 must drive the same ssh2 as our transport, not a second copy.
 					name: 'shared-ssh2',
 					setup(b) {
 						if (file === 'ssh2.js') return;
