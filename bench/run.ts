@@ -9,7 +9,9 @@
  *   --answers N                         answer triplets of the poll part (default 1000; --quick: 100)
  *   --sets N                            one-part sets of the sets part (default 500; --quick: 100)
  *   --validate-sizes 1M,10M,100M        declaration sizes of the validation part (default; --quick: 1M,10M)
- *   other flags: --only sign|upload|poll|sets|validate, --latency auto|netns|proxy|off, --delay MS (one way),
+ *   --only queue [--queue-size 200M]    a worker of n8n 2.41.1 in queue mode (bench/queue.ts; only when asked:
+ *                                       it needs n8n 2.41.1, Postgres and Redis)
+ *   other flags: --only sign|upload|poll|sets|validate|queue, --latency auto|netns|proxy|off, --delay MS (one way),
  *                --depths 1,16,64 (empty: no sweep), --sparse (sign only), --strict (exit 1 when a target is missed:
  *                sign at 1 GiB ≤ 1.1× openssl and ≤ 128 MiB; upload ≥ sftp throughput, ≤ 128 MiB, flat;
  *                poll ≥ 3× sftp on loopback, ≥ 10× over the round trip; sets ≥ 2× and ≥ 5×; ≤ 128 MiB)
@@ -23,10 +25,11 @@ import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from '.
 import { PollBenchResult, runPollBench } from './poll';
 import { runSetsBench, SetsBenchResult } from './sets';
 import { runValidateBench, ValidateBenchResult } from './validate';
+import { runQueueBench } from './queue';
 
 const MIB = 1024 * 1024;
 
-type Part = 'sign' | 'upload' | 'poll' | 'sets' | 'validate';
+type Part = 'sign' | 'upload' | 'poll' | 'sets' | 'validate' | 'queue';
 
 function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -40,6 +43,7 @@ interface Args {
 	answers?: number;
 	sets?: number;
 	validateSizes?: number[];
+	queueSize?: number;
 	latency?: LatencyMode;
 	oneWayDelayMs?: number;
 	depths?: number[];
@@ -69,11 +73,14 @@ function parseArgs(argv: string[]): Args {
 				break;
 			case '--only': {
 				const only = next();
-				if (!['sign', 'upload', 'poll', 'sets', 'validate'].includes(only))
-					throw new Error('--only takes sign, upload, poll, sets or validate');
+				if (!['sign', 'upload', 'poll', 'sets', 'validate', 'queue'].includes(only))
+					throw new Error('--only takes sign, upload, poll, sets, validate or queue');
 				args.only = only as Part;
 				break;
 			}
+			case '--queue-size':
+				args.queueSize = parseSize(next());
+				break;
 			case '--validate-sizes':
 				args.validateSizes = next().split(',').filter(Boolean).map(parseSize);
 				break;
@@ -125,6 +132,13 @@ async function main(): Promise<number> {
 	let sets: SetsBenchResult | undefined;
 	let validation: ValidateBenchResult | undefined;
 	const want = (part: Part) => args.only === undefined || args.only === part;
+
+	if (args.only === 'queue') {
+		console.error('Queue-mode benchmark…');
+		const queue = await runQueueBench({ sizeBytes: args.queueSize, runs: args.runs, log });
+		console.log(queue.table);
+		return 0;
+	}
 
 	if (want('sign')) {
 		console.error('Signing benchmark…');
