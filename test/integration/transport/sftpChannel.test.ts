@@ -219,7 +219,9 @@ describeWithSshd('Login signature with a server that accepts only ssh-rsa', () =
 		});
 
 	it('is refused with rsa-sha2-256, which ssh2 picks from the advertised list', async () => {
-		await expect(open(false)).rejects.toMatchObject({ code: 'SSH_LOGIN_REFUSED' });
+		const failure = open(false);
+		await expect(failure).rejects.toBeInstanceOf(SocialSecurityError);
+		await expect(failure).rejects.toMatchObject({ code: 'SSH_LOGIN_REFUSED' });
 	});
 
 	it('logs in with the legacy ssh-rsa signature when asked', async () => {

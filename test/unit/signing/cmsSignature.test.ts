@@ -309,7 +309,9 @@ describe('signDetached: input problems', () => {
 
 	test('a stream that yields text instead of bytes', async () => {
 		const text = createReadStream(join(dir, 'lf.fi'), { encoding: 'utf8' });
-		await expect(signDetached(text, rsaId)).rejects.toMatchObject({ code: 'SIGN_INPUT_INVALID' });
+		const failure = signDetached(text, rsaId);
+		await expect(failure).rejects.toBeInstanceOf(SocialSecurityError);
+		await expect(failure).rejects.toMatchObject({ code: 'SIGN_INPUT_INVALID' });
 	});
 
 	test('signDigest refuses a digest of the wrong size', () => {
@@ -484,9 +486,9 @@ describe('verifyDetached', () => {
 			reason: 'The certificate "EC Signer" is not issued by a trusted certificate.',
 		});
 		expect(opensslVerify('cms', 'untrusted.der', 'lf.fi', ca.cert).ok).toBe(false);
-		await expect(
-			verifyDetached(der, FILES.lf, { trustedCertificatesPem: 'nonsense' }),
-		).rejects.toMatchObject({ code: 'TRUSTED_CERTIFICATES_INVALID' });
+		const failure = verifyDetached(der, FILES.lf, { trustedCertificatesPem: 'nonsense' });
+		await expect(failure).rejects.toBeInstanceOf(SocialSecurityError);
+		await expect(failure).rejects.toMatchObject({ code: 'TRUSTED_CERTIFICATES_INVALID' });
 	});
 
 	test('expired signer: openssl and our verifier refuse it, except at a time when it was valid', async () => {
