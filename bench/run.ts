@@ -11,7 +11,11 @@
  *   --validate-sizes 1M,10M,100M        declaration sizes of the validation part (default; --quick: 1M,10M)
  *   --only queue [--queue-size 200M]    a worker of n8n 2.41.1 in queue mode (bench/queue.ts; only when asked:
  *                                       it needs n8n 2.41.1, Postgres and Redis)
- *   other flags: --only sign|upload|poll|sets|validate|queue, --latency auto|netns|proxy|off, --delay MS (one way),
+ *   --only n8n [--items 500]            500 items through Build Filenames → Sign FI → Submit and Poll collecting
+ *                                       1000 answers in n8n 2.41.1: wall time, n8n's peak RSS (bench/n8n.ts; only when asked)
+ *   --only signedSubmit                 Submit of a 1 GiB FI signing it while it uploads vs with its FS given
+ *                                       (bench/signedSubmit.ts; only when asked; --sizes takes the first size)
+ *   other flags: --only sign|upload|poll|sets|validate|queue|n8n|signedSubmit, --latency auto|netns|proxy|off, --delay MS (one way),
  *                --depths 1,16,64 (empty: no sweep), --sparse (sign only), --strict (exit 1 when a target is missed:
  *                sign at 1 GiB ≤ 1.1× openssl and ≤ 128 MiB; upload ≥ sftp throughput, ≤ 128 MiB, flat;
  *                poll ≥ 3× sftp on loopback, ≥ 10× over the round trip; sets ≥ 2× and ≥ 5×; ≤ 128 MiB)
@@ -26,10 +30,12 @@ import { PollBenchResult, runPollBench } from './poll';
 import { runSetsBench, SetsBenchResult } from './sets';
 import { runValidateBench, ValidateBenchResult } from './validate';
 import { runQueueBench } from './queue';
+import { runN8nBench } from './n8n';
+import { runSignedSubmitBench } from './signedSubmit';
 
 const MIB = 1024 * 1024;
 
-type Part = 'sign' | 'upload' | 'poll' | 'sets' | 'validate' | 'queue';
+type Part = 'sign' | 'upload' | 'poll' | 'sets' | 'validate' | 'queue' | 'n8n' | 'signedSubmit';
 
 function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -44,6 +50,7 @@ interface Args {
 	sets?: number;
 	validateSizes?: number[];
 	queueSize?: number;
+	items?: number;
 	latency?: LatencyMode;
 	oneWayDelayMs?: number;
 	depths?: number[];
@@ -73,11 +80,23 @@ function parseArgs(argv: string[]): Args {
 				break;
 			case '--only': {
 				const only = next();
-				if (!['sign', 'upload', 'poll', 'sets', 'validate', 'queue'].includes(only))
-					throw new Error('--only takes sign, upload, poll, sets, validate or queue');
+				const parts = [
+					'sign',
+					'upload',
+					'poll',
+					'sets',
+					'validate',
+					'queue',
+					'n8n',
+					'signedSubmit',
+				];
+				if (!parts.includes(only)) throw new Error(`--only takes ${parts.join(', ')}`);
 				args.only = only as Part;
 				break;
 			}
+			case '--items':
+				args.items = Number(next());
+				break;
 			case '--queue-size':
 				args.queueSize = parseSize(next());
 				break;
@@ -133,6 +152,17 @@ async function main(): Promise<number> {
 	let validation: ValidateBenchResult | undefined;
 	const want = (part: Part) => args.only === undefined || args.only === part;
 
+	if (args.only === 'n8n') {
+		console.error('n8n benchmark…');
+		console.log((await runN8nBench({ items: args.items, log })).table);
+		return 0;
+	}
+	if (args.only === 'signedSubmit') {
+		console.error('Submit signing while uploading vs FS given…');
+		const size = args.sizes?.[0];
+		console.log((await runSignedSubmitBench({ size, runs: args.runs, log })).table);
+		return 0;
+	}
 	if (args.only === 'queue') {
 		console.error('Queue-mode benchmark…');
 		const queue = await runQueueBench({ sizeBytes: args.queueSize, runs: args.runs, log });
