@@ -70,8 +70,6 @@ Runs until Ctrl+C. Needs root (the sandbox's chroot). Delete .n8n-dev/ to start 
 export function parseDevArguments(argv: string[]): DevArguments {
 	const { values } = parseArgs({
 		args: argv,
-		strict: true,
-		allowPositionals: false,
 		options: {
 			port: { type: 'string' },
 			'sandbox-port': { type: 'string' },

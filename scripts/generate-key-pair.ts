@@ -38,8 +38,6 @@ function parseCliArgs(argv: string[]): CliArgs {
 		try {
 			return parseArgs({
 				args: argv,
-				strict: true,
-				allowPositionals: false,
 				options: {
 					bits: { type: 'string' },
 					comment: { type: 'string' },
