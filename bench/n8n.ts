@@ -225,7 +225,12 @@ export async function runN8nBench(
 		const measure = async (id: string) => {
 			for (const f of readdirSync(hwmDir)) rmSync(join(hwmDir, f));
 			const started = process.hrtime.bigint();
-			const run = await n8n.execute(id);
+			// With hundreds of items n8n 2.41 can print run data that does not parse (it may end the process
+			// while printing): the figures are still taken, and the sandbox says what was done.
+			const run = await n8n.execute(id).catch((error: unknown) => {
+				log(`n8n's run data of ${id} could not be read: ${String(error).slice(0, 200)}`);
+				return undefined;
+			});
 			const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
 			const peaks = readdirSync(hwmDir)
 				.map(
@@ -245,12 +250,12 @@ export async function runN8nBench(
 
 		log(`running ${items} items through Build Filenames → Sign FI → Submit…`);
 		const submit = await measure(flows.submit.id);
-		if (submit.run.error) throw new Error(`the submit workflow failed: ${submit.run.error}`);
-		const submitted = submit.run
-			.items('Submit to Social Security')
-			.filter(
-				(i) => (i.submission as { status?: string } | undefined)?.status === 'submitted',
-			).length;
+		if (submit.run?.error) throw new Error(`the submit workflow failed: ${submit.run.error}`);
+		// Sets whose GO the simulator took: what reached the server, whatever n8n printed.
+		const taken = () => env.simulator.processed.filter((p) => p.trigger === 'GO').length;
+		const settle = Date.now() + 120_000;
+		while (taken() < items && Date.now() < settle) await new Promise((r) => setTimeout(r, 1000));
+		const submitted = taken();
 		log(
 			`${submitted} sets submitted in ${(submit.wallMs / 1000).toFixed(1)} s; waiting for the simulator's answers…`,
 		);
@@ -264,8 +269,11 @@ export async function runN8nBench(
 		const answers = answersThere();
 		log(`${answers} answers in OUTTEST; collecting them with Poll Responses…`);
 		const poll = await measure(flows.poll.id);
-		if (poll.run.error) throw new Error(`the poll workflow failed: ${poll.run.error}`);
-		const collected = poll.run.items('Poll Social Security Responses').length;
+		if (poll.run?.error) throw new Error(`the poll workflow failed: ${poll.run.error}`);
+		// Answers taken away from OUTTEST (Poll deletes each once it is stored in n8n).
+		const collected = poll.run
+			? poll.run.items('Poll Social Security Responses').length
+			: answers - answersThere();
 
 		const row = (what: string, m: { wallMs: number; peakRssMiB: number; timeRssMiB?: number }) =>
 			`| ${what} | ${(m.wallMs / 1000).toFixed(1)} s | ${m.peakRssMiB.toFixed(0)} MiB | ${m.timeRssMiB?.toFixed(0) ?? '?'} MiB |`;
