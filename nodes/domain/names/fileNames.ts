@@ -1,4 +1,5 @@
 /**
+ * Over 400 lines on purpose: every rule the server applies to a name sits beside the formats it guards.
  * Names of the batch channel (docs/batch-channel.md §3 and §5): parse, validate and format.
  *
  * We send    FI|FS.<APP>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>.<PARTS>.<PART>  and  GO|TD.<APP>.<SENDER>.<YYYYMMDD>.<SEQ>.<ENV>.<PARTS>

@@ -146,10 +146,11 @@ createXmllint(module).catch((error) => finish(-1, 'xmllint stopped: ' + (error &
 let located: { glue: string; wasm: string } | undefined;
 let compiled: Promise<unknown> | undefined;
 
-/** lib ES2022 has no WebAssembly types; Node has WebAssembly. */
-const wasmApi = (
-	globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<unknown> } }
-).WebAssembly;
+/** lib ES2022 has no WebAssembly types; Node has WebAssembly, so it is read from globalThis by name. */
+const wasmApi: { compile(b: Uint8Array): Promise<unknown> } = Reflect.get(
+	globalThis,
+	'WebAssembly',
+);
 
 /** Where the Emscripten glue and the .wasm are (dist/vendor once built, node_modules in the sources). */
 export function xmllintFiles(): { glue: string; wasm: string } {
