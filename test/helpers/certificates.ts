@@ -34,6 +34,11 @@ function keyArgs(kind: KeyKind): string[] {
 	return ['-newkey', kind === 'rsa4096' ? 'rsa:4096' : 'rsa:2048'];
 }
 
+/** `openssl req` arguments that make a new unencrypted key `<name>.key` and write `out` for `subject`. */
+function newKeyRequest(kind: KeyKind, name: string, out: string, subject: string): string[] {
+	return [...keyArgs(kind), '-nodes', '-keyout', `${name}.key`, '-out', out, '-subj', subject];
+}
+
 export interface KeyPair {
 	key: string;
 	cert: string;
@@ -58,14 +63,7 @@ export function selfSigned(
 	openssl(dir, [
 		'req',
 		'-x509',
-		...keyArgs(kind),
-		'-nodes',
-		'-keyout',
-		`${name}.key`,
-		'-out',
-		`${name}.pem`,
-		'-subj',
-		subject,
+		...newKeyRequest(kind, name, `${name}.pem`, subject),
 		'-days',
 		String(options.days ?? 365),
 		...ext,
@@ -82,18 +80,7 @@ export function issued(
 	ca: KeyPair,
 	options: { keyUsage?: string } = {},
 ): KeyPair {
-	openssl(dir, [
-		'req',
-		'-new',
-		...keyArgs(kind),
-		'-nodes',
-		'-keyout',
-		`${name}.key`,
-		'-out',
-		`${name}.csr`,
-		'-subj',
-		subject,
-	]);
+	openssl(dir, ['req', '-new', ...newKeyRequest(kind, name, `${name}.csr`, subject)]);
 	writeFileSync(
 		join(dir, `${name}.ext`),
 		`basicConstraints=CA:FALSE\nkeyUsage=${options.keyUsage ?? 'digitalSignature,nonRepudiation'}\n`,
@@ -149,19 +136,7 @@ export function datedCertificate(
 			'',
 		].join('\n'),
 	);
-	openssl(dir, [
-		'req',
-		'-new',
-		'-newkey',
-		'rsa:2048',
-		'-nodes',
-		'-keyout',
-		`${name}.key`,
-		'-out',
-		`${name}.csr`,
-		'-subj',
-		`/CN=${name}`,
-	]);
+	openssl(dir, ['req', '-new', ...newKeyRequest('rsa2048', name, `${name}.csr`, `/CN=${name}`)]);
 	openssl(dir, [
 		'ca',
 		'-batch',

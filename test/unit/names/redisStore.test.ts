@@ -3,7 +3,6 @@
  * (as many workers on many machines), the three modes sharing it, the store chosen from how n8n runs, and
  * every misconfiguration a clear error instead of a silent duplicate (docs/queue-mode.md).
  */
-import { spawn } from 'node:child_process';
 import { createServer, Server, Socket } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -25,6 +24,7 @@ import { validateSequence } from '../../../nodes/domain/names/fileNames';
 import { brusselsToday } from '../../../nodes/domain/names/brusselsTime';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
 import { RedisServer, describeWithRedis, freePort, startRedis } from '../../helpers/redisServer';
+import { runGatedChildren } from '../../helpers/gatedChildren';
 
 const SEQUENCE_MODULE = resolve(__dirname, '../../../nodes/domain/names/sequence.ts');
 const N8N_BIN = '/usr/lib/node_modules/n8n/bin/n8n';
@@ -160,37 +160,10 @@ describeWithRedis('sequences in Redis (real redis-server)', () => {
 				process.exit(0);
 			});
 		`;
-		const children = [0, 1, 2, 3].map(() => {
-			const child = spawn(
-				process.execPath,
-				['-r', 'ts-node/register/transpile-only', '-e', script],
-				{
-					cwd: resolve(__dirname, '../../..'),
-					stdio: ['pipe', 'pipe', 'pipe'],
-				},
-			);
-			let out = '';
-			let err = '';
-			let signalReady: () => void = () => undefined;
-			const ready = new Promise<void>((r) => (signalReady = r));
-			child.stdout.on('data', (chunk: Buffer) => {
-				out += chunk.toString();
-				if (out.startsWith('ready\n')) signalReady();
-			});
-			child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-			const done = new Promise<{ values: string[]; started: number; ms: number }>((ok, fail) => {
-				child.on('error', fail);
-				child.on('close', (code) =>
-					code === 0
-						? ok(JSON.parse(out.slice('ready\n'.length)))
-						: fail(new Error(`child ${code}: ${err}`)),
-				);
-			});
-			return { child, ready, done };
-		});
-		await Promise.all(children.map((c) => c.ready));
-		for (const { child } of children) child.stdin.write('go\n');
-		const results = await Promise.all(children.map((c) => c.done));
+		const results = await runGatedChildren<{ values: string[]; started: number; ms: number }>(
+			4,
+			script,
+		);
 		const all = results.flatMap((r) => r.values);
 		expect(all).toHaveLength(2000);
 		expect(new Set(all).size).toBe(2000);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
 	existsSync,
 	mkdirSync,
@@ -32,6 +31,7 @@ import {
 import { validateSequence } from '../../../nodes/domain/names/fileNames';
 import { brusselsClock, brusselsToday } from '../../../nodes/domain/names/brusselsTime';
 import { SocialSecurityError } from '../../../nodes/domain/errors';
+import { runGatedChildren } from '../../helpers/gatedChildren';
 
 const SEQUENCE_MODULE = resolve(__dirname, '../../../nodes/domain/names/sequence.ts');
 
@@ -280,37 +280,7 @@ describe('automatic (time-based) sequence', () => {
 			started: number;
 			ms: number;
 		}
-		const children = [0, 1].map(() => {
-			const child = spawn(
-				process.execPath,
-				['-r', 'ts-node/register/transpile-only', '-e', script],
-				{
-					cwd: resolve(__dirname, '../../..'),
-					stdio: ['pipe', 'pipe', 'pipe'],
-				},
-			);
-			let out = '';
-			let err = '';
-			let signalReady: () => void = () => undefined;
-			const ready = new Promise<void>((resolveReady) => (signalReady = resolveReady));
-			child.stdout.on('data', (chunk: Buffer) => {
-				out += chunk.toString();
-				if (out.startsWith('ready\n')) signalReady();
-			});
-			child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-			const done = new Promise<ChildResult>((resolveDone, reject) => {
-				child.on('error', reject);
-				child.on('close', (code) =>
-					code === 0
-						? resolveDone(JSON.parse(out.slice('ready\n'.length)))
-						: reject(new Error(`child exited ${code}: ${err}`)),
-				);
-			});
-			return { child, ready, done };
-		});
-		await Promise.all(children.map((c) => c.ready));
-		for (const { child } of children) child.stdin.write('go\n');
-		const [one, two] = await Promise.all(children.map((c) => c.done));
+		const [one, two] = await runGatedChildren<ChildResult>(2, script);
 		// They really ran at the same time.
 		expect(Math.abs(one.started - two.started)).toBeLessThan(Math.min(one.ms, two.ms));
 		expect(new Set(one.values).size).toBe(10_000);
