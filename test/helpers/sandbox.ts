@@ -2,7 +2,8 @@
  * Integration tests run against a real sshd. Where it cannot start on a developer's machine the suite says
  * why and skips; under CI=true that is a failure, so CI can never pass without really testing.
  */
-import { SshdSandbox, sandboxUnavailableReason } from '../../sandbox/sshdSandbox';
+import { SshdSandbox, sandboxUnavailableReason, startSshdSandbox } from '../../sandbox/sshdSandbox';
+import { makeRsaKeyPair } from './keys';
 import type { SftpChannelOptions } from '../../nodes/domain/transport/sftpChannel';
 
 export function describeWithSshd(title: string, body: () => void): void {
@@ -44,4 +45,26 @@ export function sandboxChannelOptions(
 		operationTimeoutMs: 5000,
 		...extra,
 	};
+}
+
+/**
+ * A sandbox sshd (RSA host key) that accepts a fresh RSA key, with `credential` pointed at it: host,
+ * port, account, that key and the pinned host key.
+ */
+export async function startSandboxFor(credential: {
+	data: Record<string, unknown>;
+}): Promise<SshdSandbox> {
+	const key = makeRsaKeyPair(2048);
+	const sandbox = await startSshdSandbox({
+		hostKeyTypes: ['rsa'],
+		authorizedKeys: [key.publicKey],
+	});
+	Object.assign(credential.data, {
+		host: sandbox.host,
+		port: sandbox.port,
+		username: sandbox.username,
+		privateKey: key.privateKey,
+		hostFingerprint: sandbox.hostKeys[0].fingerprint,
+	});
+	return sandbox;
 }

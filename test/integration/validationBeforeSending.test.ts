@@ -11,9 +11,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { SubmitToSocialSecurity } from '../../nodes/SubmitToSocialSecurity/SubmitToSocialSecurity.node';
 import { brusselsToday } from '../../nodes/domain/names/brusselsTime';
 import { startSimulator, type Simulator } from '../../sandbox/simulator';
-import { startSshdSandbox, type SshdSandbox } from '../../sandbox/sshdSandbox';
+import type { SshdSandbox } from '../../sandbox/sshdSandbox';
 import { invalidDimona, smallDmfa, validDimona } from '../helpers/declarations';
-import { makeRsaKeyPair } from '../helpers/keys';
 import {
 	BinaryStore,
 	CREDENTIAL_TYPE,
@@ -22,7 +21,7 @@ import {
 	type TestCredential,
 } from '../helpers/n8nStub';
 import { officialXsdUnavailable, XSD_DIR } from '../helpers/officialXsd';
-import { describeWithSshd } from '../helpers/sandbox';
+import { describeWithSshd, startSandboxFor } from '../helpers/sandbox';
 
 const xsdMissing = officialXsdUnavailable();
 if (xsdMissing) console.warn(`validation before sending (integration) skipped: ${xsdMissing}`);
@@ -41,16 +40,8 @@ describeIf('Validate Before Sending, against a real sshd and the simulator', () 
 	const description = new SubmitToSocialSecurity().description;
 
 	beforeAll(async () => {
-		const key = makeRsaKeyPair(2048);
 		credential = makeTestCredential({ sender: SENDER });
-		sandbox = await startSshdSandbox({ hostKeyTypes: ['rsa'], authorizedKeys: [key.publicKey] });
-		Object.assign(credential.data, {
-			host: sandbox.host,
-			port: sandbox.port,
-			username: sandbox.username,
-			privateKey: key.privateKey,
-			hostFingerprint: sandbox.hostKeys[0].fingerprint,
-		});
+		sandbox = await startSandboxFor(credential);
 		simulator = await startSimulator({
 			sandbox,
 			registeredCertificatePem: readFileSync(credential.certificatePem, 'utf8'),

@@ -13,8 +13,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { SubmitToSocialSecurity } from '../../../nodes/SubmitToSocialSecurity/SubmitToSocialSecurity.node';
 import { brusselsToday } from '../../../nodes/domain/names/brusselsTime';
 import { startSimulator, type Simulator } from '../../../sandbox/simulator';
-import { startSshdSandbox, type SshdSandbox } from '../../../sandbox/sshdSandbox';
-import { makeRsaKeyPair } from '../../helpers/keys';
+import type { SshdSandbox } from '../../../sandbox/sshdSandbox';
 import {
 	BinaryStore,
 	CREDENTIAL_TYPE,
@@ -22,7 +21,7 @@ import {
 	makeTestCredential,
 	type TestCredential,
 } from '../../helpers/n8nStub';
-import { describeWithSshd } from '../../helpers/sandbox';
+import { describeWithSshd, startSandboxFor } from '../../helpers/sandbox';
 
 const today = brusselsToday();
 const opensslOk = (dir: string, args: string[]) => {
@@ -41,16 +40,8 @@ describeWithSshd('Submit signs each FI while it uploads it (real sshd, simulator
 	const description = new SubmitToSocialSecurity().description;
 
 	beforeAll(async () => {
-		const key = makeRsaKeyPair(2048);
 		credential = makeTestCredential({ sender: SENDER });
-		sandbox = await startSshdSandbox({ hostKeyTypes: ['rsa'], authorizedKeys: [key.publicKey] });
-		Object.assign(credential.data, {
-			host: sandbox.host,
-			port: sandbox.port,
-			username: sandbox.username,
-			privateKey: key.privateKey,
-			hostFingerprint: sandbox.hostKeys[0].fingerprint,
-		});
+		sandbox = await startSandboxFor(credential);
 	}, 60_000);
 	afterAll(async () => {
 		await simulator?.stop();
