@@ -16,22 +16,18 @@ import { randomFillSync } from 'node:crypto';
 import {
 	closeSync,
 	existsSync,
-	mkdirSync,
 	readdirSync,
 	mkdtempSync,
 	openSync,
-	readFileSync,
 	rmSync,
 	writeFileSync,
 	writeSync,
 	ftruncateSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { makeBenchSigner, ROOT, transpileInto } from './benchFixtures';
 
-import ts from 'typescript';
-
-const ROOT = join(__dirname, '..');
 /** Everything the signer imports: the domain's modules (no n8n import there). */
 const MODULE_DIRS = ['nodes/domain'];
 const TIME = '/usr/bin/time';
@@ -117,20 +113,7 @@ function sourcesUnder(dir: string): string[] {
 
 /** Transpiles the domain modules into `outDir`, keeping their relative layout. */
 function buildChild(outDir: string): string {
-	for (const file of MODULE_DIRS.flatMap(sourcesUnder)) {
-		const source = readFileSync(join(ROOT, file), 'utf8');
-		const { outputText } = ts.transpileModule(source, {
-			compilerOptions: {
-				module: ts.ModuleKind.CommonJS,
-				target: ts.ScriptTarget.ES2022,
-				esModuleInterop: true,
-			},
-			fileName: file,
-		});
-		const target = join(outDir, file.replace(/\.ts$/, '.js'));
-		mkdirSync(dirname(target), { recursive: true });
-		writeFileSync(target, outputText);
-	}
+	transpileInto(outDir, MODULE_DIRS.flatMap(sourcesUnder));
 	const child = join(outDir, 'child.js');
 	writeFileSync(
 		child,
@@ -207,33 +190,7 @@ export async function runSignBench(options: SignBenchOptions = {}): Promise<Sign
 	const dir = mkdtempSync(join(tmpdir(), 'sign-bench-'));
 	try {
 		const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-		openssl([
-			'req',
-			'-x509',
-			'-newkey',
-			'rsa:2048',
-			'-nodes',
-			'-keyout',
-			'key.pem',
-			'-out',
-			'cert.pem',
-			'-subj',
-			'/CN=Bench Signer',
-			'-days',
-			'30',
-		]);
-		openssl([
-			'pkcs12',
-			'-export',
-			'-in',
-			'cert.pem',
-			'-inkey',
-			'key.pem',
-			'-out',
-			'signer.p12',
-			'-passout',
-			'pass:bench',
-		]);
+		makeBenchSigner(dir);
 		const child = buildChild(join(dir, 'build'));
 		const env = { ...process.env, NODE_PATH: join(ROOT, 'node_modules') };
 

@@ -13,6 +13,7 @@ import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
+import { makeBenchSigner } from './benchFixtures';
 import { brusselsToday } from '../nodes/domain/names/brusselsTime';
 import {
 	loadSigningIdentity,
@@ -41,25 +42,7 @@ export async function runSignedSubmitBench(
 		hostKeyTypes: ['rsa'],
 	});
 	try {
-		const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-		openssl([
-			...[
-				'req',
-				'-x509',
-				'-newkey',
-				'rsa:2048',
-				'-nodes',
-				'-keyout',
-				'key.pem',
-				'-out',
-				'cert.pem',
-			],
-			...['-subj', '/CN=Bench Signer', '-days', '30'],
-		]);
-		openssl([
-			...['pkcs12', '-export', '-in', 'cert.pem', '-inkey', 'key.pem', '-out', 'signer.p12'],
-			...['-passout', 'pass:bench'],
-		]);
+		makeBenchSigner(dir);
 		const identity = loadSigningIdentity(
 			execFileSync('base64', ['-w0', join(dir, 'signer.p12')]).toString(),
 			'bench',

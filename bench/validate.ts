@@ -11,15 +11,14 @@
  * Needs the reference XSDs ($SOCIALSECURITY_REFERENCE_DIR, default ../shared/reference).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import ts from 'typescript';
+import { join } from 'node:path';
+import { ROOT, transpileInto } from './benchFixtures';
 import { formatSize, parseSize } from './sign';
 import { writeDmfa, DMFA_XSD } from '../test/helpers/declarations';
 import { XSD_DIR } from '../test/helpers/officialXsd';
 
-const ROOT = join(__dirname, '..');
 const MODULES = [
 	'nodes/domain/errors.ts',
 	'nodes/domain/validation/index.ts',
@@ -65,19 +64,7 @@ function spread(values: number[], digits: number, unit: string): string {
 }
 
 function buildChild(outDir: string): string {
-	for (const file of MODULES) {
-		const { outputText } = ts.transpileModule(readFileSync(join(ROOT, file), 'utf8'), {
-			compilerOptions: {
-				module: ts.ModuleKind.CommonJS,
-				target: ts.ScriptTarget.ES2022,
-				esModuleInterop: true,
-			},
-			fileName: file,
-		});
-		const target = join(outDir, file.replace(/\.ts$/, '.js'));
-		mkdirSync(dirname(target), { recursive: true });
-		writeFileSync(target, outputText);
-	}
+	transpileInto(outDir, MODULES);
 	const child = join(outDir, 'child.js');
 	writeFileSync(
 		child,
