@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeIfAvailable } from './describeIfAvailable';
 
 export function redisUnavailableReason(): string | undefined {
 	try {
@@ -19,21 +20,7 @@ export function redisUnavailableReason(): string | undefined {
 }
 
 export function describeWithRedis(title: string, body: () => void): void {
-	const reason = redisUnavailableReason();
-	if (reason && process.env.CI === 'true') {
-		describe(title, () => {
-			it('needs redis-server', () => {
-				throw new Error(`CI=true but ${reason}`);
-			});
-		});
-		return;
-	}
-	if (reason) {
-		console.warn(`Skipping "${title}": ${reason}`);
-		describe.skip(title, body);
-		return;
-	}
-	describe(title, body);
+	describeIfAvailable(title, 'redis-server', redisUnavailableReason(), body);
 }
 
 /** A port nothing listens on right now. */

@@ -3,25 +3,18 @@
  * why and skips; under CI=true that is a failure, so CI can never pass without really testing.
  */
 import { SshdSandbox, sandboxUnavailableReason, startSshdSandbox } from '../../sandbox/sshdSandbox';
+import { describeIfAvailable } from './describeIfAvailable';
 import { makeRsaKeyPair } from './keys';
 import type { SftpChannelOptions } from '../../nodes/domain/transport/sftpChannel';
 
 export function describeWithSshd(title: string, body: () => void): void {
 	const reason = sandboxUnavailableReason();
-	if (reason && process.env.CI === 'true') {
-		describe(title, () => {
-			it('needs the SFTP sandbox', () => {
-				throw new Error(`CI=true but the SFTP sandbox cannot start: ${reason}`);
-			});
-		});
-		return;
-	}
-	if (reason) {
-		console.warn(`Skipping "${title}": ${reason}`);
-		describe.skip(title, body);
-		return;
-	}
-	describe(title, body);
+	describeIfAvailable(
+		title,
+		'the SFTP sandbox',
+		reason && `the SFTP sandbox cannot start: ${reason}`,
+		body,
+	);
 }
 
 /** `SHA256:base64` → the hex digest ssh2's hostVerifier receives with hostHash 'sha256'. */
