@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandboxEnvironment } from '../sandbox/cli';
 import { ensureN8n, N8nUserFolder, packPackage, REPO } from '../test/e2e/harness';
+import { benchArgs, count, runAsScript } from './cli';
 
 const PACKAGE = 'n8n-nodes-socialsecurity-be';
 
@@ -310,14 +311,8 @@ export async function runN8nBench(
 }
 
 if (require.main === module) {
-	const at = process.argv.indexOf('--items');
-	runN8nBench({
-		items: at >= 0 ? Number(process.argv[at + 1]) : undefined,
-		log: (l) => console.error(l),
-	})
-		.then((result) => console.log(result.table))
-		.catch((error: unknown) => {
-			console.error(error);
-			process.exitCode = 1;
-		});
+	runAsScript(() => {
+		const { values } = benchArgs(['items']);
+		return runN8nBench({ items: count(values.items, 'items'), log: (l) => console.error(l) });
+	});
 }

@@ -19,6 +19,7 @@ import { DEFAULT_PARALLEL } from '../nodes/domain/responses/collectAnswers';
 import { loadAverage, startBenchEnvironment } from './environment';
 import { median } from './sign';
 import { Child, run, Target, transpileClosure, withOneRetry } from './upload';
+import { benchArgs, count, counts, runAsScript } from './cli';
 
 const ROOT = join(__dirname, '..');
 const FOLDER = 'OUTTEST';
@@ -367,23 +368,16 @@ function formatTable(
 }
 
 if (require.main === module) {
-	const args = process.argv.slice(2);
-	const value = (flag: string) => {
-		const at = args.indexOf(flag);
-		return at >= 0 ? args[at + 1] : undefined;
-	};
-	runPollBench({
-		answers: value('--answers') ? Number(value('--answers')) : undefined,
-		runs: value('--runs') ? Number(value('--runs')) : undefined,
-		parallel: value('--parallel')?.split(',').filter(Boolean).map(Number),
-		latency: value('--latency') as 'proxy' | 'off' | undefined,
-		oneWayDelayMs: value('--delay') ? Number(value('--delay')) : undefined,
-		listEntries: value('--list') ? Number(value('--list')) : undefined,
-		log: (line) => console.error(line),
-	})
-		.then((result) => console.log(result.table))
-		.catch((error: unknown) => {
-			console.error(error);
-			process.exitCode = 1;
+	runAsScript(() => {
+		const { values } = benchArgs(['answers', 'runs', 'parallel', 'latency', 'delay', 'list']);
+		return runPollBench({
+			answers: count(values.answers, 'answers'),
+			runs: count(values.runs, 'runs'),
+			parallel: counts(values.parallel, 'parallel'),
+			latency: values.latency as 'proxy' | 'off' | undefined,
+			oneWayDelayMs: count(values.delay, 'delay'),
+			listEntries: count(values.list, 'list'),
+			log: (line) => console.error(line),
 		});
+	});
 }

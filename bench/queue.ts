@@ -18,7 +18,7 @@ import { startSandboxEnvironment } from '../sandbox/cli';
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
 import { ensureN8n, exampleWorkflow, packPackage } from '../test/e2e/harness';
 import { prepareQueueCluster, queueClusterUnavailableReason } from '../test/e2e/queueCluster';
-import { formatSize, parseSize } from './sign';
+import { benchArgs, count, formatSize, parseSize, runAsScript } from './cli';
 
 const MIB = 1024 * 1024;
 
@@ -213,19 +213,13 @@ export async function runQueueBench(
 }
 
 if (require.main === module) {
-	const argv = process.argv.slice(2);
-	const value = (flag: string) => {
-		const i = argv.indexOf(flag);
-		return i >= 0 ? argv[i + 1] : undefined;
-	};
-	runQueueBench({
-		sizeBytes: value('--queue-size') ? parseSize(value('--queue-size') as string) : undefined,
-		runs: value('--runs') ? Number(value('--runs')) : undefined,
-		control: argv.includes('--control'),
-	})
-		.then((result) => console.log(result.table))
-		.catch((error) => {
-			console.error(error);
-			process.exitCode = 1;
+	runAsScript(() => {
+		const { values } = benchArgs(['queue-size', 'runs'], ['control']);
+		const size = values['queue-size'];
+		return runQueueBench({
+			sizeBytes: typeof size === 'string' ? parseSize(size) : undefined,
+			runs: count(values.runs, 'runs'),
+			control: values.control === true,
 		});
+	});
 }

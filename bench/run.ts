@@ -24,7 +24,8 @@
  * and /usr/sbin/sshd; without them it is skipped with the reason, and the signing part still runs.
  */
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
-import { formatSize, parseSize, runSignBench, SignBenchResult } from './sign';
+import { median, runSignBench, SignBenchResult } from './sign';
+import { benchArgs, count, counts, formatSize, parseSize, sizes } from './cli';
 import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from './upload';
 import { PollBenchResult, runPollBench } from './poll';
 import { runSetsBench, SetsBenchResult } from './sets';
@@ -36,11 +37,6 @@ import { runSignedSubmitBench } from './signedSubmit';
 const MIB = 1024 * 1024;
 
 type Part = 'sign' | 'upload' | 'poll' | 'sets' | 'validate' | 'queue' | 'n8n' | 'signedSubmit';
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)];
-}
 
 interface Args {
 	sizes?: number[];
@@ -58,79 +54,55 @@ interface Args {
 	strict: boolean;
 }
 
+const PARTS: Part[] = [
+	'sign',
+	'upload',
+	'poll',
+	'sets',
+	'validate',
+	'queue',
+	'n8n',
+	'signedSubmit',
+];
+
 function parseArgs(argv: string[]): Args {
-	const args: Args = { sparse: false, strict: false };
-	let quick = false;
-	for (let i = 0; i < argv.length; i++) {
-		const flag = argv[i];
-		const next = () => {
-			const value = argv[++i];
-			if (value === undefined) throw new Error(`${flag} needs a value`);
-			return value;
-		};
-		switch (flag) {
-			case '--quick':
-				quick = true;
-				break;
-			case '--sizes':
-				args.sizes = next().split(',').filter(Boolean).map(parseSize);
-				break;
-			case '--runs':
-				args.runs = Number(next());
-				break;
-			case '--only': {
-				const only = next();
-				const parts = [
-					'sign',
-					'upload',
-					'poll',
-					'sets',
-					'validate',
-					'queue',
-					'n8n',
-					'signedSubmit',
-				];
-				if (!parts.includes(only)) throw new Error(`--only takes ${parts.join(', ')}`);
-				args.only = only as Part;
-				break;
-			}
-			case '--items':
-				args.items = Number(next());
-				break;
-			case '--queue-size':
-				args.queueSize = parseSize(next());
-				break;
-			case '--validate-sizes':
-				args.validateSizes = next().split(',').filter(Boolean).map(parseSize);
-				break;
-			case '--sets':
-				args.sets = Number(next());
-				break;
-			case '--answers':
-				args.answers = Number(next());
-				break;
-			case '--latency':
-				args.latency = next() as LatencyMode;
-				break;
-			case '--delay':
-				args.oneWayDelayMs = Number(next());
-				break;
-			case '--depths':
-				args.depths = next().split(',').filter(Boolean).map(Number);
-				break;
-			case '--sparse':
-				args.sparse = true;
-				break;
-			case '--strict':
-				args.strict = true;
-				break;
-			default:
-				throw new Error(
-					`Unknown argument ${flag}. Flags: --quick --sizes 100M,1G --runs N --answers N --sets N --validate-sizes 1M,10M --only sign|upload|poll|sets|validate --latency auto|netns|proxy|off --delay MS --depths 1,16,64 --sparse --strict`,
-				);
-		}
-	}
-	if (quick) {
+	const { values } = benchArgs(
+		[
+			'sizes',
+			'runs',
+			'only',
+			'items',
+			'queue-size',
+			'validate-sizes',
+			'sets',
+			'answers',
+			'latency',
+			'delay',
+			'depths',
+		],
+		['quick', 'sparse', 'strict'],
+		argv,
+	);
+	const only = values.only;
+	if (only !== undefined && !PARTS.includes(only as Part))
+		throw new Error(`--only takes ${PARTS.join(', ')}`);
+	const queueSize = values['queue-size'];
+	const args: Args = {
+		sizes: sizes(values.sizes),
+		runs: count(values.runs, 'runs'),
+		only: only as Part | undefined,
+		items: count(values.items, 'items'),
+		queueSize: typeof queueSize === 'string' ? parseSize(queueSize) : undefined,
+		validateSizes: sizes(values['validate-sizes']),
+		sets: count(values.sets, 'sets'),
+		answers: count(values.answers, 'answers'),
+		latency: values.latency as LatencyMode | undefined,
+		oneWayDelayMs: count(values.delay, 'delay'),
+		depths: counts(values.depths, 'depths'),
+		sparse: values.sparse === true,
+		strict: values.strict === true,
+	};
+	if (values.quick === true) {
 		args.sizes ??= [100 * MIB];
 		args.runs ??= 1;
 		args.answers ??= 100;

@@ -27,6 +27,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { makeBenchSigner, ROOT, transpileInto } from './benchFixtures';
+import { benchArgs, count, formatSize, parseSize, runAsScript } from './cli';
 
 /** Everything the signer imports: the domain's modules (no n8n import there). */
 const MODULE_DIRS = ['nodes/domain'];
@@ -165,21 +166,6 @@ function spread(runs: Measured[]): [number, number] {
 export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.floor(sorted.length / 2)];
-}
-
-export function formatSize(bytes: number): string {
-	if (bytes >= 1024 * MIB && bytes % (1024 * MIB) === 0) return `${bytes / (1024 * MIB)} GiB`;
-	if (bytes >= MIB) return `${+(bytes / MIB).toFixed(1)} MiB`;
-	return `${bytes} B`;
-}
-
-export function parseSize(text: string): number {
-	const match = /^(\d+(?:\.\d+)?)\s*([KMG]?)(i?B)?$/i.exec(text.trim());
-	if (!match) throw new Error(`Not a size: ${text}`);
-	const unit = { '': 1, K: 1024, M: MIB, G: 1024 * MIB }[
-		match[2].toUpperCase() as '' | 'K' | 'M' | 'G'
-	];
-	return Math.round(Number(match[1]) * unit);
 }
 
 /** Runs the benchmark and returns the rows, the ratios and a printable table. */
@@ -343,21 +329,14 @@ function formatTable(
 }
 
 if (require.main === module) {
-	const args = process.argv.slice(2);
-	const runsAt = args.indexOf('--runs');
-	const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : undefined;
-	const sizes = args
-		.filter((a, i) => !a.startsWith('--') && (runsAt < 0 || i !== runsAt + 1))
-		.map(parseSize);
-	runSignBench({
-		sizes: sizes.length ? sizes : undefined,
-		sparse: args.includes('--sparse'),
-		runs,
-		log: (line) => console.error(line),
-	})
-		.then((result) => console.log(result.table))
-		.catch((error: unknown) => {
-			console.error(error);
-			process.exitCode = 1;
+	runAsScript(() => {
+		// Sizes as positionals: `bench/sign.ts 100M 1G --runs 5`.
+		const { values, positionals } = benchArgs(['runs'], ['sparse']);
+		return runSignBench({
+			sizes: positionals.length ? positionals.map(parseSize) : undefined,
+			sparse: values.sparse === true,
+			runs: count(values.runs, 'runs'),
+			log: (line) => console.error(line),
 		});
+	});
 }

@@ -27,7 +27,8 @@ import { SftpChannel } from '../nodes/domain/transport/sftpChannel';
 import { startSshdSandbox } from '../sandbox/sshdSandbox';
 import { makeRsaKeyPair } from '../test/helpers/keys';
 import { sandboxChannelOptions } from '../test/helpers/sandbox';
-import { makeFile, median, parseSize } from './sign';
+import { makeFile, median } from './sign';
+import { benchArgs, count, parseSize, runAsScript } from './cli';
 
 export async function runSignedSubmitBench(
 	options: { size?: number; runs?: number; log?: (line: string) => void } = {},
@@ -120,17 +121,12 @@ function bufferStream(content: Buffer): Readable {
 }
 
 if (require.main === module) {
-	const args = process.argv.slice(2);
-	const runsAt = args.indexOf('--runs');
-	const sizeArg = args.find((a, i) => !a.startsWith('--') && i !== runsAt + 1);
-	runSignedSubmitBench({
-		size: sizeArg ? parseSize(sizeArg) : undefined,
-		runs: runsAt >= 0 ? Number(args[runsAt + 1]) : undefined,
-		log: (l) => console.error(l),
-	})
-		.then((r) => console.log(r.table))
-		.catch((error: unknown) => {
-			console.error(error);
-			process.exitCode = 1;
+	runAsScript(() => {
+		const { values, positionals } = benchArgs(['runs']);
+		return runSignedSubmitBench({
+			size: positionals[0] ? parseSize(positionals[0]) : undefined,
+			runs: count(values.runs, 'runs'),
+			log: (l) => console.error(l),
 		});
+	});
 }

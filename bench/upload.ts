@@ -42,7 +42,8 @@ import {
 	startDelayProxy,
 	startNetnsLink,
 } from './netem';
-import { formatSize, makeFile, median, parseSize } from './sign';
+import { makeFile, median } from './sign';
+import { benchArgs, count, counts, formatSize, parseSize, runAsScript } from './cli';
 
 const ROOT = join(__dirname, '..');
 const ENTRY = 'nodes/domain/transport/sftpChannel.ts';
@@ -745,28 +746,15 @@ function formatTables(
 }
 
 if (require.main === module) {
-	const args = process.argv.slice(2);
-	const value = (flag: string) => {
-		const at = args.indexOf(flag);
-		return at >= 0 ? args[at + 1] : undefined;
-	};
-	const flagged = new Set(
-		['--runs', '--depths', '--latency', '--delay'].flatMap((f) =>
-			args.indexOf(f) >= 0 ? [args.indexOf(f) + 1] : [],
-		),
-	);
-	const sizes = args.filter((a, i) => !a.startsWith('--') && !flagged.has(i)).map(parseSize);
-	runUploadBench({
-		sizes: sizes.length ? sizes : undefined,
-		runs: value('--runs') ? Number(value('--runs')) : undefined,
-		depths: value('--depths')?.split(',').filter(Boolean).map(Number),
-		latency: value('--latency') as LatencyMode | undefined,
-		oneWayDelayMs: value('--delay') ? Number(value('--delay')) : undefined,
-		log: (line) => console.error(line),
-	})
-		.then((result) => console.log(result.table))
-		.catch((error: unknown) => {
-			console.error(error);
-			process.exitCode = 1;
+	runAsScript(() => {
+		const { values, positionals } = benchArgs(['runs', 'depths', 'latency', 'delay']);
+		return runUploadBench({
+			sizes: positionals.length ? positionals.map(parseSize) : undefined,
+			runs: count(values.runs, 'runs'),
+			depths: counts(values.depths, 'depths'),
+			latency: values.latency as LatencyMode | undefined,
+			oneWayDelayMs: count(values.delay, 'delay'),
+			log: (line) => console.error(line),
 		});
+	});
 }

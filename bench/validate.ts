@@ -15,9 +15,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, transpileInto } from './benchFixtures';
-import { formatSize, parseSize } from './sign';
 import { writeDmfa, DMFA_XSD } from '../test/helpers/declarations';
 import { XSD_DIR } from '../test/helpers/officialXsd';
+import { benchArgs, count, formatSize, parseSize, runAsScript } from './cli';
 
 const MODULES = [
 	'nodes/domain/errors.ts',
@@ -211,21 +211,12 @@ export async function runValidateBench(
 }
 
 if (require.main === module) {
-	const args = process.argv.slice(2);
-	let runs: number | undefined;
-	const sizes: number[] = [];
-	for (let i = 0; i < args.length; i++) {
-		if (args[i] === '--runs') runs = Number(args[++i]);
-		else sizes.push(parseSize(args[i]));
-	}
-	runValidateBench({
-		sizes: sizes.length > 0 ? sizes : undefined,
-		runs,
-		log: (line) => console.error(`  ${line}`),
-	})
-		.then((result) => console.log(result.table))
-		.catch((error: unknown) => {
-			console.error(error instanceof Error ? error.message : error);
-			process.exitCode = 1;
+	runAsScript(() => {
+		const { values, positionals } = benchArgs(['runs']);
+		return runValidateBench({
+			sizes: positionals.length > 0 ? positionals.map(parseSize) : undefined,
+			runs: count(values.runs, 'runs'),
+			log: (line) => console.error(`  ${line}`),
 		});
+	});
 }
