@@ -1,7 +1,7 @@
 /**
  * The command line of the benches: one parser (node:util parseArgs, strict, so a mistyped flag is an
- * error instead of being ignored), sizes as written on the command line and in the tables, and one way
- * to run a bench as a script and print its table.
+ * error instead of being ignored), sizes as written on the command line and in the tables, the median
+ * and spread every table reports, and one way to run a bench as a script and print its table.
  */
 import { parseArgs } from 'node:util';
 
@@ -78,4 +78,17 @@ export function parseSize(text: string): number {
 		match[2].toUpperCase() as '' | 'K' | 'M' | 'G'
 	];
 	return Math.round(Number(match[1]) * unit);
+}
+
+/** The middle value (of an even count, the upper of the two middle ones). */
+export function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** `median (min–max)`, or the one value. */
+export function spread(values: number[], digits = 2): string {
+	return values.length > 1
+		? `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`
+		: values[0].toFixed(digits);
 }

@@ -7,7 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import { sandboxUnavailableReason, SshdSandbox, startSshdSandbox } from '../sandbox/sshdSandbox';
+import {
+	descendants,
+	sandboxUnavailableReason,
+	SshdSandbox,
+	startSshdSandbox,
+} from '../sandbox/sshdSandbox';
 import { makeRsaKeyPair } from '../test/helpers/keys';
 import { DelayProxy, startDelayProxy } from './netem';
 import { Target } from './upload';
@@ -23,6 +28,46 @@ export interface BenchEnvironment {
 
 export const loadAverage = () =>
 	readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+const SAMPLE_EVERY_MS = 20;
+
+/**
+ * Measures the CPU time (user + system) the sandbox's sessions spend during a run: sshd's session
+ * processes (the privileged monitor, the network child and the SFTP server it forks) are sampled every
+ * 20 ms and the last reading of each is kept. sshd's own `cutime` cannot be used: the network child is
+ * not reaped by a process whose times add up to the listener's. A process's last 20 ms can be missed.
+ * On a machine whose cores the client shares with the server, what the server spends is a floor under
+ * any client's wall time (bench/poll.ts, bench/sets.ts).
+ */
+export function startServerCpuMeter(sandbox: SshdSandbox): { stop: () => number } {
+	const ticks = new Map<number, number>();
+	const sample = () => {
+		for (const pid of descendants(sandbox.pid)) {
+			try {
+				const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+				// After "(comm) " the state is field 3 of proc(5): utime (14) and stime (15) are at 11 and 12.
+				const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+				ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+			} catch {
+				// Ended between the listing and the read: its last sample stands.
+			}
+		}
+	};
+	sample();
+	const before = new Map(ticks);
+	const timer = setInterval(sample, SAMPLE_EVERY_MS);
+	return {
+		stop: () => {
+			clearInterval(timer);
+			sample();
+			let sum = 0;
+			for (const [pid, t] of ticks) sum += t - (before.get(pid) ?? 0);
+			return (sum * 1000) / TICKS_PER_SECOND;
+		},
+	};
+}
 
 export async function startBenchEnvironment(options: {
 	name: string;

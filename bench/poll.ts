@@ -16,10 +16,9 @@ import { randomBytes } from 'node:crypto';
 
 import { SshdSandbox } from '../sandbox/sshdSandbox';
 import { DEFAULT_PARALLEL } from '../nodes/domain/responses/collectAnswers';
-import { loadAverage, startBenchEnvironment } from './environment';
-import { median } from './sign';
+import { loadAverage, startBenchEnvironment, startServerCpuMeter } from './environment';
 import { Child, run, Target, transpileClosure, withOneRetry } from './upload';
-import { benchArgs, count, counts, runAsScript } from './cli';
+import { benchArgs, count, counts, median, runAsScript, spread } from './cli';
 
 const ROOT = join(__dirname, '..');
 const FOLDER = 'OUTTEST';
@@ -45,6 +44,10 @@ export interface PollMeasurement {
 	/** Ours only: collectAnswers alone (listing, downloads, stores, deletes). */
 	collectMs?: number;
 	peakRssMiB: number;
+	/** The client's CPU time (user + system). */
+	cpuMs: number;
+	/** The server's CPU time for this run (sshd and its SFTP server, bench/environment.ts). */
+	serverCpuMs: number;
 }
 
 export interface PollCase {
@@ -181,6 +184,7 @@ export async function runPollBench(options: PollBenchOptions = {}): Promise<Poll
 				outDir,
 				mode,
 			};
+			const server = startServerCpuMeter(box);
 			const m = await run(
 				[
 					...target.exec,
@@ -201,6 +205,8 @@ export async function runPollBench(options: PollBenchOptions = {}): Promise<Poll
 				wallMs: m.wallMs,
 				collectMs: r.collectMs,
 				peakRssMiB: (Number.isNaN(m.peakRssKiB) ? r.vmHwmKiB : m.peakRssKiB) / 1024,
+				cpuMs: m.cpuMs,
+				serverCpuMs: server.stop(),
 			};
 		};
 
@@ -222,6 +228,7 @@ export async function runPollBench(options: PollBenchOptions = {}): Promise<Poll
 							)
 							.join(''),
 			);
+			const server = startServerCpuMeter(box);
 			const m = await run(
 				[
 					...target.exec,
@@ -249,7 +256,12 @@ export async function runPollBench(options: PollBenchOptions = {}): Promise<Poll
 				timeoutMs,
 			);
 			if (mode === 'poll') checkCollected(box, outDir, ids.length, 'sftp');
-			return { wallMs: m.wallMs, peakRssMiB: m.peakRssKiB / 1024 };
+			return {
+				wallMs: m.wallMs,
+				peakRssMiB: m.peakRssKiB / 1024,
+				cpuMs: m.cpuMs,
+				serverCpuMs: server.stop(),
+			};
 		};
 
 		const cases: PollCase[] = [];
@@ -274,7 +286,7 @@ export async function runPollBench(options: PollBenchOptions = {}): Promise<Poll
 					row.sftp.push(await withOneRetry('sftp poll', () => sftp(target, 'poll', ids), log));
 					row.ratios.push(row.sftp[i].wallMs / row.ours[i].wallMs);
 					log(
-						`${target.label} poll ${count}, parallel ${parallel}, run ${i + 1}: ours ${row.ours[i].wallMs.toFixed(0)} ms (collect ${row.ours[i].collectMs?.toFixed(0)} ms, ${row.ours[i].peakRssMiB.toFixed(0)} MiB), sftp ${row.sftp[i].wallMs.toFixed(0)} ms → ${row.ratios[i].toFixed(2)}×`,
+						`${target.label} poll ${count}, parallel ${parallel}, run ${i + 1}: ours ${row.ours[i].wallMs.toFixed(0)} ms (collect ${row.ours[i].collectMs?.toFixed(0)} ms, CPU ${row.ours[i].cpuMs.toFixed(0)} ms, server CPU ${row.ours[i].serverCpuMs.toFixed(0)} ms, ${row.ours[i].peakRssMiB.toFixed(0)} MiB), sftp ${row.sftp[i].wallMs.toFixed(0)} ms (CPU ${row.sftp[i].cpuMs.toFixed(0)} ms, server CPU ${row.sftp[i].serverCpuMs.toFixed(0)} ms) → ${row.ratios[i].toFixed(2)}×`,
 					);
 				}
 				cases.push(row);
@@ -336,11 +348,6 @@ function checkCollected(sandbox: SshdSandbox, outDir: string, count: number, who
 		);
 }
 
-const spread = (values: number[], digits = 2) =>
-	values.length > 1
-		? `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`
-		: values[0].toFixed(digits);
-
 function formatTable(
 	cases: PollCase[],
 	runs: number,
@@ -351,17 +358,18 @@ function formatTable(
 	const lines = [
 		`Poll benchmark: collectAnswers (list, download, store to a local file, delete GO then FO and FS) vs OpenSSH \`sftp -b\` (get FO, rm GO, rm FO, rm FS per answer), same sandbox sshd; median (min–max) of ${runs} run(s); node ${process.version}; load average before/after: ${loadBefore} / ${loadAfter}`,
 		'',
-		'| network | what | parallel | ours wall s | ours collect/list s | ours peak RSS MiB | sftp wall s | sftp peak RSS MiB | sftp/ours, per pair |',
-		'|---|---|---|---|---|---|---|---|---|',
+		'| network | what | parallel | ours wall s | ours collect/list s | ours CPU s | server CPU s, ours | ours peak RSS MiB | sftp wall s | sftp CPU s | server CPU s, sftp | sftp peak RSS MiB | sftp/ours, per pair |',
+		'|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 	];
 	for (const c of cases) {
 		lines.push(
-			`| ${c.network} | ${c.what} ${c.count} ${c.what === 'poll' ? 'answers' : 'entries'} | ${c.parallel || '-'} | ${spread(c.ours.map((m) => m.wallMs / 1000))} | ${spread(c.ours.map((m) => (m.collectMs ?? 0) / 1000))} | ${Math.max(...c.ours.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.sftp.map((m) => m.wallMs / 1000))} | ${Math.max(...c.sftp.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.ratios)}× |`,
+			`| ${c.network} | ${c.what} ${c.count} ${c.what === 'poll' ? 'answers' : 'entries'} | ${c.parallel || '-'} | ${spread(c.ours.map((m) => m.wallMs / 1000))} | ${spread(c.ours.map((m) => (m.collectMs ?? 0) / 1000))} | ${spread(c.ours.map((m) => m.cpuMs / 1000))} | ${spread(c.ours.map((m) => m.serverCpuMs / 1000))} | ${Math.max(...c.ours.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.sftp.map((m) => m.wallMs / 1000))} | ${spread(c.sftp.map((m) => m.cpuMs / 1000))} | ${spread(c.sftp.map((m) => m.serverCpuMs / 1000))} | ${Math.max(...c.sftp.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.ratios)}× |`,
 		);
 	}
 	lines.push(
 		'',
 		'Walls are whole processes (start, connect, work, exit). The list row: ours lists and pairs the folder; sftp runs `ls -l`.',
+		"CPU: the client's user + system time; the server's is sshd and its SFTP server for that run (bench/environment.ts). On a machine whose cores the client and the server share, their sum over the cores bounds how far ahead of sftp the client can be on loopback.",
 		`Targets (issue 15): poll loopback ≥ 3× sftp → ${targets.loopbackMet ? 'met' : 'NOT met'}; over the round trip ≥ 10× → ${targets.delayedMet ? 'met' : 'NOT met'}; peak RSS ≤ 128 MiB → ${targets.rssMet ? 'met' : 'NOT met'}`,
 	);
 	return lines.join('\n');

@@ -24,8 +24,8 @@
  * and /usr/sbin/sshd; without them it is skipped with the reason, and the signing part still runs.
  */
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
-import { median, runSignBench, SignBenchResult } from './sign';
-import { benchArgs, count, counts, formatSize, parseSize, sizes } from './cli';
+import { runSignBench, SignBenchResult } from './sign';
+import { benchArgs, count, counts, formatSize, median, parseSize, sizes } from './cli';
 import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from './upload';
 import { PollBenchResult, runPollBench } from './poll';
 import { runSetsBench, SetsBenchResult } from './sets';

@@ -16,10 +16,9 @@ import { join } from 'node:path';
 import { SshdSandbox } from '../sandbox/sshdSandbox';
 import { brusselsToday } from '../nodes/domain/names/brusselsTime';
 import { DEFAULT_PARALLEL_SETS } from '../nodes/domain/submission/uploadSet';
-import { loadAverage, startBenchEnvironment } from './environment';
-import { median } from './sign';
+import { loadAverage, startBenchEnvironment, startServerCpuMeter } from './environment';
 import { Child, run, Target, transpileClosure, withOneRetry } from './upload';
-import { benchArgs, count, counts, runAsScript } from './cli';
+import { benchArgs, count, counts, median, runAsScript, spread } from './cli';
 
 const ROOT = join(__dirname, '..');
 const FOLDER = 'INTEST';
@@ -42,6 +41,10 @@ export interface SetsMeasurement {
 	/** Ours only: the sends alone (after connecting). */
 	sendMs?: number;
 	peakRssMiB: number;
+	/** The client's CPU time (user + system). */
+	cpuMs: number;
+	/** The server's CPU time for this run (sshd and its SFTP server, bench/environment.ts). */
+	serverCpuMs: number;
 }
 
 export interface SetsCase {
@@ -166,6 +169,7 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 				dir: files,
 				bases,
 			};
+			const server = startServerCpuMeter(box);
 			const m = await run(
 				[...target.exec, process.execPath, child.file, JSON.stringify(config)],
 				child.env,
@@ -177,6 +181,8 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 				wallMs: m.wallMs,
 				sendMs: r.sendMs,
 				peakRssMiB: (Number.isNaN(m.peakRssKiB) ? r.vmHwmKiB : m.peakRssKiB) / 1024,
+				cpuMs: m.cpuMs,
+				serverCpuMs: server.stop(),
 			};
 		};
 
@@ -192,6 +198,7 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 		);
 		const sftp = async (target: Target): Promise<SetsMeasurement> => {
 			clear(box);
+			const server = startServerCpuMeter(box);
 			const m = await run(
 				[
 					...target.exec,
@@ -219,7 +226,12 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 				timeoutMs,
 			);
 			check('sftp');
-			return { wallMs: m.wallMs, peakRssMiB: m.peakRssKiB / 1024 };
+			return {
+				wallMs: m.wallMs,
+				peakRssMiB: m.peakRssKiB / 1024,
+				cpuMs: m.cpuMs,
+				serverCpuMs: server.stop(),
+			};
 		};
 
 		const cases: SetsCase[] = [];
@@ -239,7 +251,7 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 					row.sftp.push(await withOneRetry('sftp sets', () => sftp(target), log));
 					row.ratios.push(row.sftp[i].wallMs / row.ours[i].wallMs);
 					log(
-						`${target.label} sets ${count}, parallel ${parallel}, run ${i + 1}: ours ${row.ours[i].wallMs.toFixed(0)} ms (send ${row.ours[i].sendMs?.toFixed(0)} ms, ${row.ours[i].peakRssMiB.toFixed(0)} MiB), sftp ${row.sftp[i].wallMs.toFixed(0)} ms → ${row.ratios[i].toFixed(2)}×`,
+						`${target.label} sets ${count}, parallel ${parallel}, run ${i + 1}: ours ${row.ours[i].wallMs.toFixed(0)} ms (send ${row.ours[i].sendMs?.toFixed(0)} ms, CPU ${row.ours[i].cpuMs.toFixed(0)} ms, server CPU ${row.ours[i].serverCpuMs.toFixed(0)} ms, ${row.ours[i].peakRssMiB.toFixed(0)} MiB), sftp ${row.sftp[i].wallMs.toFixed(0)} ms (CPU ${row.sftp[i].cpuMs.toFixed(0)} ms, server CPU ${row.sftp[i].serverCpuMs.toFixed(0)} ms) → ${row.ratios[i].toFixed(2)}×`,
 					);
 				}
 				cases.push(row);
@@ -264,11 +276,6 @@ export async function runSetsBench(options: SetsBenchOptions = {}): Promise<Sets
 	}
 }
 
-const spread = (values: number[], digits = 2) =>
-	values.length > 1
-		? `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`
-		: values[0].toFixed(digits);
-
 function formatTable(
 	cases: SetsCase[],
 	runs: number,
@@ -279,17 +286,18 @@ function formatTable(
 	const lines = [
 		`Sets benchmark: submitPlannedSet per set (FI, FS, then GO; exclusive creates, size checks), sets in flight over one connection, vs OpenSSH \`sftp -b\` put of the same files in the same order, same sandbox sshd; median (min–max) of ${runs} run(s); node ${process.version}; load average before/after: ${loadBefore} / ${loadAfter}`,
 		'',
-		'| network | sets | parallel | ours wall s | ours send s | ours peak RSS MiB | sftp wall s | sftp peak RSS MiB | sftp/ours, per pair |',
-		'|---|---|---|---|---|---|---|---|---|',
+		'| network | sets | parallel | ours wall s | ours send s | ours CPU s | server CPU s, ours | ours peak RSS MiB | sftp wall s | sftp CPU s | server CPU s, sftp | sftp peak RSS MiB | sftp/ours, per pair |',
+		'|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 	];
 	for (const c of cases) {
 		lines.push(
-			`| ${c.network} | ${c.count} | ${c.parallel} | ${spread(c.ours.map((m) => m.wallMs / 1000))} | ${spread(c.ours.map((m) => (m.sendMs ?? 0) / 1000))} | ${Math.max(...c.ours.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.sftp.map((m) => m.wallMs / 1000))} | ${Math.max(...c.sftp.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.ratios)}× |`,
+			`| ${c.network} | ${c.count} | ${c.parallel} | ${spread(c.ours.map((m) => m.wallMs / 1000))} | ${spread(c.ours.map((m) => (m.sendMs ?? 0) / 1000))} | ${spread(c.ours.map((m) => m.cpuMs / 1000))} | ${spread(c.ours.map((m) => m.serverCpuMs / 1000))} | ${Math.max(...c.ours.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.sftp.map((m) => m.wallMs / 1000))} | ${spread(c.sftp.map((m) => m.cpuMs / 1000))} | ${spread(c.sftp.map((m) => m.serverCpuMs / 1000))} | ${Math.max(...c.sftp.map((m) => m.peakRssMiB)).toFixed(0)} | ${spread(c.ratios)}× |`,
 		);
 	}
 	lines.push(
 		'',
 		'Walls are whole processes (start, connect, work, exit).',
+		"CPU: the client's user + system time; the server's is sshd and its SFTP server for that run (bench/environment.ts).",
 		`Targets (issue 15): sets loopback ≥ 2× sftp → ${targets.loopbackMet ? 'met' : 'NOT met'}; over the round trip ≥ 5× → ${targets.delayedMet ? 'met' : 'NOT met'}; peak RSS ≤ 128 MiB → ${targets.rssMet ? 'met' : 'NOT met'}`,
 	);
 	return lines.join('\n');

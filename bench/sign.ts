@@ -27,7 +27,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { makeBenchSigner, ROOT, transpileInto } from './benchFixtures';
-import { benchArgs, count, formatSize, parseSize, runAsScript } from './cli';
+import { benchArgs, count, formatSize, median, parseSize, runAsScript } from './cli';
 
 /** Everything the signer imports: the domain's modules (no n8n import there). */
 const MODULE_DIRS = ['nodes/domain'];
@@ -161,11 +161,6 @@ export function makeFile(path: string, size: number, sparse = false): void {
 function spread(runs: Measured[]): [number, number] {
 	const walls = runs.map((m) => m.wallMs);
 	return [Math.min(...walls), Math.max(...walls)];
-}
-
-export function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Runs the benchmark and returns the rows, the ratios and a printable table. */

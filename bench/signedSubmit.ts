@@ -27,8 +27,8 @@ import { SftpChannel } from '../nodes/domain/transport/sftpChannel';
 import { startSshdSandbox } from '../sandbox/sshdSandbox';
 import { makeRsaKeyPair } from '../test/helpers/keys';
 import { sandboxChannelOptions } from '../test/helpers/sandbox';
-import { makeFile, median } from './sign';
-import { benchArgs, count, parseSize, runAsScript } from './cli';
+import { makeFile } from './sign';
+import { benchArgs, count, median, parseSize, runAsScript } from './cli';
 
 export async function runSignedSubmitBench(
 	options: { size?: number; runs?: number; log?: (line: string) => void } = {},

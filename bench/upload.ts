@@ -42,8 +42,8 @@ import {
 	startDelayProxy,
 	startNetnsLink,
 } from './netem';
-import { makeFile, median } from './sign';
-import { benchArgs, count, counts, formatSize, parseSize, runAsScript } from './cli';
+import { makeFile } from './sign';
+import { benchArgs, count, counts, formatSize, median, parseSize, runAsScript } from './cli';
 
 const ROOT = join(__dirname, '..');
 const ENTRY = 'nodes/domain/transport/sftpChannel.ts';
