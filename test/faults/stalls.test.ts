@@ -71,22 +71,10 @@ describeWithSshd('A server that stops answering', () => {
 		['create (open for writing)', (c) => c.createEmptyExclusive('/INTEST/GO.STALL'), 'before'],
 		['delete', (c) => c.delete('/OUTTEST/SMALL'), 'before'],
 		['download, stalled before it starts', (c) => c.download('/OUTTEST/BIG', sink()), 'before'],
-		[
-			'download, stalled mid-transfer',
-			(c) =>
-				c.download(
-					'/OUTTEST/BIG',
-					sink(freeze),
-				),
-			'during',
-		],
+		['download, stalled mid-transfer', (c) => c.download('/OUTTEST/BIG', sink(freeze)), 'during'],
 		[
 			'upload, stalled mid-transfer',
-			(c) =>
-				c.uploadExclusive(
-					stream(16, freeze),
-					'/INTEST/FI.STALL.UP',
-				),
+			(c) => c.uploadExclusive(stream(16, freeze), '/INTEST/FI.STALL.UP'),
 			'during',
 		],
 	];
