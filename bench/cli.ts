@@ -92,3 +92,8 @@ export function spread(values: number[], digits = 2): string {
 		? `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`
 		: values[0].toFixed(digits);
 }
+
+/** A target's verdict in a table: met, NOT met, or not measured in this run. */
+export function verdict(met: boolean | undefined): string {
+	return met === undefined ? 'not measured' : met ? 'met' : 'NOT met';
+}

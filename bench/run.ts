@@ -247,10 +247,14 @@ async function main(): Promise<number> {
 		? !upload.targets.throughputMet || !upload.targets.rssMet || !upload.targets.rssFlat
 		: false;
 	const pollMissed = poll
-		? !poll.targets.loopbackMet || !poll.targets.delayedMet || !poll.targets.rssMet
+		? poll.targets.loopbackMet === false ||
+			poll.targets.delayedMet === false ||
+			!poll.targets.rssMet
 		: false;
 	const setsMissed = sets
-		? !sets.targets.loopbackMet || !sets.targets.delayedMet || !sets.targets.rssMet
+		? sets.targets.loopbackMet === false ||
+			sets.targets.delayedMet === false ||
+			!sets.targets.rssMet
 		: false;
 	const missed = signMissed || uploadMissed || pollMissed || setsMissed;
 	return args.strict && missed ? 1 : 0;
