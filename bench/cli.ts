@@ -29,7 +29,7 @@ export function benchArgs(
 	}
 }
 
-/** A whole number ≥ 0 from a flag, or undefined when the flag is absent. */
+/** A number ≥ 0 from a flag, or undefined when the flag is absent. */
 export function count(value: string | boolean | undefined, flag: string): number | undefined {
 	if (value === undefined || value === false) return undefined;
 	const n = Number(value);
@@ -45,6 +45,36 @@ export function counts(value: string | boolean | undefined, flag: string): numbe
 		.split(',')
 		.filter(Boolean)
 		.map((v) => count(v, flag) as number);
+}
+
+/** One of `allowed` (a flag such as `--latency off`), or undefined when the flag is absent. */
+export function choice<T extends string>(
+	value: string | boolean | undefined,
+	flag: string,
+	allowed: readonly T[],
+): T | undefined {
+	if (value === undefined || value === false) return undefined;
+	if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+		throw new Error(`--${flag} takes ${allowed.join(', ')}, not "${String(value)}"`);
+	return value as T;
+}
+
+/** The flags of the benches that run on loopback and over the delaying proxy (poll, sets). */
+export const ROUND_TRIP_FLAGS = ['runs', 'parallel', 'latency', 'delay'];
+
+/** What those flags say, in the options of runPollBench and runSetsBench. */
+export function roundTripOptions(values: Record<string, string | boolean | undefined>): {
+	runs?: number;
+	parallel?: number[];
+	latency?: 'proxy' | 'off';
+	oneWayDelayMs?: number;
+} {
+	return {
+		runs: count(values.runs, 'runs'),
+		parallel: counts(values.parallel, 'parallel'),
+		latency: choice(values.latency, 'latency', ['proxy', 'off'] as const),
+		oneWayDelayMs: count(values.delay, 'delay'),
+	};
 }
 
 /** A comma-separated list of sizes (`100M,1G`), or undefined. */

@@ -18,7 +18,16 @@ import { SshdSandbox } from '../sandbox/sshdSandbox';
 import { DEFAULT_PARALLEL } from '../nodes/domain/responses/collectAnswers';
 import { loadAverage, startBenchEnvironment, startServerCpuMeter } from './environment';
 import { Child, run, Target, transpileClosure, withOneRetry } from './upload';
-import { benchArgs, count, counts, median, runAsScript, spread, verdict } from './cli';
+import {
+	benchArgs,
+	count,
+	median,
+	ROUND_TRIP_FLAGS,
+	roundTripOptions,
+	runAsScript,
+	spread,
+	verdict,
+} from './cli';
 
 const ROOT = join(__dirname, '..');
 const FOLDER = 'OUTTEST';
@@ -378,13 +387,10 @@ function formatTable(
 
 if (require.main === module) {
 	runAsScript(() => {
-		const { values } = benchArgs(['answers', 'runs', 'parallel', 'latency', 'delay', 'list']);
+		const { values } = benchArgs(['answers', 'list', ...ROUND_TRIP_FLAGS]);
 		return runPollBench({
+			...roundTripOptions(values),
 			answers: count(values.answers, 'answers'),
-			runs: count(values.runs, 'runs'),
-			parallel: counts(values.parallel, 'parallel'),
-			latency: values.latency as 'proxy' | 'off' | undefined,
-			oneWayDelayMs: count(values.delay, 'delay'),
 			listEntries: count(values.list, 'list'),
 			log: (line) => console.error(line),
 		});

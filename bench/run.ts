@@ -25,8 +25,14 @@
  */
 import { sandboxUnavailableReason } from '../sandbox/sshdSandbox';
 import { runSignBench, SignBenchResult } from './sign';
-import { benchArgs, count, counts, formatSize, median, parseSize, sizes } from './cli';
-import { DEFAULT_DEPTH, LatencyMode, runUploadBench, UploadBenchResult } from './upload';
+import { benchArgs, choice, count, counts, formatSize, median, parseSize, sizes } from './cli';
+import {
+	DEFAULT_DEPTH,
+	LATENCY_MODES,
+	LatencyMode,
+	runUploadBench,
+	UploadBenchResult,
+} from './upload';
 import { PollBenchResult, runPollBench } from './poll';
 import { runSetsBench, SetsBenchResult } from './sets';
 import { runValidateBench, ValidateBenchResult } from './validate';
@@ -35,8 +41,6 @@ import { runN8nBench } from './n8n';
 import { runSignedSubmitBench } from './signedSubmit';
 
 const MIB = 1024 * 1024;
-
-type Part = 'sign' | 'upload' | 'poll' | 'sets' | 'validate' | 'queue' | 'n8n' | 'signedSubmit';
 
 interface Args {
 	sizes?: number[];
@@ -54,7 +58,7 @@ interface Args {
 	strict: boolean;
 }
 
-const PARTS: Part[] = [
+const PARTS = [
 	'sign',
 	'upload',
 	'poll',
@@ -63,7 +67,8 @@ const PARTS: Part[] = [
 	'queue',
 	'n8n',
 	'signedSubmit',
-];
+] as const;
+type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: string[]): Args {
 	const { values } = benchArgs(
@@ -83,20 +88,17 @@ function parseArgs(argv: string[]): Args {
 		['quick', 'sparse', 'strict'],
 		argv,
 	);
-	const only = values.only;
-	if (only !== undefined && !PARTS.includes(only as Part))
-		throw new Error(`--only takes ${PARTS.join(', ')}`);
 	const queueSize = values['queue-size'];
 	const args: Args = {
 		sizes: sizes(values.sizes),
 		runs: count(values.runs, 'runs'),
-		only: only as Part | undefined,
+		only: choice(values.only, 'only', PARTS),
 		items: count(values.items, 'items'),
 		queueSize: typeof queueSize === 'string' ? parseSize(queueSize) : undefined,
 		validateSizes: sizes(values['validate-sizes']),
 		sets: count(values.sets, 'sets'),
 		answers: count(values.answers, 'answers'),
-		latency: values.latency as LatencyMode | undefined,
+		latency: choice(values.latency, 'latency', LATENCY_MODES),
 		oneWayDelayMs: count(values.delay, 'delay'),
 		depths: counts(values.depths, 'depths'),
 		sparse: values.sparse === true,

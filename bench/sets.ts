@@ -18,7 +18,16 @@ import { brusselsToday } from '../nodes/domain/names/brusselsTime';
 import { DEFAULT_PARALLEL_SETS } from '../nodes/domain/submission/uploadSet';
 import { loadAverage, startBenchEnvironment, startServerCpuMeter } from './environment';
 import { Child, run, Target, transpileClosure, withOneRetry } from './upload';
-import { benchArgs, count, counts, median, runAsScript, spread, verdict } from './cli';
+import {
+	benchArgs,
+	count,
+	median,
+	ROUND_TRIP_FLAGS,
+	roundTripOptions,
+	runAsScript,
+	spread,
+	verdict,
+} from './cli';
 
 const ROOT = join(__dirname, '..');
 const FOLDER = 'INTEST';
@@ -306,13 +315,10 @@ function formatTable(
 
 if (require.main === module) {
 	runAsScript(() => {
-		const { values } = benchArgs(['sets', 'runs', 'parallel', 'latency', 'delay']);
+		const { values } = benchArgs(['sets', ...ROUND_TRIP_FLAGS]);
 		return runSetsBench({
+			...roundTripOptions(values),
 			sets: count(values.sets, 'sets'),
-			runs: count(values.runs, 'runs'),
-			parallel: counts(values.parallel, 'parallel'),
-			latency: values.latency as 'proxy' | 'off' | undefined,
-			oneWayDelayMs: count(values.delay, 'delay'),
 			log: (line) => console.error(line),
 		});
 	});

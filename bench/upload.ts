@@ -43,7 +43,16 @@ import {
 	startNetnsLink,
 } from './netem';
 import { makeFile } from './sign';
-import { benchArgs, count, counts, formatSize, median, parseSize, runAsScript } from './cli';
+import {
+	benchArgs,
+	choice,
+	count,
+	counts,
+	formatSize,
+	median,
+	parseSize,
+	runAsScript,
+} from './cli';
 
 const ROOT = join(__dirname, '..');
 const ENTRY = 'nodes/domain/transport/sftpChannel.ts';
@@ -54,7 +63,8 @@ const MB = 1e6;
 // Keep in step with DEFAULTS.pipelineDepth in nodes/domain/transport/sftpChannel.ts.
 export const DEFAULT_DEPTH = 64;
 
-export type LatencyMode = 'auto' | 'netns' | 'proxy' | 'off';
+export const LATENCY_MODES = ['auto', 'netns', 'proxy', 'off'] as const;
+export type LatencyMode = (typeof LATENCY_MODES)[number];
 
 export interface UploadBenchOptions {
 	/** File sizes in bytes. Default 100 MiB and 1 GiB. */
@@ -752,7 +762,7 @@ if (require.main === module) {
 			sizes: positionals.length ? positionals.map(parseSize) : undefined,
 			runs: count(values.runs, 'runs'),
 			depths: counts(values.depths, 'depths'),
-			latency: values.latency as LatencyMode | undefined,
+			latency: choice(values.latency, 'latency', LATENCY_MODES),
 			oneWayDelayMs: count(values.delay, 'delay'),
 			log: (line) => console.error(line),
 		});
