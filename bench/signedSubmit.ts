@@ -28,7 +28,7 @@ import { startSshdSandbox } from '../sandbox/sshdSandbox';
 import { makeRsaKeyPair } from '../test/helpers/keys';
 import { sandboxChannelOptions } from '../test/helpers/sandbox';
 import { makeFile } from './sign';
-import { benchArgs, count, median, parseSize, runAsScript } from './cli';
+import { benchArgs, count, median, parseSize, runAsScript, spread } from './cli';
 
 export async function runSignedSubmitBench(
 	options: { size?: number; runs?: number; log?: (line: string) => void } = {},
@@ -106,8 +106,7 @@ export async function runSignedSubmitBench(
 			);
 		}
 		await channel.close();
-		const fmt = (ms: number[]) =>
-			`${(median(ms) / 1000).toFixed(2)} s (${(Math.min(...ms) / 1000).toFixed(2)}–${(Math.max(...ms) / 1000).toFixed(2)})`;
+		const fmt = (ms: number[]) => `${spread(ms.map((v) => v / 1000))} s`;
 		const ratio = median(pairs);
 		const table = [
 			`Submit of a ${(size / 1024 / 1024).toFixed(0)} MiB FI on loopback, median of ${runs} (min–max), node ${process.version}`,
@@ -117,7 +116,7 @@ export async function runSignedSubmitBench(
 			`| given (made beforehand) | ${fmt(times.given)} | ${fmt(cpu.given)} |`,
 			`| made from the upload's digest | ${fmt(times.signed)} | ${fmt(cpu.signed)} |`,
 			'',
-			`signed/given, median of per-run pairs: wall ${ratio.toFixed(3)}× (${Math.min(...pairs).toFixed(3)}–${Math.max(...pairs).toFixed(3)}), CPU ${median(cpuPairs).toFixed(3)}× (${Math.min(...cpuPairs).toFixed(3)}–${Math.max(...cpuPairs).toFixed(3)}); target ≤ ~1.05×`,
+			`signed/given, median of per-run pairs: wall ${spread(pairs, 3)}×, CPU ${spread(cpuPairs, 3)}×; target ≤ ~1.05×`,
 		].join('\n');
 		return { table, ratio, cpuRatio: median(cpuPairs) };
 	} finally {
