@@ -536,9 +536,7 @@ describe('loadSshPrivateKey without external tools', () => {
 		);
 		expect(error.code).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
 		expect(error.hint).toMatch(/ssh-keygen -p -a 16/);
-		// 2^32 bcrypt rounds would take days: any bound far below that proves no round ran, and 10 s
-		// leaves room for a loaded machine.
-		expect(Date.now() - started).toBeLessThan(10_000);
+		expect(Date.now() - started).toBeLessThan(1000);
 	});
 
 	it('encrypted PKCS#8 with absurd PBKDF2 iterations is refused at once', async () => {
@@ -572,7 +570,6 @@ describe('loadSshPrivateKey without external tools', () => {
 		const pem = `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${info.toString('base64')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
 		const started = Date.now();
 		expect(await codeOf(loadSshPrivateKey(pem, PASS))).toBe('SSH_KEY_UNSUPPORTED_FORMAT');
-		// 2^31 PBKDF2 iterations would take many minutes: 10 s proves they did not run, on a loaded machine too.
-		expect(Date.now() - started).toBeLessThan(10_000);
+		expect(Date.now() - started).toBeLessThan(1000);
 	});
 });
