@@ -17,7 +17,12 @@ import {
 	hostKeyMismatchError,
 	type PresentedHostKey,
 } from './connectionErrors';
-import { coalesceWrites, destroyConnection, hideServerSignatureAlgorithms } from './ssh2Internals';
+import {
+	coalesceWrites,
+	destroyConnection,
+	hideServerSignatureAlgorithms,
+	poolPaddingBytes,
+} from './ssh2Internals';
 
 export const DEFAULT_HOST_KEY_ALGORITHMS = [
 	'rsa-sha2-512',
@@ -160,6 +165,7 @@ async function connectOnce(
 	try {
 		ssh.connect(config);
 		if (options.legacySshRsaLogin) hideServerSignatureAlgorithms(ssh);
+		poolPaddingBytes(ssh);
 		const sftp = await withTimeout(
 			session,
 			options.connectTimeoutMs + 2_000,
