@@ -42,6 +42,7 @@ import {
 	startDelayProxy,
 	startNetnsLink,
 } from './netem';
+import { startServerCpuMeter } from './environment';
 import { makeFile } from './sign';
 import {
 	benchArgs,
@@ -101,6 +102,8 @@ export interface OursMeasurement {
 	peakRssMiB: number;
 	/** User + system CPU time of the process. */
 	cpuMs: number;
+	/** The sandbox sshd's session processes (decrypting, writing) during the run. */
+	serverCpuMs: number;
 	maxWriteLen: number;
 	cipher: string;
 }
@@ -110,6 +113,7 @@ export interface SftpMeasurement {
 	/** sftp and the ssh it starts, as /usr/bin/time sees them. */
 	peakRssMiB: number;
 	cpuMs: number;
+	serverCpuMs: number;
 }
 
 export interface UploadCase {
@@ -370,16 +374,26 @@ class Bench {
 			remotePath: `/INTEST/${name}`,
 		};
 		let m: Ran;
+		const server = startServerCpuMeter(this.sandbox);
 		try {
 			m = await run(
-				[...target.exec, process.execPath, this.child.file, JSON.stringify(config)],
+				[
+					...target.exec,
+					process.execPath,
+					// E.g. BENCH_NODE_ARGS=--cpu-prof to see where our time goes.
+					...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+					this.child.file,
+					JSON.stringify(config),
+				],
 				this.child.env,
 				timeoutFor(size),
 			);
 		} catch (error) {
+			server.stop();
 			rmSync(this.sandbox.pathOf('INTEST', name), { force: true });
 			throw error;
 		}
+		const serverCpuMs = server.stop();
 		const r = JSON.parse(m.stdout) as {
 			connectMs: number;
 			uploadMs: number;
@@ -397,6 +411,7 @@ class Bench {
 			uploadMs: r.uploadMs,
 			peakRssMiB: (Number.isNaN(m.peakRssKiB) ? r.vmHwmKiB : m.peakRssKiB) / 1024,
 			cpuMs: Number.isNaN(m.cpuMs) ? r.cpuMs : m.cpuMs,
+			serverCpuMs,
 			maxWriteLen: r.maxWriteLen,
 			cipher: r.cipher,
 		};
@@ -435,11 +450,14 @@ class Bench {
 			String(target.port),
 			`${this.sandbox.username}@${target.host}`,
 		];
+		const server = startServerCpuMeter(this.sandbox);
 		try {
 			const m = await run(argv, process.env, timeoutFor(size));
+			const serverCpuMs = server.stop();
 			this.checkAndDelete(name, size, 'sftp');
-			return { wallMs: m.wallMs, peakRssMiB: m.peakRssKiB / 1024, cpuMs: m.cpuMs };
+			return { wallMs: m.wallMs, peakRssMiB: m.peakRssKiB / 1024, cpuMs: m.cpuMs, serverCpuMs };
 		} finally {
+			server.stop();
 			rmSync(batch, { force: true });
 			rmSync(this.sandbox.pathOf('INTEST', name), { force: true });
 		}
@@ -453,6 +471,7 @@ const medianOurs = (ms: OursMeasurement[]): OursMeasurement => ({
 	// Peak RSS: the highest over the runs, not the median.
 	peakRssMiB: Math.max(...ms.map((m) => m.peakRssMiB)),
 	cpuMs: median(ms.map((m) => m.cpuMs)),
+	serverCpuMs: median(ms.map((m) => m.serverCpuMs)),
 	maxWriteLen: ms[0].maxWriteLen,
 	cipher: ms[0].cipher,
 });
@@ -461,6 +480,7 @@ const medianSftp = (ms: SftpMeasurement[]): SftpMeasurement => ({
 	wallMs: median(ms.map((m) => m.wallMs)),
 	peakRssMiB: Math.max(...ms.map((m) => m.peakRssMiB)),
 	cpuMs: median(ms.map((m) => m.cpuMs)),
+	serverCpuMs: median(ms.map((m) => m.serverCpuMs)),
 });
 
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -707,8 +727,8 @@ function formatTables(
 			'',
 			`### ${network} — sftp connect + login + exit alone: ${seconds(setupMs)}`,
 			'',
-			'| size | depth | ours wall | ours MB/s | ours upload only | MB/s | ours CPU | ours peak RSS | sftp wall | sftp MB/s | sftp CPU | sftp peak RSS | throughput ours/sftp, wall (min–max) | transfer only* (min–max) |',
-			'|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+			'| size | depth | ours wall | ours MB/s | ours upload only | MB/s | ours CPU | server CPU | ours peak RSS | sftp wall | sftp MB/s | sftp CPU | server CPU | sftp peak RSS | throughput ours/sftp, wall (min–max) | transfer only* (min–max) |',
+			'|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 		);
 		for (const c of rows) {
 			const cells = [
@@ -719,10 +739,12 @@ function formatTables(
 				seconds(c.ours.uploadMs),
 				rate(c.sizeBytes, c.ours.uploadMs),
 				seconds(c.ours.cpuMs),
+				seconds(c.ours.serverCpuMs),
 				`${c.ours.peakRssMiB.toFixed(1)} MiB`,
 				seconds(c.sftp.wallMs),
 				rate(c.sizeBytes, c.sftp.wallMs),
 				seconds(c.sftp.cpuMs),
+				seconds(c.sftp.serverCpuMs),
 				`${c.sftp.peakRssMiB.toFixed(1)} MiB`,
 				ratioCell(c.pairedRatios),
 				ratioCell(c.pairedTransferRatios),
