@@ -244,10 +244,22 @@ async function collectOne<T>(
 	const maxXml = options.maxXmlBytes ?? DEFAULT_MAX_XML_BYTES;
 	let interpreted: CollectedAnswer<T>['interpreted'];
 	if (size <= maxXml) {
-		interpreted = interpretAnswer(
-			{ type: answer.type, contentName, bytes: bytes ?? (await readFile(contentPath)) },
-			{ maxBytes: maxXml, language: options.language },
-		);
+		try {
+			interpreted = interpretAnswer(
+				{ type: answer.type, contentName, bytes: bytes ?? (await readFile(contentPath)) },
+				{ maxBytes: maxXml, language: options.language },
+			);
+		} catch (error) {
+			// An ACRF or a NOTI that cannot be read fails and stays on the server: it must be looked at.
+			// Any other answer that looks like XML but does not parse would fail on every run and never
+			// arrive; it is delivered as the file it is, with the reason, and deleted like any other.
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
+			if (!unreadableXmlDelivered(answer.type, error)) throw error;
+			interpreted = {
+				format: 'xml',
+				note: `not read (${error.code}: ${error.message}); delivered as a file, not parsed`,
+			};
+		}
 	} else {
 		interpreted = {
 			format: 'binary',
@@ -382,4 +394,17 @@ class HeldBytes extends Writable {
 	bytes(): Buffer {
 		return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
 	}
+}
+
+/** The XML parser's refusals (docs/answers.md, "Other answer types"): delivered unread unless ACRF or NOTI. */
+function unreadableXmlDelivered(type: string, error: unknown): error is SocialSecurityError {
+	const t = String(type).toUpperCase();
+	return (
+		t !== 'ACRF' &&
+		t !== 'NOTI' &&
+		error instanceof SocialSecurityError &&
+		['RESPONSE_XML_INVALID', 'RESPONSE_XML_FORBIDDEN', 'RESPONSE_XML_TOO_LARGE'].includes(
+			error.code,
+		)
+	);
 }

@@ -154,6 +154,38 @@ describeWithSshd('Collecting answers from a real sshd', () => {
 		expect(readdirSync(tmpdir()).filter((n) => n.includes('rm -rf'))).toEqual([]);
 	});
 
+	it('delivers an unreadable answer of another type as its file with the reason, and keeps an unreadable ACRF', async () => {
+		const broken = Buffer.from('<?xml version="1.0"?><DmfAUpdateNotification><Form>');
+		triplet('OUTTEST', id('DMNO', '00044'), broken);
+		const withDtd = Buffer.from(
+			'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><IDFLUX>&e;</IDFLUX>',
+		);
+		triplet('OUTTEST', id('IDFL', '00045'), withDtd);
+		triplet('OUTTEST', id('ACRF', '00046'), Buffer.from('<ACRF><Form>'));
+		const result = await run();
+		expect(result.failures.map((f) => [f.answerId, f.code])).toEqual([
+			[id('ACRF', '00046'), 'RESPONSE_XML_INVALID'],
+		]);
+		const delivered = Object.fromEntries(result.answers.map((a) => [a.answer.answerId, a]));
+		expect(Object.keys(delivered).sort()).toEqual([id('DMNO', '00044'), id('IDFL', '00045')]);
+		expect(delivered[id('DMNO', '00044')].interpreted).toEqual({
+			format: 'xml',
+			note: expect.stringMatching(
+				/^not read \(RESPONSE_XML_INVALID: .*\); delivered as a file, not parsed$/,
+			),
+		});
+		expect(delivered[id('IDFL', '00045')].interpreted).toEqual({
+			format: 'xml',
+			note: expect.stringMatching(/^not read \(RESPONSE_XML_FORBIDDEN: /),
+		});
+		// The bytes as the server wrote them, then deleted; the ACRF stays for a person to read.
+		expect(stored.map((s) => s.bytes.toString()).sort()).toEqual(
+			[broken.toString(), withDtd.toString()].sort(),
+		);
+		expect(result.answers.every((a) => a.deleted)).toBe(true);
+		expect(outtest()).toEqual(['FO', 'FS', 'GO'].map((k) => `${k}.${id('ACRF', '00046')}`).sort());
+	});
+
 	it('deletes nothing that was not delivered when the connection drops in the middle of a download', async () => {
 		triplet('OUTTEST', id('DMNO', '00051'), Buffer.alloc(200 * 1024 * 1024, 'x'));
 		triplet('OUTTEST', id('ACRF', '00052'), fixture('acrf-accepted.xml'));
