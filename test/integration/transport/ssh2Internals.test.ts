@@ -35,7 +35,11 @@ describeWithSshd('ssh2 private fields used by the transport', () => {
 	const version = (
 		JSON.parse(readFileSync(require.resolve('ssh2/package.json'), 'utf8')) as { version: string }
 	).version;
-	it(`are all there in ssh2 ${version}`, async () => {
+	/**
+	 * Starts a connection to the sandbox and returns at once, as the transport's connect() does: the
+	 * private fields are used between connect() and 'ready'. `algorithms` forces a cipher (and MAC).
+	 */
+	function startConnection(algorithms?: { cipher: string[]; hmac?: string[] }) {
 		const ssh = new Client();
 		const ready = new Promise<SFTPWrapper>((resolve, reject) => {
 			ssh.once('error', reject);
@@ -48,7 +52,13 @@ describeWithSshd('ssh2 private fields used by the transport', () => {
 			privateKey: key.privateKey,
 			readyTimeout: 5000,
 			hostVerifier: () => true,
+			...(algorithms ? { algorithms: algorithms as never } : {}),
 		});
+		return { ssh, ready };
+	}
+
+	it(`are all there in ssh2 ${version}`, async () => {
+		const { ssh, ready } = startConnection();
 		try {
 			// Right after connect(), as the transport uses them.
 			expect(missingSsh2Internals(ssh)).toEqual([]);
@@ -74,20 +84,7 @@ describeWithSshd('ssh2 private fields used by the transport', () => {
 	});
 	/** Connects with one cipher (and MAC) forced, the padding pool in place from connect() on. */
 	async function connectWith(algorithms: { cipher: string[]; hmac?: string[] }) {
-		const ssh = new Client();
-		const ready = new Promise<SFTPWrapper>((resolve, reject) => {
-			ssh.once('error', reject);
-			ssh.once('ready', () => ssh.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))));
-		});
-		ssh.connect({
-			host: sandbox.host,
-			port: sandbox.port,
-			username: sandbox.username,
-			privateKey: key.privateKey,
-			readyTimeout: 5000,
-			hostVerifier: () => true,
-			algorithms: algorithms as never,
-		});
+		const { ssh, ready } = startConnection(algorithms);
 		expect(poolPaddingBytes(ssh)).toBe(true);
 		return { ssh, sftp: await ready };
 	}
