@@ -57,14 +57,19 @@ export function startServerCpuMeter(sandbox: SshdSandbox): { stop: () => number 
 	};
 	sample();
 	const before = new Map(ticks);
-	const timer = setInterval(sample, SAMPLE_EVERY_MS);
+	// Unref'd: a run that throws before stop() does not keep the bench process alive.
+	const timer = setInterval(sample, SAMPLE_EVERY_MS).unref();
+	let total: number | undefined;
 	return {
+		/** The CPU time so far; the first call ends the sampling, later calls give the same figure. */
 		stop: () => {
+			if (total !== undefined) return total;
 			clearInterval(timer);
 			sample();
 			let sum = 0;
 			for (const [pid, t] of ticks) sum += t - (before.get(pid) ?? 0);
-			return (sum * 1000) / TICKS_PER_SECOND;
+			total = (sum * 1000) / TICKS_PER_SECOND;
+			return total;
 		},
 	};
 }

@@ -389,7 +389,6 @@ class Bench {
 				timeoutFor(size),
 			);
 		} catch (error) {
-			server.stop();
 			rmSync(this.sandbox.pathOf('INTEST', name), { force: true });
 			throw error;
 		}
@@ -457,7 +456,6 @@ class Bench {
 			this.checkAndDelete(name, size, 'sftp');
 			return { wallMs: m.wallMs, peakRssMiB: m.peakRssKiB / 1024, cpuMs: m.cpuMs, serverCpuMs };
 		} finally {
-			server.stop();
 			rmSync(batch, { force: true });
 			rmSync(this.sandbox.pathOf('INTEST', name), { force: true });
 		}
