@@ -51,6 +51,15 @@ const OTHER_TYPES = [
 	{ type: 'IDFL', root: 'IDFLUX' },
 ] as const;
 
+/**
+ * ACRF and NOTI carry the verdict on a submission: one that cannot be read fails and stays on the
+ * server for a person to read. Any other type is delivered even when it cannot be read.
+ */
+export function isVerdictType(type: string): boolean {
+	const t = String(type).toUpperCase();
+	return t === 'ACRF' || t === 'NOTI';
+}
+
 /** Sniffs the format of answer bytes. */
 export function sniffAnswerFormat(bytes: Buffer): AnswerFormat {
 	let start = 0;
@@ -87,7 +96,7 @@ export function interpretAnswer(
 	const type = String(input.type).toUpperCase();
 	const format = sniffAnswerFormat(input.bytes);
 	if (format !== 'xml') {
-		if (type === 'ACRF' || type === 'NOTI') {
+		if (isVerdictType(type)) {
 			throw new SocialSecurityError(
 				'RESPONSE_CONTENT_UNEXPECTED',
 				`The ${type} answer ${printable(input.contentName)} should be XML but is ${format === 'pdf' ? 'a PDF' : 'not XML'}.`,

@@ -23,7 +23,7 @@ import { localFileProblem } from '../transport/connectionErrors';
 import { verifyDetached } from '../signing/cmsSignature';
 import { decodeSignatureFile } from '../signing/signatureLayout';
 import { Answer, IncompleteAnswer, pairAnswerFiles } from './answerTriplets';
-import { interpretAnswer } from './answerContent';
+import { interpretAnswer, isVerdictType } from './answerContent';
 import { extractCoArchive } from './coArchive';
 import { deleteAnswerFiles } from './deleteAnswer';
 import type {
@@ -32,7 +32,7 @@ import type {
 	CollectResult,
 	CollectedAnswer,
 } from './collectTypes';
-import { DEFAULT_MAX_XML_BYTES, printable } from './safeXml';
+import { DEFAULT_MAX_XML_BYTES, isXmlRefusal, printable } from './safeXml';
 
 export type {
 	CollectFailure,
@@ -250,11 +250,10 @@ async function collectOne<T>(
 				{ maxBytes: maxXml, language: options.language },
 			);
 		} catch (error) {
-			// An ACRF or a NOTI that cannot be read fails and stays on the server: it must be looked at.
-			// Any other answer that looks like XML but does not parse would fail on every run and never
-			// arrive; it is delivered as the file it is, with the reason, and deleted like any other.
+			// Any answer but a verdict that looks like XML and does not parse would fail on every run and
+			// never arrive: it is delivered as the file it is, with the reason (docs/answers.md).
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- domain code has no n8n import; nodes/shared/nodeErrors.ts turns this into the n8n error on the item
-			if (!unreadableXmlDelivered(answer.type, error)) throw error;
+			if (isVerdictType(answer.type) || !isXmlRefusal(error)) throw error;
 			interpreted = {
 				format: 'xml',
 				note: `not read (${error.code}: ${error.message}); delivered as a file, not parsed`,
@@ -394,17 +393,4 @@ class HeldBytes extends Writable {
 	bytes(): Buffer {
 		return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
 	}
-}
-
-/** The XML parser's refusals (docs/answers.md, "Other answer types"): delivered unread unless ACRF or NOTI. */
-function unreadableXmlDelivered(type: string, error: unknown): error is SocialSecurityError {
-	const t = String(type).toUpperCase();
-	return (
-		t !== 'ACRF' &&
-		t !== 'NOTI' &&
-		error instanceof SocialSecurityError &&
-		['RESPONSE_XML_INVALID', 'RESPONSE_XML_FORBIDDEN', 'RESPONSE_XML_TOO_LARGE'].includes(
-			error.code,
-		)
-	);
 }

@@ -48,6 +48,18 @@ export interface SafeXmlDocument {
 
 const FORBIDDEN = /<!\s*(DOCTYPE|ENTITY)/i;
 
+/** The codes parseSafeXml refuses a document with: not well-formed, a DTD or entity, too large. */
+const XML_REFUSALS = new Set([
+	'RESPONSE_XML_INVALID',
+	'RESPONSE_XML_FORBIDDEN',
+	'RESPONSE_XML_TOO_LARGE',
+]);
+
+/** Whether `error` is parseSafeXml's refusal of a document (rather than a failure of anything else). */
+export function isXmlRefusal(error: unknown): error is SocialSecurityError {
+	return error instanceof SocialSecurityError && XML_REFUSALS.has(error.code);
+}
+
 /** Parses an answer's XML under the rules above; throws RESPONSE_XML_TOO_LARGE / _FORBIDDEN / _INVALID. */
 export function parseSafeXml(
 	input: string | Buffer,
